@@ -1,0 +1,3 @@
+from mailproc.cli import main
+
+raise SystemExit(main())
