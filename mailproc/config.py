@@ -1,0 +1,330 @@
+"""Load and validate ``config.toml`` into a frozen ``Settings``; read secrets from the environment.
+
+I/O: reads the one config file and, for secrets, the environment; no network.
+Every problem is phrased ``section.key: expected X, got Y`` and all of a
+file's problems come in one ``ConfigError``, so an admin fixes the file in one
+go. Unknown sections and keys are errors: a typo such as ``prot = 993`` must
+not silently leave the default in force. Every key has a default, so an empty
+file is valid. Adding a key costs one ``_key`` field in its section's dataclass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import mailproc
+from mailproc.errors import ConfigError
+
+CONFIG_ENV = "MAILPROC_CONFIG"
+DEFAULT_CONFIG = "config.toml"
+# Used when the config keeps the default relative "templates" and no such
+# directory sits beside the config file (e.g. a config in /etc/mailproc/).
+SHIPPED_TEMPLATES = Path(mailproc.__file__).resolve().parent.parent / "templates"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Bad(Exception):
+    """A value failed its check; ``expected`` says what would have passed."""
+
+    def __init__(self, expected: str):
+        self.expected = expected
+
+
+# A check takes the raw TOML value and returns the converted one, or raises _Bad.
+Check = Callable[[Any], Any]
+
+
+def _check(expected: str, ok: Callable[[Any], bool], convert: Callable[[Any], Any] = lambda v: v) -> Check:
+    def check(value: Any) -> Any:
+        if not ok(value):
+            raise _Bad(expected)
+        return convert(value)
+    return check
+
+
+def _int(lo: int, hi: int | None = None) -> Check:
+    expected = f"an integer {lo}-{hi}" if hi is not None else f"an integer >= {lo}"
+    return _check(expected, lambda v: type(v) is int and lo <= v and (hi is None or v <= hi))
+
+
+def _text(pattern: str = r".+", expected: str = "a non-empty string") -> Check:
+    return _check(expected, lambda v: isinstance(v, str) and re.fullmatch(pattern, v) is not None)
+
+
+def _choice(*options: str) -> Check:
+    return _check("one of " + ", ".join(f'"{o}"' for o in options), lambda v: isinstance(v, str) and v in options)
+
+
+def _list(item: Check, expected: str, convert: Callable[[list], Any]) -> Check:
+    def check(value: Any) -> Any:
+        try:
+            if isinstance(value, list) and value:
+                return convert([item(i) for i in value])
+        except _Bad:
+            pass
+        raise _Bad(expected)
+    return check
+
+
+def _hhmm(value: Any) -> dt.time:
+    if isinstance(value, dt.time):  # a TOML local time: open = 07:00:00
+        return value
+    if isinstance(value, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        return dt.time.fromisoformat(value)
+    raise _Bad('a time "HH:MM" (00:00-23:59)')
+
+
+def _zone(value: Any) -> ZoneInfo:
+    try:
+        if isinstance(value, str):
+            return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    raise _Bad('a time zone name such as "Europe/Moscow"')
+
+
+_DOMAIN = r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*"
+_email = _text(r'[^@\s<>"(),;:]+@' + _DOMAIN, "an email address like support@example.test")
+_env = _text(r"[A-Za-z_][A-Za-z0-9_]*", "the NAME of an environment variable (never the secret itself)")
+_number = _check("a number > 0", lambda v: type(v) in (int, float) and 0 < v < float("inf"), float)
+_security = _choice("none", "starttls", "ssl")
+_path = _text(r".+", "a non-empty path")
+
+
+def _key(check: Check, default: Any, doc: str) -> Any:
+    """A config key: its field is filled from the TOML value (or ``default``) through ``check``."""
+    return field(metadata={"check": check, "default": default, "doc": doc})
+
+
+# One dataclass per section; its _key fields are that section's schema, one row per key.
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    host: str = _key(_text(), "127.0.0.1", "IMAP server host name or address")
+    port: int = _key(_int(1, 65535), 143, "IMAP server port")
+    security: str = _key(_security, "none", "none | starttls | ssl")
+    user: str = _key(_text(), "support@example.test", "IMAP login")
+    password_env: str = _key(_env, "MAILPROC_IMAP_PASSWORD", "environment variable holding the IMAP password")
+    folder: str = _key(_text(), "INBOX", "folder polled for new mail")
+    processed_folder: str = _key(_text(), "Processed", "processed mail is moved here (created if missing)")
+    quarantine_folder: str = _key(_text(), "Quarantine", "mail that cannot be processed is moved here")
+    poll_seconds: int = _key(_int(1), 30, "seconds between polls")
+    batch_size: int = _key(_int(1), 50, "mails fetched per poll at most")
+    timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Smtp:
+    host: str = _key(_text(), "127.0.0.1", "SMTP server host name or address")
+    port: int = _key(_int(1, 65535), 25, "SMTP server port")
+    security: str = _key(_security, "none", "none | starttls | ssl")
+    user: str = _key(_text(r".*", "a string"), "", "SMTP login; empty: no AUTH")
+    password_env: str = _key(_env, "MAILPROC_SMTP_PASSWORD", "environment variable holding the SMTP password")
+    timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
+    retry_max_seconds: int = _key(_int(1), 900, "cap of the retry backoff for unsent mail")
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    address: str = _key(_email, "support@example.test", "the address clients write to and replies come from")
+    name: str = _key(_text(), "Support", "display name on outgoing mail")
+    tag_prefix: str = _key(_text(r"[A-Za-z0-9]{1,10}", "1-10 letters or digits"), "KB", "subject tag [KB-000123]")
+    agents: tuple[str, ...] = _key(_list(_email, "a non-empty list of email addresses",
+                                         lambda v: tuple(a.lower() for a in v)),
+                                   ["agent1@example.test"], "agent addresses (lower-cased): notified, reply to clients")
+    token_secret_env: str = _key(_env, "MAILPROC_TOKEN_SECRET", "environment variable holding the HMAC token secret")
+    max_auto_replies_per_day: int = _key(_int(0), 3, "automatic replies per sender per day at most")
+    message_id_domain: str = _key(_text(f"|{_DOMAIN}", "a domain name, or empty"), "",
+                                  "domain of our Message-IDs; empty: the domain of address")
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    url: str = _key(_text(r"sqlite:///.+", '"sqlite:///PATH" (only SQLite is supported)'), "sqlite:///mailproc.db",
+                    "database; a relative PATH is relative to the config file")
+    data_dir: Path = _key(_path, "mailproc-data", "raw mails and attachments; relative to the config file; absolute")
+    path: Path = field()  # the SQLite file named by url, absolute
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    timezone: ZoneInfo = _key(_zone, "Europe/Moscow", "time zone of the working hours")
+    open: dt.time = _key(_hhmm, "07:00", "opening time HH:MM")
+    close: dt.time = _key(_hhmm, "19:00", "closing time HH:MM, after open")
+    days: tuple[str, ...] = _key(_list(_choice(*WEEKDAYS), "a non-empty list of " + ", ".join(WEEKDAYS),
+                                       lambda v: tuple(d for d in WEEKDAYS if d in v)),
+                                 list(WEEKDAYS), "working days, kept in week order")
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The working days as ``datetime.weekday()`` numbers (Monday = 0)."""
+        return frozenset(WEEKDAYS.index(d) for d in self.days)
+
+
+@dataclass(frozen=True, slots=True)
+class Sla:
+    first_response_minutes: int = _key(_int(1), 30, "working minutes to the first reaction")
+    critical_in_hours_minutes: int = _key(_int(1), 120, "resolution term of a critical problem in working hours")
+    critical_out_of_hours_minutes: int = _key(_int(1), 240, "resolution term of a critical problem outside hours")
+
+
+@dataclass(frozen=True, slots=True)
+class Templates:
+    directory: Path = _key(_path, "templates", "reply templates; relative to the config file; absolute, exists")
+    default_language: str = _key(_choice("ru", "en"), "ru", "language when the client's is unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    mailbox: Mailbox
+    smtp: Smtp
+    support: Support
+    database: Database
+    hours: Hours
+    sla: Sla
+    templates: Templates
+    source: Path  # the file loaded, absolute
+
+
+SECTIONS = {"mailbox": Mailbox, "smtp": Smtp, "support": Support, "database": Database,
+            "hours": Hours, "sla": Sla, "templates": Templates}
+# section -> key -> (check, default, what the key does)
+SCHEMA: dict[str, dict[str, tuple[Check, Any, str]]] = {
+    section: {f.name: (f.metadata["check"], f.metadata["default"], f.metadata["doc"])
+              for f in fields(cls) if f.metadata}
+    for section, cls in SECTIONS.items()
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Secrets:
+    imap_password: str
+    smtp_password: str | None  # None when SMTP AUTH is not used
+    token_secret: bytes
+
+
+def config_path(cli_value: str | None, environ: Mapping[str, str]) -> Path:
+    """SPEC §7: ``--config PATH``, else ``$MAILPROC_CONFIG``, else ``./config.toml``."""
+    return Path(cli_value or environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_shown, value)) + "]"
+    return "a table" if isinstance(value, dict) else str(value)
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> str:
+    near = difflib.get_close_matches(name.rpartition(".")[2], known, n=1)
+    hint = f'did you mean "{near[0]}"? ' if near else ""
+    return f"{name}: unknown {kind} ({hint}known: {', '.join(known)})"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError([f"config file not found: {path} (pass --config PATH or set {CONFIG_ENV})"]) from None
+    except OSError as e:
+        raise ConfigError([f"cannot read config file {path}: {e.strerror}"]) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError([f"{path}: not UTF-8 text (byte {e.start})"]) from None
+    except tomllib.TOMLDecodeError as e:  # its text ends "(at line L, column C)"
+        raise ConfigError([f"{path}: TOML syntax error: {e}"]) from None
+
+
+def _relative(base: Path, value: str) -> Path:
+    return (base / Path(value).expanduser()).resolve()
+
+
+def _templates_dir(base: Path, value: str) -> Path:
+    directory = _relative(base, value)
+    if value == SCHEMA["templates"]["directory"][1] and not directory.is_dir():
+        return SHIPPED_TEMPLATES
+    return directory
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate the config at ``path``; raise ConfigError listing every problem."""
+    data, source = _read(path), path.resolve()
+    problems = [_unknown("section", s, list(SCHEMA)) for s in data if s not in SCHEMA]
+    v: dict[str, dict[str, Any]] = {}  # section -> key -> converted value, None where the check failed
+    for section, schema in SCHEMA.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            problems.append(f"{section}: expected a table [{section}], got {_shown(table)}")
+            table = {}
+        problems += [_unknown("key", f"{section}.{k}", list(schema)) for k in table if k not in schema]
+        v[section] = {}
+        for key, (check, default, _doc) in schema.items():
+            raw = table.get(key, default)
+            try:
+                v[section][key] = check(raw)
+            except _Bad as bad:
+                v[section][key] = None
+                problems.append(f"{section}.{key}: expected {bad.expected}, got {_shown(raw)}")
+    problems += _cross_problems(v, source.parent)
+    if problems:
+        raise ConfigError(problems)
+    return _settings(v, source)
+
+
+def _cross_problems(v: dict[str, dict[str, Any]], base: Path) -> list[str]:
+    """Checks that span keys; each runs only when its keys passed their own checks."""
+    mb, sup, hours, tpl = v["mailbox"], v["support"], v["hours"], v["templates"]
+    problems = []
+    for key in ("processed_folder", "quarantine_folder"):
+        if mb[key] is not None and mb[key] == mb["folder"]:  # moved mail would return with a new UID, forever
+            problems.append(f"mailbox.{key}: expected a folder other than mailbox.folder, got {_shown(mb[key])}")
+    if None not in (sup["address"], sup["agents"]) and sup["address"].lower() in sup["agents"]:  # mail loop
+        problems.append("support.agents: expected addresses other than support.address, "
+                        f"got {_shown(list(sup['agents']))}")
+    if None not in (hours["open"], hours["close"]) and hours["close"] <= hours["open"]:
+        problems.append(f'hours.close: expected a time after hours.open ({hours["open"]:%H:%M}), '
+                        f'got "{hours["close"]:%H:%M}"')
+    if tpl["directory"] is not None and not (directory := _templates_dir(base, tpl["directory"])).is_dir():
+        problems.append(f"templates.directory: expected an existing directory, got {_shown(tpl['directory'])} "
+                        f"(looked for {directory})")
+    return problems
+
+
+def _settings(v: dict[str, dict[str, Any]], source: Path) -> Settings:
+    """Fill in what derives from other keys or from the config file's place, then freeze."""
+    base, sup, db, tpl = source.parent, v["support"], v["database"], v["templates"]
+    sup["message_id_domain"] = sup["message_id_domain"] or sup["address"].rpartition("@")[2]
+    db["path"] = _relative(base, db["url"].removeprefix("sqlite:///"))
+    db["data_dir"] = _relative(base, db["data_dir"])
+    tpl["directory"] = _templates_dir(base, tpl["directory"])
+    return Settings(source=source, **{section: cls(**v[section]) for section, cls in SECTIONS.items()})
+
+
+def read_secrets(settings: Settings, environ: Mapping[str, str], *, need_smtp_password: bool | None = None) -> Secrets:
+    """Read the secrets from the environment variables the config names; report every missing one at once.
+
+    The SMTP password is needed when ``smtp.user`` is set (SMTP AUTH), unless the caller says otherwise.
+    """
+    need_smtp = bool(settings.smtp.user) if need_smtp_password is None else need_smtp_password
+    wanted = {"mailbox.password_env": settings.mailbox.password_env,
+              "support.token_secret_env": settings.support.token_secret_env}
+    if need_smtp:
+        wanted["smtp.password_env"] = settings.smtp.password_env
+    found = {key: environ.get(var, "") for key, var in wanted.items()}
+    problems = [f"{key}: environment variable {wanted[key]} is not set" for key, value in found.items() if not value]
+    if problems:
+        raise ConfigError(problems)
+    return Secrets(imap_password=found["mailbox.password_env"],
+                   smtp_password=found.get("smtp.password_env"),
+                   token_secret=found["support.token_secret_env"].encode())
