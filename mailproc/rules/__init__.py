@@ -1,0 +1,7 @@
+"""The regulation as rules: each a function Context -> list[Action], run top to bottom."""
+from mailproc.rules import acknowledge, automated
+
+RULES = (
+    automated.check,
+    acknowledge.check,
+)

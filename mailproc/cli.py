@@ -1,0 +1,164 @@
+"""The command line of SPEC §7 (edge). Exit codes: 0 ok, 2 bad usage or config, 1 runtime failure.
+
+With --json, stdout carries only the JSON; logs and progress go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+from mailproc.config import Settings, config_path, load_settings, read_secrets
+from mailproc.errors import ConfigError, MailprocError
+
+log = logging.getLogger("mailproc")
+
+EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse exits 2 already; keep its message format
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mailproc", description="A support mailbox turned into a ticket desk.")
+    parser.add_argument("--config", help="config file (default: $MAILPROC_CONFIG, else ./config.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("run", help="the daemon: poll and send on a schedule")
+    sub.add_parser("poll", help="one full cycle, then exit")
+    tickets = sub.add_parser("tickets", help="list tickets")
+    tickets.add_argument("--json", action="store_true")
+    tickets.add_argument("--status", help="only this status (new, open, waiting, closed, suspended, quarantined)")
+    show = sub.add_parser("show", help="one ticket with its messages")
+    show.add_argument("ticket", help="tag such as KB-000123")
+    show.add_argument("--json", action="store_true")
+    check = sub.add_parser("check-config", help="validate the config")
+    check.add_argument("--connect", action="store_true", help="also log in to IMAP and SMTP")
+    sub.add_parser("demo", help="zero-setup run on embedded servers and sample mail")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "demo":
+        from mailproc import demo
+
+        return demo.main()
+    try:
+        settings = load_settings(config_path(args.config, os.environ))
+        return COMMANDS[args.command](settings, args)
+    except ConfigError as exc:
+        print(f"config error:\n{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except MailprocError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+
+
+def make_desk(settings: Settings):
+    from mailproc.pipeline import Desk
+    from mailproc.store.db import BlobStore, open_database
+
+    secrets = read_secrets(settings, os.environ)
+    open_database(settings.database.path)
+    return Desk(settings, secrets, BlobStore(settings.database.data_dir / "blobs"))
+
+
+def cmd_run(settings: Settings, args) -> int:
+    from mailproc.daemon import Daemon
+
+    return Daemon(lambda: make_desk(load_settings(settings.source))).run()
+
+
+def cmd_poll(settings: Settings, args) -> int:
+    from mailproc.cycle import run_cycle
+
+    desk = make_desk(settings)
+    try:
+        report = run_cycle(desk)
+    except MailprocError:
+        raise
+    except Exception as exc:  # IMAP protocol errors, timeouts: say what failed, exit 1
+        log.exception("poll failed")
+        print(f"error: poll failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+    print(f"poll: {report}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _open_read_side(settings: Settings) -> None:
+    from mailproc.store.db import open_database
+
+    open_database(settings.database.path)
+
+
+def cmd_tickets(settings: Settings, args) -> int:
+    from mailproc.store import queries
+
+    _open_read_side(settings)
+    zone = settings.hours.timezone
+    if args.status == queries.QUARANTINED:
+        rows = queries.list_quarantined(zone)
+        lines = [f"uid {r['uid']:<6} {r['arrived_at']}  {r['message_id'] or '-'}  {r['reason']}" for r in rows]
+    else:
+        rows = queries.list_tickets(zone, args.status)
+        lines = [f"{r['tag']:<10} {r['status']:<9} {r['priority']:<8} {r['client']:<28} "
+                 f"{r['message_count']:>3}  {(r['first_response_due'] or '-')[:16]:<16}  "
+                 f"{r['subject'][:50]}  {','.join(r['labels'])}" for r in rows]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(lines) if lines else "no tickets")
+    return EXIT_OK
+
+
+def cmd_show(settings: Settings, args) -> int:
+    from mailproc.store import queries
+
+    _open_read_side(settings)
+    data = queries.show_ticket(args.ticket, settings.hours.timezone)
+    if data is None:
+        print(f"error: no ticket {args.ticket!r} (see `mailproc tickets`)", file=sys.stderr)
+        return EXIT_RUNTIME
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{data['tag']}  {data['status']}  {data['priority']}  {data['client']}  {', '.join(data['labels'])}")
+    print(f"subject: {data['subject']}\nfirst response due: {data['first_response_due'] or '-'}")
+    for m in data["messages"]:
+        print(f"\n--- {m['date']}  {m['direction']}/{m['kind']}  {m['from']} -> {', '.join(m['to'])}")
+        print(m["text"])
+        for a in m["attachments"]:
+            print(f"  [attachment] {a['filename']} {a['content_type']} {a['size']} bytes")
+    return EXIT_OK
+
+
+def cmd_check_config(settings: Settings, args) -> int:
+    secrets = read_secrets(settings, os.environ)
+    if args.connect:
+        from mailproc.fetch import connect
+        from mailproc.send import check_login
+
+        with connect(settings.mailbox, secrets.imap_password) as imap:
+            imap.select(settings.mailbox.folder)
+        check_login(settings.smtp, secrets.smtp_password)
+        print(f"IMAP {settings.mailbox.host}:{settings.mailbox.port} and SMTP {settings.smtp.host}:"
+              f"{settings.smtp.port}: logged in", file=sys.stderr)
+    print(f"{settings.source}: ok")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "poll": cmd_poll,
+    "tickets": cmd_tickets,
+    "show": cmd_show,
+    "check-config": cmd_check_config,
+}

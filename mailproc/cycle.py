@@ -1,0 +1,78 @@
+"""One poll cycle (edge: IMAP, SMTP, database): fetch new mail, process it, move it, send.
+
+Order matters for "never a lost mail": a mail is moved out of the polled folder only
+after its effects are committed; the outbox is sent after the mail that filled it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Callable
+
+from mailproc import fetch, send
+from mailproc.pipeline import Desk, process_mail
+from mailproc.store import record
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(slots=True)
+class CycleReport:
+    recorded: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    send: send.SendReport | None = None
+
+    def __str__(self) -> str:
+        sent = self.send or send.SendReport()
+        text = (f"{self.recorded} recorded, {self.duplicate} duplicate(s), {self.quarantined} quarantined; "
+                f"{sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed")
+        return text + (f"; {sent.error}" if sent.error else "")
+
+
+def poll_mailbox(desk: Desk, stop: Callable[[], bool] = lambda: False) -> CycleReport:
+    """Process every new mail of the polled folder; returns early (between mails) when `stop()`."""
+    mb = desk.settings.mailbox
+    report = CycleReport()
+    with fetch.connect(mb, desk.secrets.imap_password) as imap:
+        for folder in (mb.processed_folder, mb.quarantine_folder):
+            imap.ensure_folder(folder)
+        uidvalidity = imap.select(mb.folder)
+        state = record.folder_state(mb.folder, uidvalidity)
+        _move_leftovers(imap, desk, uidvalidity, state.last_uid)
+        new_uids = imap.uids(state.last_uid + 1)
+        for start in range(0, len(new_uids), mb.batch_size):
+            for raw in imap.fetch(mb.folder, uidvalidity, new_uids[start:start + mb.batch_size]):
+                if stop():
+                    return report
+                outcome = process_mail(desk, raw)
+                setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+                imap.move([raw.uid], outcome.folder)
+    return report
+
+
+def _move_leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: int) -> None:
+    """Mail committed in an earlier cycle that died before moving it: move it now."""
+    if last_uid < 1:
+        return
+    leftovers = imap.uids(1, last_uid)
+    if leftovers:
+        mb = desk.settings.mailbox
+        poison = record.quarantined_uids(mb.folder, uidvalidity)
+        imap.move([u for u in leftovers if u in poison], mb.quarantine_folder)
+        imap.move([u for u in leftovers if u not in poison], mb.processed_folder)
+        log.info("moved %d mail(s) processed in an earlier cycle", len(leftovers))
+
+
+def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox: bool = True) -> CycleReport:
+    """Poll, then send. Mail already in the outbox goes out even when IMAP is unreachable."""
+    def drain():
+        return send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock()) if send_outbox else None
+
+    try:
+        report = poll_mailbox(desk, stop)
+    except fetch.ImapError:
+        drain()
+        raise
+    report.send = drain()
+    return report

@@ -1,0 +1,121 @@
+"""The IMAP side (edge): connect, read UIDVALIDITY, fetch by UID with INTERNALDATE, move.
+
+Mail is fetched with BODY.PEEK so the server's \\Seen flag is never touched: a mail
+leaves the polled folder only by being moved after its effects are committed.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import re
+import ssl
+from typing import Iterator
+
+import imap_tools
+
+from mailproc.config import Mailbox
+from mailproc.mail import RawMail
+
+log = logging.getLogger(__name__)
+
+_UID = re.compile(rb"\bUID (\d+)")
+_INTERNALDATE = re.compile(rb'\bINTERNALDATE "([^"]+)"')
+
+
+class ImapError(Exception):
+    """An IMAP command failed; says which one and what the server answered."""
+
+
+def _mailbox_class(settings: Mailbox) -> imap_tools.BaseMailBox:
+    if settings.security == "ssl":
+        return imap_tools.MailBox(settings.host, settings.port, timeout=settings.timeout_seconds,
+                                  ssl_context=ssl.create_default_context())
+    if settings.security == "starttls":
+        return imap_tools.MailBoxStartTls(settings.host, settings.port, timeout=settings.timeout_seconds,
+                                          ssl_context=ssl.create_default_context())
+    return imap_tools.MailBoxUnencrypted(settings.host, settings.port, timeout=settings.timeout_seconds)
+
+
+@contextlib.contextmanager
+def connect(settings: Mailbox, password: str) -> Iterator["ImapSession"]:
+    try:
+        mailbox = _mailbox_class(settings)
+        mailbox.login(settings.user, password, initial_folder=None)
+    except imap_tools.errors.MailboxLoginError as exc:
+        raise ImapError(f"IMAP login as {settings.user} at {settings.host}:{settings.port} refused: "
+                        f"check mailbox.user and the password variable {settings.password_env}") from exc
+    except (OSError, ssl.SSLError) as exc:
+        raise ImapError(f"cannot reach IMAP server {settings.host}:{settings.port} "
+                        f"(mailbox.security = {settings.security!r}): {exc}") from exc
+    try:
+        yield ImapSession(mailbox)
+    finally:
+        with contextlib.suppress(Exception):
+            mailbox.logout()
+
+
+class ImapSession:
+    def __init__(self, mailbox: imap_tools.BaseMailBox):
+        self.mailbox = mailbox
+        self.client = mailbox.client
+        self.folder: str | None = None
+
+    def ensure_folder(self, name: str) -> None:
+        if not self.mailbox.folder.exists(name):
+            self.mailbox.folder.create(name)
+            log.info("created IMAP folder %s", name)
+
+    def select(self, folder: str) -> int:
+        """Select a folder for reading and writing; returns its UIDVALIDITY."""
+        self.mailbox.folder.set(folder)
+        self.folder = folder
+        _, data = self.client.response("UIDVALIDITY")
+        if not data or data[0] is None:
+            raise ImapError(f"SELECT {folder}: the server sent no UIDVALIDITY")
+        return int(data[0])
+
+    def uids(self, first: int, last: int | str = "*") -> list[int]:
+        """UIDs in [first, last] present in the selected folder, ascending."""
+        # "n:*" always matches the highest UID even when it is below n (RFC 3501): filter.
+        found = (int(u) for u in self.mailbox.uids(f"UID {first}:{last}"))
+        upper = float("inf") if last == "*" else int(last)
+        return sorted(u for u in found if first <= u <= upper)
+
+    def fetch(self, folder: str, uidvalidity: int, uids: list[int]) -> Iterator[RawMail]:
+        """Fetch whole mails with their arrival time; results without a UID are ignored."""
+        if not uids:
+            return
+        typ, data = self.client.uid("FETCH", ",".join(map(str, uids)), "(UID INTERNALDATE BODY.PEEK[])")
+        if typ != "OK":
+            raise ImapError(f"UID FETCH in {folder} failed: {data!r}")
+        for meta, body in _fetch_records(data):
+            uid = _UID.search(meta)
+            arrived = _INTERNALDATE.search(meta)
+            if not uid or body is None:
+                continue  # unsolicited FETCH (e.g. a flag change) interleaved with ours
+            yield RawMail(folder=folder, uidvalidity=uidvalidity, uid=int(uid[1]),
+                          arrived_at=_internaldate(arrived[1]) if arrived else dt.datetime.now(dt.timezone.utc),
+                          data=body)
+
+    def move(self, uids: list[int], destination: str) -> None:
+        if uids:
+            self.mailbox.move([str(u) for u in uids], destination)
+
+
+def _fetch_records(data: list) -> Iterator[tuple[bytes, bytes | None]]:
+    """imaplib gives (header, literal) tuples followed by b')' or b' INTERNALDATE ...)' tails."""
+    meta, body = b"", None
+    for item in data:
+        if isinstance(item, tuple):
+            if meta:
+                yield meta, body
+            meta, body = item[0], item[1]
+        elif isinstance(item, bytes) and meta:
+            meta += b" " + item
+    if meta:
+        yield meta, body
+
+
+def _internaldate(value: bytes) -> dt.datetime:
+    return dt.datetime.strptime(value.decode().strip(), "%d-%b-%Y %H:%M:%S %z")

@@ -1,0 +1,73 @@
+"""Body text helpers: HTML to readable text, language guess. Pure."""
+from __future__ import annotations
+
+import html
+import html.parser
+import re
+
+_BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre"}
+_SKIPPED_TAGS = {"script", "style", "head", "title", "template", "noscript"}
+
+
+class _TextExtractor(html.parser.HTMLParser):
+    """Keeps the visible text and link targets; drops scripts, styles and remote content."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+        self._links: list[str | None] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIPPED_TAGS:
+            self._skip_depth += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            self._links.append(href if href.startswith(("http://", "https://", "mailto:")) else None)
+
+    def handle_endtag(self, tag):
+        if tag in _SKIPPED_TAGS:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        if tag == "a" and self._links:
+            href = self._links.pop()
+            if href and not self.parts[-1:] == [href]:
+                self.parts.append(f" ({href})")
+
+    def handle_data(self, data):
+        if not self._skip_depth:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Readable plain text of an HTML body, links kept as "text (url)"."""
+    extractor = _TextExtractor()
+    try:
+        extractor.feed(markup)
+        extractor.close()
+    except Exception:  # html.parser is lenient; this is a last resort for hostile markup
+        return html.unescape(re.sub(r"<[^>]*>", " ", markup))
+    return normalize_whitespace("".join(extractor.parts))
+
+
+def normalize_whitespace(text: str) -> str:
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+
+
+def guess_language(text: str, default: str = "ru") -> str:
+    """'en' when the text is clearly English, else 'ru' (or the default)."""
+    cyrillic = len(_CYRILLIC.findall(text))
+    latin = len(_LATIN.findall(text))
+    if cyrillic >= 3 and cyrillic * 3 >= latin:
+        return "ru"
+    if latin >= 10 and cyrillic == 0:
+        return "en"
+    return default

@@ -1,0 +1,136 @@
+"""One mail through the desk: parse -> thread -> decide -> record (+ queue replies).
+
+`process_mail` is the only place with a broad `except` per mail: whatever goes wrong
+with one mail quarantines that mail and never blocks the mail behind it. Failures of
+the desk itself (database, disk) are not the mail's fault: they propagate, the mail
+stays unprocessed on the server and the next cycle retries it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import re
+from typing import Callable
+
+import peewee
+
+from mailproc import render, workhours
+from mailproc.config import Secrets, Settings
+from mailproc.decide import Decision, decide
+from mailproc.mail import InboundMail, RawMail
+from mailproc.parse.message import parse_mail
+from mailproc.parse.text import guess_language
+from mailproc.rules.context import Context
+from mailproc.store import record
+from mailproc.store.db import BlobStore
+from mailproc.store.models import Ticket, database
+from mailproc.thread import match_ticket
+from mailproc.vocab import Kind, Label
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # a mail that killed the process this often is poison
+
+
+@dataclasses.dataclass(frozen=True)
+class Desk:
+    """What processing needs besides the mail: settings, secrets, blob store, clock."""
+
+    settings: Settings
+    secrets: Secrets
+    blobs: BlobStore
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
+
+    @property
+    def agents(self) -> frozenset[str]:
+        return frozenset(self.settings.support.agents)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one mail; `folder` is where it goes on the server."""
+
+    status: str  # recorded | duplicate | quarantined
+    folder: str
+    detail: str = ""
+
+
+def dedupe_key(data: bytes, message_id: str | None) -> str:
+    """Message-ID + hash of the body: the same mail fetched again (new UIDVALIDITY, a second
+    delivery with other trace headers) is recognised and never re-creates a ticket."""
+    match = re.search(rb"\r?\n\r?\n", data)
+    body = data[match.end():] if match else data
+    return f"{message_id or '-'}|{hashlib.sha256(body).hexdigest()}"
+
+
+def _message_id_of(data: bytes) -> str | None:
+    match = re.search(rb"(?im)^message-id:\s*<([^<>\s]+)>", data[:65536])
+    return match[1].decode("ascii", "replace") if match else None
+
+
+class PoisonError(Exception):
+    """A mail that kept killing the process."""
+
+
+def process_mail(desk: Desk, raw: RawMail) -> Outcome:
+    mailbox = desk.settings.mailbox
+    message_id = _message_id_of(raw.data)
+    key = dedupe_key(raw.data, message_id)
+    if record.is_known(key):
+        return Outcome("duplicate", mailbox.processed_folder)
+    attempts = record.begin_attempt(raw.folder, raw.uid)
+    try:
+        if attempts > MAX_ATTEMPTS:
+            raise PoisonError(f"processing stopped the program {attempts - 1} times")
+        return _record(desk, raw, parse_mail(raw), key)
+    except (peewee.OperationalError, OSError):
+        raise  # the desk is broken, not the mail: retry the mail next cycle
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        log.error("uid=%s message-id=%s quarantined: %s", raw.uid, message_id or "-", reason)
+        with database.atomic():
+            record.quarantine(raw, dedupe_key=key, message_id=message_id, reason=reason, blobs=desk.blobs,
+                              now=desk.clock())
+            record.advance_folder(raw.folder, raw.uid)
+        return Outcome("quarantined", mailbox.quarantine_folder, reason)
+
+
+def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
+    settings, now = desk.settings, desk.clock()
+    with database.atomic():
+        choice = match_ticket(mail.from_addr, record.find_pointers(mail, settings, desk.secrets.token_secret),
+                              desk.agents)
+        if choice.refused:
+            log.warning("uid=%s %s pointed at %s without being on it: new ticket", raw.uid, mail.from_addr,
+                        choice.refused.tag)
+        is_agent = mail.from_addr in desk.agents
+        ctx = Context(mail=mail, ticket=choice.ticket, settings=settings, now=now, sender_is_agent=is_agent,
+                      auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings))
+        decision = decide(ctx)
+        ticket = _ticket_for(desk, mail, choice.ticket, decision)
+        kind = Kind.AGENT if is_agent else Kind.AUTOMATED if decision.labels & {Label.AUTOMATED} else Kind.CLIENT
+        record.add_inbound(ticket, raw, mail, kind=kind, verdict=decision.summary, dedupe_key=key, blobs=desk.blobs)
+        if decision.reply_blocks:
+            reply = render.render_auto_reply(settings, desk.secrets.token_secret, mail, render.ReplyRequest(
+                tag=ticket.tag, subject=mail.subject, language=ticket.language, blocks=decision.reply_blocks,
+                first_response_due=ticket.first_response_due), now)
+            record.queue_outbound(ticket, reply, now)
+        record.advance_folder(raw.folder, raw.uid)
+    log.info("uid=%s ticket=%s %s", raw.uid, ticket.tag, decision.summary)
+    return Outcome("recorded", settings.mailbox.processed_folder, ticket.tag)
+
+
+def _ticket_for(desk: Desk, mail: InboundMail, joined, decision: Decision) -> Ticket:
+    settings = desk.settings
+    if joined is not None:
+        ticket = Ticket.get_by_id(joined.id)
+        record.add_labels(ticket, decision.labels - {Label.AUTOMATED}, mail.arrived_at)
+        return ticket
+    automated = Label.AUTOMATED in decision.labels
+    due = None if automated else workhours.add_working_minutes(
+        settings.hours, mail.arrived_at, settings.sla.first_response_minutes)
+    language = guess_language(f"{mail.subject}\n{mail.text}", settings.templates.default_language)
+    return record.open_ticket(mail, language=language, labels=decision.labels, first_response_due=due,
+                              settings=settings)

@@ -1,0 +1,126 @@
+"""Templates -> outgoing mail with our tag, threading and RFC 3834 headers. Pure but for reading templates.
+
+Client text only ever reaches a template as data, and the environment is sandboxed:
+nothing a client writes can run as template code.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import email.message
+import email.policy
+import email.utils
+import functools
+import pathlib
+
+import jinja2
+import jinja2.sandbox
+
+from mailproc import thread, tokens
+from mailproc.actions import ReplyBlock
+from mailproc.config import Settings
+from mailproc.errors import MailprocError
+from mailproc.mail import InboundMail, OutboundMail
+from mailproc.rules.automated import LOOP_HEADER
+from mailproc.vocab import Kind
+
+_MONTHS_RU = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+              "сентября", "октября", "ноября", "декабря")
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+_ZONE_TEXT = {("Europe/Moscow", "ru"): "по московскому времени", ("Europe/Moscow", "en"): "Moscow time"}
+
+
+class TemplateError(MailprocError):
+    pass
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(directory: pathlib.Path, language: str) -> jinja2.Environment:
+    env = jinja2.sandbox.SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(directory / language)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,  # plain-text mail: nothing to escape, and nothing is ever evaluated
+    )
+    env.filters["when"] = functools.partial(_when, language=language)
+    return env
+
+
+def _when(value: dt.datetime, language: str) -> str:
+    if language == "ru":
+        return f"{value.day} {_MONTHS_RU[value.month - 1]} в {value:%H:%M}"
+    return f"{value.day} {_MONTHS_EN[value.month - 1]}, {value:%H:%M}"
+
+
+def zone_text(settings: Settings, language: str) -> str:
+    name = str(settings.hours.timezone)
+    return _ZONE_TEXT.get((name, language), f"({name})")
+
+
+def render_text(settings: Settings, language: str, template: str, variables: dict) -> tuple[str, str]:
+    """(subject, body) of a template whose first line is 'Subject: ...'."""
+    try:
+        env = _environment(settings.templates.directory, language)
+        rendered = env.get_template(template).render(**variables).lstrip("\n")
+    except jinja2.TemplateError as exc:
+        where = f"{settings.templates.directory / language / template}"
+        raise TemplateError(f"template {where}: {exc}") from exc
+    first, _, body = rendered.partition("\n")
+    if not first.startswith("Subject:"):
+        raise TemplateError(f"template {settings.templates.directory / language / template}: "
+                            "the first line must be 'Subject: ...'")
+    return " ".join(first[len("Subject:"):].split()), body.strip("\n") + "\n"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReplyRequest:
+    """Everything needed to answer one client mail."""
+
+    tag: str
+    subject: str
+    language: str
+    blocks: tuple[ReplyBlock, ...]
+    first_response_due: dt.datetime | None
+
+
+def render_auto_reply(settings: Settings, secret: bytes, to: InboundMail, request: ReplyRequest,
+                      now: dt.datetime) -> OutboundMail:
+    subject, body = render_text(settings, request.language, "reply.txt.j2", {
+        "tag": request.tag,
+        "subject": thread.bare_subject(request.subject, settings.support.tag_prefix) or "—",
+        "client_name": to.from_name,
+        "blocks": request.blocks,
+        "first_response_due": request.first_response_due.astimezone(settings.hours.timezone)
+        if request.first_response_due else None,
+        "zone_text": zone_text(settings, request.language),
+        "support_name": settings.support.name,
+    })
+    return compose(settings, secret, kind=Kind.AUTO_REPLY, tag=request.tag, to=(to.from_addr,),
+                   subject=subject, body=body, now=now, answering=to,
+                   extra_headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+
+
+def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple[str, ...], subject: str,
+            body: str, now: dt.datetime, answering: InboundMail | None = None,
+            extra_headers: dict[str, str] | None = None) -> OutboundMail:
+    support = settings.support
+    message_id = tokens.new_message_id(secret, tag, support.message_id_domain)
+    msg = email.message.EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = email.utils.formataddr((support.name, support.address))
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = subject
+    msg["Date"] = email.utils.format_datetime(now)
+    msg["Message-ID"] = f"<{message_id}>"
+    if answering is not None and answering.message_id:
+        msg["In-Reply-To"] = f"<{answering.message_id}>"
+        refs = [*answering.references, answering.message_id]
+        msg["References"] = " ".join(f"<{r}>" for r in dict.fromkeys(refs))
+    msg[LOOP_HEADER] = support.address
+    for name, value in (extra_headers or {}).items():
+        msg[name] = value
+    msg.set_content(body)
+    return OutboundMail(kind=kind, message_id=message_id, mail_from=support.address, rcpt_to=to,
+                        subject=subject, text=body, data=msg.as_bytes())

@@ -1,0 +1,130 @@
+"""The schema (peewee). Times are stored as UTC ISO 8601 text so they sort and keep their zone."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import peewee
+
+database = peewee.DatabaseProxy()
+
+
+class UtcDateTimeField(peewee.TextField):
+    def db_value(self, value: dt.datetime | None):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every stored time must carry its zone")
+        return value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+
+    def python_value(self, value):
+        return None if value is None else dt.datetime.fromisoformat(value)
+
+
+class JsonField(peewee.TextField):
+    def db_value(self, value):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+
+
+class Ticket(BaseModel):
+    tag = peewee.CharField(unique=True, null=True)  # null only inside the transaction that creates it
+    status = peewee.CharField(index=True)
+    priority = peewee.CharField()
+    client = peewee.CharField(index=True)
+    cc = JsonField(default=list)
+    account_id = peewee.CharField(null=True)
+    subject = peewee.TextField()
+    language = peewee.CharField()
+    labels = JsonField(default=list)
+    created_at = UtcDateTimeField()  # arrival of the first mail (IMAP INTERNALDATE)
+    first_response_due = UtcDateTimeField(null=True)
+    first_response_at = UtcDateTimeField(null=True)
+    resolution_due = UtcDateTimeField(null=True)
+    closed_at = UtcDateTimeField(null=True)
+    updated_at = UtcDateTimeField()
+
+
+class Message(BaseModel):
+    """Every mail of a ticket, in or out."""
+
+    ticket = peewee.ForeignKeyField(Ticket, backref="messages", index=True)
+    direction = peewee.CharField()
+    kind = peewee.CharField()
+    message_id = peewee.CharField(null=True, index=True)
+    in_reply_to = JsonField(default=list)
+    references = JsonField(default=list)
+    from_addr = peewee.CharField()
+    to_addrs = JsonField(default=list)
+    cc_addrs = JsonField(default=list)
+    subject = peewee.TextField()
+    date = UtcDateTimeField()  # arrival (in) or queued (out)
+    header_date = UtcDateTimeField(null=True)  # the sender's Date header, for display only
+    text = peewee.TextField()
+    raw_sha256 = peewee.CharField(null=True)  # raw mail in the blob store
+    raw_size = peewee.IntegerField(default=0)
+    dedupe_key = peewee.CharField(null=True, unique=True)  # Message-ID + content hash, inbound only
+    folder = peewee.CharField(null=True)
+    uidvalidity = peewee.BigIntegerField(null=True)
+    uid = peewee.BigIntegerField(null=True)
+    defects = JsonField(default=list)
+    verdict = peewee.TextField(default="")  # what was decided, for people reading `show`
+
+
+class Attachment(BaseModel):
+    message = peewee.ForeignKeyField(Message, backref="attachments")
+    filename = peewee.TextField()
+    content_type = peewee.CharField()
+    size = peewee.IntegerField()
+    sha256 = peewee.CharField(null=True)  # null when not stored (rejected for size)
+    detected_format = peewee.CharField(null=True)
+    accepted = peewee.BooleanField(null=True)  # null: not an image, nothing to judge
+    reason = peewee.TextField(default="")
+
+
+class Outbox(BaseModel):
+    """Outgoing mail, written in the same transaction as the ticket change that caused it."""
+
+    message = peewee.ForeignKeyField(Message, unique=True)
+    mail_from = peewee.CharField()
+    rcpt_to = JsonField()
+    data = peewee.BlobField()
+    status = peewee.CharField(default="pending", index=True)  # pending | sent | failed
+    attempts = peewee.IntegerField(default=0)
+    next_attempt_at = UtcDateTimeField(null=True)
+    last_error = peewee.TextField(default="")
+    sent_at = UtcDateTimeField(null=True)
+
+
+class FolderState(BaseModel):
+    """How far a mailbox folder has been processed (SPEC §2: incremental by UID)."""
+
+    folder = peewee.CharField(unique=True)
+    uidvalidity = peewee.BigIntegerField()
+    last_uid = peewee.BigIntegerField(default=0)
+    inflight_uid = peewee.BigIntegerField(null=True)  # the mail being processed, if the process died on it
+    inflight_attempts = peewee.IntegerField(default=0)
+
+
+class Quarantined(BaseModel):
+    """A mail that could not be processed (poison): kept with the reason, never blocks the rest."""
+
+    folder = peewee.CharField()
+    uidvalidity = peewee.BigIntegerField()
+    uid = peewee.BigIntegerField()
+    message_id = peewee.CharField(null=True)
+    arrived_at = UtcDateTimeField()
+    reason = peewee.TextField()
+    raw_sha256 = peewee.CharField()
+    dedupe_key = peewee.CharField(unique=True)
+    created_at = UtcDateTimeField()
+
+
+ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined)

@@ -1,0 +1,72 @@
+"""The read side: tickets and messages in the JSON shapes of SPEC §7 (edge: database)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee
+
+from mailproc.store.models import Attachment, Message, Quarantined, Ticket
+from mailproc.vocab import Kind
+
+QUARANTINED = "quarantined"  # pseudo-status: `tickets --status quarantined` lists poison mail
+
+
+def _iso(value: dt.datetime | None, zone) -> str | None:
+    return value.astimezone(zone).isoformat() if value else None
+
+
+def _counted(query):
+    # message_count counts mails in both directions; internal notes are not mails.
+    return query.where(Message.kind != Kind.NOTE)
+
+
+def ticket_json(ticket: Ticket, zone, message_count: int | None = None) -> dict:
+    if message_count is None:
+        message_count = _counted(Message.select().where(Message.ticket == ticket)).count()
+    return {
+        "tag": ticket.tag,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "client": ticket.client,
+        "account_id": ticket.account_id,
+        "subject": ticket.subject,
+        "created_at": _iso(ticket.created_at, zone),
+        "first_response_due": _iso(ticket.first_response_due, zone),
+        "resolution_due": _iso(ticket.resolution_due, zone),
+        "message_count": message_count,
+        "labels": list(ticket.labels),
+    }
+
+
+def list_tickets(zone, status: str | None = None) -> list[dict]:
+    counts = (_counted(Message.select(Message.ticket, peewee.fn.COUNT(Message.id).alias("n")))
+              .group_by(Message.ticket))
+    count_of = {row.ticket_id: row.n for row in counts}
+    query = Ticket.select().order_by(Ticket.id)
+    if status:
+        query = query.where(Ticket.status == status)
+    return [ticket_json(t, zone, count_of.get(t.id, 0)) for t in query]
+
+
+def list_quarantined(zone) -> list[dict]:
+    return [{"status": QUARANTINED, "folder": q.folder, "uid": q.uid, "message_id": q.message_id,
+             "arrived_at": _iso(q.arrived_at, zone), "reason": q.reason}
+            for q in Quarantined.select().order_by(Quarantined.id)]
+
+
+def show_ticket(tag: str, zone) -> dict | None:
+    ticket = Ticket.get_or_none(Ticket.tag == tag.strip("[]").upper())
+    if ticket is None:
+        return None
+    messages = list(Message.select().where(Message.ticket == ticket).order_by(Message.date, Message.id))
+    attachments: dict[int, list[dict]] = {}
+    for a in Attachment.select().where(Attachment.message.in_([m.id for m in messages])).order_by(Attachment.id):
+        attachments.setdefault(a.message_id, []).append({
+            "filename": a.filename, "content_type": a.content_type, "size": a.size,
+            "detected_format": a.detected_format, "accepted": a.accepted, "reason": a.reason})
+    data = ticket_json(ticket, zone)
+    data["messages"] = [{
+        "direction": m.direction, "kind": m.kind, "from": m.from_addr, "to": list(m.to_addrs),
+        "date": _iso(m.date, zone), "subject": m.subject, "message_id": m.message_id, "text": m.text,
+        "attachments": attachments.get(m.id, [])} for m in messages]
+    return data

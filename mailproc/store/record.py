@@ -1,0 +1,141 @@
+"""Writing tickets, messages, outbox rows and mailbox progress (edge: database).
+
+The caller (pipeline) wraps one mail's writes in one transaction; nothing here commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from mailproc import thread, tokens
+from mailproc.config import Settings
+from mailproc.mail import InboundMail, OutboundMail, RawMail
+from mailproc.store.db import BlobStore
+from mailproc.store.models import Attachment, FolderState, Message, Outbox, Quarantined, Ticket
+from mailproc.vocab import Direction, Kind, Priority, Status
+
+
+def is_known(dedupe_key: str) -> bool:
+    return (Message.select().where(Message.dedupe_key == dedupe_key).exists()
+            or Quarantined.select().where(Quarantined.dedupe_key == dedupe_key).exists())
+
+
+def ticket_view(ticket: Ticket) -> thread.TicketView:
+    return thread.TicketView(id=ticket.id, tag=ticket.tag, client=ticket.client, cc=tuple(ticket.cc),
+                             status=ticket.status)
+
+
+def find_pointers(mail: InboundMail, settings: Settings, secret: bytes) -> thread.Pointers:
+    """The tickets a mail points at by reference and by subject tag (SPEC §3)."""
+    return thread.Pointers(
+        by_reference=_ticket_by_reference(mail, settings, secret),
+        by_tag=_ticket_by_tag(mail, settings),
+    )
+
+
+def _ticket_by_tag(mail: InboundMail, settings: Settings) -> thread.TicketView | None:
+    for tag in thread.subject_tags(mail.subject, settings.support.tag_prefix):
+        if ticket := Ticket.get_or_none(Ticket.tag == tag):
+            return ticket_view(ticket)
+    return None
+
+
+def _ticket_by_reference(mail: InboundMail, settings: Settings, secret: bytes) -> thread.TicketView | None:
+    domain = settings.support.message_id_domain
+    for message_id in mail.thread_ids:
+        if tokens.is_our_domain(message_id, domain):
+            # Ours only if the signature holds: a forged id naming a ticket is ignored.
+            tag = tokens.ticket_of_message_id(secret, message_id, domain)
+            ticket = Ticket.get_or_none(Ticket.tag == tag) if tag else None
+        else:
+            stored = (Message.select(Message.ticket).where(Message.message_id == message_id)
+                      .order_by(Message.id).first())
+            ticket = stored.ticket if stored else None
+        if ticket:
+            return ticket_view(ticket)
+    return None
+
+
+def auto_replies_today(address: str, now: dt.datetime, settings: Settings) -> int:
+    local_midnight = dt.datetime.combine(now.astimezone(settings.hours.timezone).date(), dt.time(),
+                                         settings.hours.timezone)
+    return (Message.select().where(Message.kind == Kind.AUTO_REPLY, Message.to_addrs.contains(f'"{address}"'),
+                                   Message.date >= local_midnight).count())
+
+
+def open_ticket(mail: InboundMail, *, language: str, labels: frozenset[str], first_response_due: dt.datetime | None,
+                settings: Settings) -> Ticket:
+    ticket = Ticket.create(
+        status=Status.NEW, priority=Priority.NORMAL, client=mail.from_addr,
+        cc=sorted(set(mail.cc) - {settings.support.address}), subject=mail.subject, language=language,
+        labels=sorted(labels), created_at=mail.arrived_at, first_response_due=first_response_due,
+        updated_at=mail.arrived_at)
+    ticket.tag = f"{settings.support.tag_prefix}-{ticket.id:06d}"
+    ticket.save()
+    return ticket
+
+
+def add_labels(ticket: Ticket, labels: frozenset[str], now: dt.datetime) -> None:
+    ticket.labels = sorted(set(ticket.labels) | labels)
+    ticket.updated_at = now
+    ticket.save()
+
+
+def add_inbound(ticket: Ticket, raw: RawMail, mail: InboundMail, *, kind: str, verdict: str, dedupe_key: str,
+                blobs: BlobStore) -> Message:
+    message = Message.create(
+        ticket=ticket, direction=Direction.IN, kind=kind, message_id=mail.message_id,
+        in_reply_to=list(mail.in_reply_to), references=list(mail.references), from_addr=mail.from_addr,
+        to_addrs=list(mail.to), cc_addrs=list(mail.cc), subject=mail.subject, date=mail.arrived_at,
+        header_date=mail.date, text=mail.text, raw_sha256=blobs.put(raw.data), raw_size=len(raw.data),
+        dedupe_key=dedupe_key, folder=raw.folder, uidvalidity=raw.uidvalidity, uid=raw.uid,
+        defects=list(mail.defects), verdict=verdict)
+    for part in mail.attachments:
+        Attachment.create(message=message, filename=part.filename, content_type=part.content_type,
+                          size=len(part.data), sha256=blobs.put(part.data))
+    return message
+
+
+def queue_outbound(ticket: Ticket, mail: OutboundMail, now: dt.datetime) -> Message:
+    """Record an outgoing mail and put it in the outbox, in the caller's transaction."""
+    message = Message.create(
+        ticket=ticket, direction=Direction.OUT, kind=mail.kind, message_id=mail.message_id,
+        from_addr=mail.mail_from, to_addrs=list(mail.rcpt_to), subject=mail.subject, date=now, text=mail.text,
+        raw_size=len(mail.data))
+    Outbox.create(message=message, mail_from=mail.mail_from, rcpt_to=list(mail.rcpt_to), data=mail.data)
+    return message
+
+
+def quarantine(raw: RawMail, *, dedupe_key: str, message_id: str | None, reason: str, blobs: BlobStore,
+               now: dt.datetime) -> None:
+    Quarantined.insert(
+        folder=raw.folder, uidvalidity=raw.uidvalidity, uid=raw.uid, message_id=message_id,
+        arrived_at=raw.arrived_at, reason=reason, raw_sha256=blobs.put(raw.data), dedupe_key=dedupe_key,
+        created_at=now).on_conflict_ignore().execute()
+
+
+def folder_state(folder: str, uidvalidity: int) -> FolderState:
+    """The folder's progress; a new UIDVALIDITY restarts from UID 0 (dedupe keeps tickets unique)."""
+    state, _ = FolderState.get_or_create(folder=folder, defaults={"uidvalidity": uidvalidity, "last_uid": 0})
+    if state.uidvalidity != uidvalidity:
+        state.uidvalidity, state.last_uid = uidvalidity, 0
+        state.save()
+    return state
+
+
+def advance_folder(folder: str, uid: int) -> None:
+    FolderState.update(last_uid=uid, inflight_uid=None, inflight_attempts=0).where(
+        FolderState.folder == folder, FolderState.last_uid < uid).execute()
+
+
+def begin_attempt(folder: str, uid: int) -> int:
+    """Count attempts at one mail, committed BEFORE processing it: a mail that kills the
+    process every time (hang, OOM, crash in a library) is recognised as poison after a few."""
+    state = FolderState.get(FolderState.folder == folder)
+    attempts = state.inflight_attempts + 1 if state.inflight_uid == uid else 1
+    FolderState.update(inflight_uid=uid, inflight_attempts=attempts).where(FolderState.id == state.id).execute()
+    return attempts
+
+
+def quarantined_uids(folder: str, uidvalidity: int) -> set[int]:
+    return {q.uid for q in Quarantined.select(Quarantined.uid)
+            .where(Quarantined.folder == folder, Quarantined.uidvalidity == uidvalidity)}

@@ -1,0 +1,83 @@
+"""Which ticket a mail belongs to (SPEC §3). Pure.
+
+The edge (pipeline) looks up the tickets a mail points at; this module decides.
+A mail joins a ticket by, in order: a Message-ID it answers that we stored or sent,
+the ticket tag in its subject, a tokened reply address. Pointing at a ticket is not
+enough: the sender must be that ticket's client, an address CC'd on it, or an agent.
+Anyone else gets a new ticket of their own (guessing a tag reveals nothing).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+VIA_REFERENCE = "reference"
+VIA_TAG = "tag"
+VIA_REPLY_ADDRESS = "reply_address"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TicketView:
+    """What threading needs to know of a stored ticket."""
+
+    id: int
+    tag: str
+    client: str
+    cc: tuple[str, ...] = ()
+    status: str = "new"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Pointers:
+    """The tickets a mail points at, found by the edge; None where it points nowhere."""
+
+    by_reference: TicketView | None = None
+    by_tag: TicketView | None = None
+    by_reply_address: TicketView | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ThreadChoice:
+    ticket: TicketView | None  # None: open a new ticket
+    via: str | None = None
+    refused: TicketView | None = None  # a ticket the sender pointed at but may not join
+
+
+def _tag_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"\[\s*({re.escape(prefix)}-\d+)\s*\]", re.IGNORECASE)
+
+
+def subject_tags(subject: str, prefix: str) -> list[str]:
+    """Ticket tags written as [KB-000123] in a subject, first one first."""
+    return [m.upper() for m in _tag_pattern(prefix).findall(subject)]
+
+
+_REPLY_PREFIX = re.compile(r"^\s*(re|fwd?|aw|sv|rv|ответ|отв|пересл)\s*(\[\d+\])?\s*:\s*", re.IGNORECASE)
+
+
+def bare_subject(subject: str, prefix: str) -> str:
+    """The subject without our tags and without leading Re:/Fwd:, for quoting it back in a reply."""
+    subject = " ".join(_tag_pattern(prefix).sub(" ", subject).split())
+    while (stripped := _REPLY_PREFIX.sub("", subject, count=1)) != subject:
+        subject = stripped
+    return subject
+
+
+def may_join(sender: str, ticket: TicketView, agents: frozenset[str]) -> bool:
+    sender = sender.lower()
+    return sender == ticket.client or sender in ticket.cc or sender in agents
+
+
+def match_ticket(sender: str, pointers: Pointers, agents: frozenset[str]) -> ThreadChoice:
+    refused = None
+    for via, ticket in (
+        (VIA_REFERENCE, pointers.by_reference),
+        (VIA_TAG, pointers.by_tag),
+        (VIA_REPLY_ADDRESS, pointers.by_reply_address),
+    ):
+        if ticket is None:
+            continue
+        if may_join(sender, ticket, agents):
+            return ThreadChoice(ticket, via)
+        refused = refused or ticket
+    return ThreadChoice(None, None, refused)
