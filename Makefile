@@ -1,0 +1,36 @@
+PYTHON ?= python3
+VENV   := .venv
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv test demo bench clean
+
+venv: $(STAMP)
+
+# Debian's python3 lacks ensurepip until python3-venv is installed.
+$(STAMP): pyproject.toml
+	@if ! $(PYTHON) -m venv $(VENV); then \
+	  [ "$$(id -u)" = 0 ] || { echo "python3 -m venv failed; install python3-venv" >&2; exit 1; }; \
+	  rm -rf $(VENV); \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q python3-venv || { apt-get update -q && apt-get install -y -q python3-venv; }; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	$(VENV)/bin/python -m pip install -q -e '.[test,demo]'
+	touch $@
+
+test: venv
+	$(VENV)/bin/python -m pytest
+
+demo: venv
+	$(VENV)/bin/mailproc demo
+
+bench: venv
+	@if [ -e tests/bench.py ] || [ -e tests/bench/__main__.py ]; then \
+	  $(VENV)/bin/python -m tests.bench; \
+	else \
+	  echo "no benchmarks yet"; \
+	fi
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
