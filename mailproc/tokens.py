@@ -1,4 +1,4 @@
-"""Signed tokens that name a ticket: in our Message-IDs and reply addresses. Pure.
+"""Signed tokens that name a ticket, carried in our Message-IDs. Pure.
 
 A reply is matched to its ticket by the Message-ID it answers even when the subject
 was rewritten; the HMAC lets us tell our own ids from forged ones (SPEC §3).
@@ -33,14 +33,8 @@ def ticket_of_message_id(secret: bytes, message_id: str, domain: str) -> str | N
     return m["tag"].upper() if hmac.compare_digest(expected, m["sig"]) else None
 
 
-def is_our_domain(message_id: str, domain: str) -> bool:
-    return message_id.lower().endswith("@" + domain.lower())
+def looks_like_ours(message_id: str, domain: str) -> bool:
+    """Shaped like the ids we generate, in our domain (signature not checked)."""
+    m = _OUR_ID.match(message_id)
+    return bool(m) and m["domain"].lower() == domain.lower()
 
-
-def reply_token(secret: bytes, tag: str) -> str:
-    """The per-ticket token of a reply address such as support+KB-000123-<token>@domain."""
-    return _sign(secret, f"reply:{tag.upper()}")
-
-
-def verify_reply_token(secret: bytes, tag: str, token: str) -> bool:
-    return hmac.compare_digest(reply_token(secret, tag), token.lower())

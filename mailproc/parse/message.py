@@ -56,15 +56,15 @@ def parse_mail(raw: RawMail) -> InboundMail:
 
 
 def _safe_header(msg, name: str, value, defects: list[str]) -> str:
+    if isinstance(value, str) and _SURROGATES.search(value):
+        # Raw 8-bit bytes in a header (no RFC 2047): the parser would turn them into U+FFFD.
+        defects.append(f"RawBytesInHeader:{name}")
+        return _decode_words(" ".join(_decode_bytes(value.encode("ascii", "surrogateescape"), None).split()))
     try:
-        text = str(msg.policy.header_fetch_parse(name, value))
+        return str(msg.policy.header_fetch_parse(name, value))
     except Exception as exc:  # a header the registry cannot model: decode it the lenient way
         defects.append(f"BadHeader:{name}:{type(exc).__name__}")
-        text = _decode_words(" ".join(str(value).split()))
-    if _SURROGATES.search(text):  # raw 8-bit bytes in a header (no RFC 2047): guess the charset
-        defects.append(f"RawBytesInHeader:{name}")
-        text = _decode_bytes(text.encode("utf-8", "surrogateescape"), None)
-    return text
+        return _decode_words(" ".join(str(value).split()))
 
 
 def _decode_words(value: str) -> str:
@@ -88,7 +88,15 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
                 return data.decode(candidate)
             except (LookupError, UnicodeDecodeError):
                 continue
-    return data.decode("cp1251", errors="replace")  # the usual undeclared charset in Russian mail
+    return data.decode(_guess_cyrillic_charset(data), errors="replace")
+
+
+def _guess_cyrillic_charset(data: bytes) -> str:
+    """Undeclared 8-bit Russian text is windows-1251 or koi8-r: mostly lower-case letters,
+    which sit at 0xE0-0xFF in windows-1251 and at 0xC0-0xDF in koi8-r."""
+    upper_half = sum(1 for b in data if b >= 0xE0)
+    lower_half = sum(1 for b in data if 0xC0 <= b < 0xE0)
+    return "koi8-r" if lower_half > upper_half else "cp1251"
 
 
 def _addresses(values: list[str]) -> list[tuple[str, str]]:
@@ -161,7 +169,10 @@ def _payload_bytes(part: email.message.Message, defects: list[str]) -> bytes | N
 
 def _part_text(part: email.message.Message, defects: list[str]) -> str:
     try:
-        return part.get_content()
+        text = part.get_content()
+        if "\ufffd" not in text:
+            return text
+        defects.append("UndecodableText:replacement characters")
     except Exception as exc:  # unknown charset, broken transfer encoding
         defects.append(f"UndecodableText:{type(exc).__name__}")
     data = _payload_bytes(part, defects) or b""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from mailproc import tokens
 from mailproc.actions import Action, AddLabel, NoAutoReply
 from mailproc.mail import InboundMail
 from mailproc.rules.context import Context
@@ -40,7 +41,7 @@ def machine_reasons(mail: InboundMail, support_address: str, our_domain: str) ->
         reasons.append(f"machine sender {mail.from_addr or '(none)'}")
     if mail.from_addr == support_address.lower():
         reasons.append("sent by the support address itself")
-    if mail.message_id and mail.message_id.lower().endswith("@" + our_domain.lower()):
+    if mail.message_id and tokens.looks_like_ours(mail.message_id, our_domain):
         reasons.append("our own mail came back")
     return reasons
 

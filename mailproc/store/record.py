@@ -42,7 +42,7 @@ def _ticket_by_tag(mail: InboundMail, settings: Settings) -> thread.TicketView |
 def _ticket_by_reference(mail: InboundMail, settings: Settings, secret: bytes) -> thread.TicketView | None:
     domain = settings.support.message_id_domain
     for message_id in mail.thread_ids:
-        if tokens.is_our_domain(message_id, domain):
+        if tokens.looks_like_ours(message_id, domain):
             # Ours only if the signature holds: a forged id naming a ticket is ignored.
             tag = tokens.ticket_of_message_id(secret, message_id, domain)
             ticket = Ticket.get_or_none(Ticket.tag == tag) if tag else None

@@ -1,0 +1,88 @@
+"""Parsing: decoded headers and body text, and the whole real-world corpus without a crash."""
+import pytest
+
+from mailproc.parse.text import guess_language, html_to_text
+from tests.corpus import CORPUS, corpus_rows, require_corpus
+from tests.pure import inbound
+
+
+def test_encoded_subject_and_addresses_are_decoded():
+    raw = ("From: =?utf-8?b?0JjQstCw0L0=?= <Ivan@Shop.Example.TEST>\r\nTo: support@example.test\r\n"
+           "Cc: Boss <boss@shop.example.test>\r\n"
+           "Subject: =?koi8-r?b?7sUgzc/H1SDXz8rUyQ==?=\r\nMessage-ID: <a1@shop.example.test>\r\n"
+           "In-Reply-To: <x1@example.test>\r\nReferences: <x0@example.test> <x1@example.test>\r\n\r\nbody\r\n")
+    mail = inbound(raw=raw.encode())
+    assert (mail.from_name, mail.from_addr) == ("Иван", "ivan@shop.example.test")
+    assert mail.subject == "Не могу войти"
+    assert mail.cc == ("boss@shop.example.test",)
+    assert mail.message_id == "a1@shop.example.test"
+    assert mail.thread_ids == ("x1@example.test", "x0@example.test")
+
+
+def test_undeclared_windows_1251_body_and_raw_8bit_subject():
+    raw = ("From: client@example.test\r\nSubject: Вопрос по бонусам\r\n\r\nНе начислены бонусы\r\n").encode("cp1251")
+    mail = inbound(raw=raw)
+    assert mail.subject == "Вопрос по бонусам"
+    assert "бонусы" in mail.text
+
+
+def test_html_only_mail_becomes_text_with_links_and_without_scripts():
+    mail = inbound(body=None, html='<html><head><style>p{color:red}</style><script>alert(1)</script></head>'
+                                   '<body><p>См. <a href="https://help.kilbil.ru/login">инструкцию</a></p>'
+                                   '<img src="https://tracker.example.test/pixel.gif"></body></html>')
+    assert "инструкцию (https://help.kilbil.ru/login)" in mail.text
+    assert "alert" not in mail.text and "color" not in mail.text and "tracker" not in mail.text
+
+
+def test_plain_text_is_preferred_over_html():
+    mail = inbound(body="plain version", html="<p>html version</p>")
+    assert mail.text == "plain version"
+
+
+def test_attachments_are_listed_with_their_bytes():
+    mail = inbound(attachments=[("screen.png", b"\x89PNG\r\n\x1a\nxyz", "image/png")])
+    assert [(a.filename, a.content_type, a.data[:4]) for a in mail.attachments] == [
+        ("screen.png", "image/png", b"\x89PNG")]
+
+
+def test_missing_message_id_and_date_are_none():
+    mail = inbound(raw=b"From: client@example.test\r\nSubject: x\r\n\r\nhi\r\n")
+    assert mail.message_id is None and mail.date is None
+
+
+@pytest.mark.parametrize("text,language", [
+    ("Здравствуйте, не могу войти в личный кабинет", "ru"),
+    ("Hello, I cannot log in to my account", "en"),
+    ("Hello, не работает касса", "ru"),
+    ("ok", "ru"),
+    ("Account 12345 — не работает", "ru"),
+], ids=["russian", "english", "mixed leans russian", "too short: default", "russian with latin words"])
+def test_guess_language(text, language):
+    assert guess_language(text) == language
+
+
+def test_html_to_text_survives_broken_markup():
+    assert "text" in html_to_text("<p>text<div><<<>>></span></b>")
+
+
+EMAILS = corpus_rows("email")
+
+
+@pytest.mark.parametrize("row", EMAILS, ids=[r["path"] for r in EMAILS])
+def test_corpus_mail_parses(row):
+    require_corpus()
+    mail = inbound(raw=(CORPUS / row["path"]).read_bytes())
+    for value in (mail.subject, mail.text, mail.from_addr, *(v for _, v in mail.headers)):
+        value.encode("utf-8")  # storable: no lone surrogates left over from undecodable bytes
+
+
+def test_corpus_present_or_skipped_with_reason():
+    require_corpus()
+    assert len(EMAILS) > 300
+
+
+@pytest.mark.parametrize("charset", ["cp1251", "koi8-r", "utf-8"])
+def test_undeclared_cyrillic_charsets_are_recognised(charset):
+    text = "Здравствуйте! У нас не начисляются бонусы покупателям, помогите разобраться."
+    mail = inbound(raw=b"From: client@example.test\r\nSubject: x\r\n\r\n" + text.encode(charset))
+    assert mail.text == text

@@ -1,0 +1,57 @@
+"""Threading choice (SPEC §3), table-driven: which ticket a mail joins, and who may not."""
+import pytest
+
+from mailproc.thread import Pointers, TicketView, bare_subject, match_ticket, subject_tags
+
+AGENTS = frozenset({"agent1@example.test"})
+T1 = TicketView(id=1, tag="KB-000001", client="client@example.test", cc=("boss@example.test",))
+T2 = TicketView(id=2, tag="KB-000002", client="other@example.test")
+
+CASES = [
+    # (name, sender, pointers, expected ticket id or None, expected via, refused id)
+    ("client replies in the thread", "client@example.test", Pointers(by_reference=T1), 1, "reference", None),
+    ("client changed the subject but replies in the thread", "client@example.test",
+     Pointers(by_reference=T1, by_tag=None), 1, "reference", None),
+    ("client writes only the tag", "client@example.test", Pointers(by_tag=T1), 1, "tag", None),
+    ("CC'd colleague uses the tag", "boss@example.test", Pointers(by_tag=T1), 1, "tag", None),
+    ("agent uses the tag", "agent1@example.test", Pointers(by_tag=T1), 1, "tag", None),
+    ("sender case does not matter", "Client@Example.TEST", Pointers(by_tag=T1), 1, "tag", None),
+    ("stranger guesses the tag: new ticket", "stranger@example.test", Pointers(by_tag=T1), None, None, 1),
+    ("stranger replies in the thread: new ticket", "stranger@example.test", Pointers(by_reference=T1),
+     None, None, 1),
+    ("reference wins over tag", "client@example.test", Pointers(by_reference=T1, by_tag=T2), 1, "reference", None),
+    ("reference of someone else's ticket, own tag", "other@example.test", Pointers(by_reference=T1, by_tag=T2),
+     2, "tag", None),
+    ("reply address when nothing else matches", "client@example.test", Pointers(by_reply_address=T1),
+     1, "reply_address", None),
+    ("nothing points anywhere: new ticket", "client@example.test", Pointers(), None, None, None),
+]
+
+
+@pytest.mark.parametrize("sender,pointers,ticket_id,via,refused", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_match_ticket(sender, pointers, ticket_id, via, refused):
+    choice = match_ticket(sender.lower(), pointers, AGENTS)
+    assert (choice.ticket.id if choice.ticket else None) == ticket_id
+    assert choice.via == via
+    assert (choice.refused.id if choice.refused else None) == refused
+
+
+@pytest.mark.parametrize("subject,tags", [
+    ("[KB-000123] Не могу войти", ["KB-000123"]),
+    ("Re: вопрос [kb-42]", ["KB-42"]),
+    ("Re: [ KB-000007 ] and [KB-000008]", ["KB-000007", "KB-000008"]),
+    ("Ticket#123 KB-000123 without brackets", []),
+    ("[XY-000123] other prefix", []),
+], ids=["plain", "lower case", "two tags", "no brackets", "other prefix"])
+def test_subject_tags(subject, tags):
+    assert subject_tags(subject, "KB") == tags
+
+
+@pytest.mark.parametrize("subject,bare", [
+    ("Re: RE: Fwd: [KB-000012] Не могу войти", "Не могу войти"),
+    ("Ответ: Вопрос по бонусам", "Вопрос по бонусам"),
+    ("Re[2]: Points", "Points"),
+    ("Regarding the invoice", "Regarding the invoice"),
+], ids=["reply prefixes and tag", "russian prefix", "counted prefix", "word starting with re"])
+def test_bare_subject(subject, bare):
+    assert bare_subject(subject, "KB") == bare

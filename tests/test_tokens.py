@@ -1,0 +1,27 @@
+"""Signed Message-IDs and reply tokens: ours verify, forged or foreign ones do not."""
+from mailproc import tokens
+
+SECRET = b"test-secret"
+
+
+def test_our_message_id_names_its_ticket():
+    mid = tokens.new_message_id(SECRET, "KB-000123", "example.test")
+    assert tokens.ticket_of_message_id(SECRET, mid, "example.test") == "KB-000123"
+
+
+def test_message_ids_are_unique():
+    assert len({tokens.new_message_id(SECRET, "KB-000001", "example.test") for _ in range(100)}) == 100
+
+
+def test_tampered_tag_is_not_recognised():
+    mid = tokens.new_message_id(SECRET, "KB-000123", "example.test")
+    forged = mid.replace("KB-000123", "KB-000124")
+    assert tokens.ticket_of_message_id(SECRET, forged, "example.test") is None
+
+
+def test_other_secret_or_domain_is_not_ours():
+    mid = tokens.new_message_id(SECRET, "KB-000123", "example.test")
+    assert tokens.ticket_of_message_id(b"other", mid, "example.test") is None
+    assert tokens.ticket_of_message_id(SECRET, mid, "elsewhere.test") is None
+    assert tokens.ticket_of_message_id(SECRET, "abc@client.test", "example.test") is None
+
