@@ -25,7 +25,7 @@ def parse_mail(raw: RawMail) -> InboundMail:
     msg = email.message_from_bytes(raw.data, policy=_POLICY)
     defects = [type(d).__name__ for d in msg.defects]
     headers = tuple((name.lower(), _safe_header(msg, name, value, defects)) for name, value in msg.raw_items())
-    if not headers and not msg.get_payload():
+    if not headers and not str(msg.get_payload()).strip():
         raise MailError(raw.uid, None, "no headers and no body: not a mail")
 
     def first(name: str) -> str:

@@ -58,7 +58,7 @@ def show_ticket(tag: str, zone) -> dict | None:
     ticket = Ticket.get_or_none(Ticket.tag == tag.strip("[]").upper())
     if ticket is None:
         return None
-    messages = list(Message.select().where(Message.ticket == ticket).order_by(Message.date, Message.id))
+    messages = list(Message.select().where(Message.ticket == ticket).order_by(Message.id))
     attachments: dict[int, list[dict]] = {}
     for a in Attachment.select().where(Attachment.message.in_([m.id for m in messages])).order_by(Attachment.id):
         attachments.setdefault(a.message_id, []).append({
