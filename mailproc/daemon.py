@@ -28,11 +28,12 @@ class Daemon:
         self.next_send_at = 0.0
         self._config_mtime = self._mtime()
 
-    def _mtime(self) -> float:
+    def _mtime(self) -> tuple[int, int]:
         try:
-            return self.desk.settings.source.stat().st_mtime
+            stat = self.desk.settings.source.stat()
         except OSError:
-            return 0.0
+            return (0, 0)
+        return (stat.st_mtime_ns, stat.st_size)
 
     def stop(self, *_args) -> None:
         log.info("stop requested: finishing the mail in hand")
