@@ -86,3 +86,46 @@ def test_undeclared_cyrillic_charsets_are_recognised(charset):
     text = "Здравствуйте! У нас не начисляются бонусы покупателям, помогите разобраться."
     mail = inbound(raw=b"From: client@example.test\r\nSubject: x\r\n\r\n" + text.encode(charset))
     assert mail.text == text
+
+
+def _forward(disposition: bytes) -> bytes:
+    return (b"From: client@example.test\r\nTo: support@example.test\r\nSubject: Fwd: error\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            + "Пересылаю письмо кассира.".encode() + b"\r\n--XX\r\nContent-Type: message/rfc822\r\n" + disposition
+            + "\r\nFrom: cashier@shop.example.test\r\nSubject: касса\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            "Касса пишет: нет связи с сервером.".encode() + b"\r\n--XX--\r\n")
+
+
+def test_inline_forward_text_is_read():
+    mail = inbound(raw=_forward(b"Content-Disposition: inline\r\n"))
+    assert "Пересылаю письмо кассира." in mail.text and "Касса пишет: нет связи с сервером." in mail.text
+    assert "Subject: касса" in mail.text and mail.attachments == ()
+
+
+def test_attached_mail_is_kept_as_an_eml_attachment():
+    mail = inbound(raw=_forward(b"Content-Disposition: attachment\r\n"))
+    assert "Касса пишет" not in mail.text
+    [eml] = mail.attachments
+    assert eml.filename == "message.eml" and b"cashier@shop.example.test" in eml.data
+
+
+def test_inline_screenshot_in_html_alternative_is_collected_and_text_read_once():
+    raw = (b"From: client@example.test\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/alternative; boundary=A\r\n\r\n"
+           b"--A\r\nContent-Type: text/plain\r\n\r\nSee the screenshot.\r\n"
+           b"--A\r\nContent-Type: multipart/related; boundary=R\r\n\r\n"
+           b"--R\r\nContent-Type: text/html\r\n\r\n<p>See the screenshot.</p><img src=\"cid:shot1\">\r\n"
+           b"--R\r\nContent-Type: image/png\r\nContent-ID: <shot1>\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           b"iVBORw0KGgo=\r\n--R--\r\n--A--\r\n")
+    mail = inbound(raw=raw)
+    assert mail.text == "See the screenshot."
+    assert [(a.content_type, a.data[:4]) for a in mail.attachments] == [("image/png", b"\x89PNG")]
+
+
+def test_nesting_beyond_the_limit_is_a_defect_not_a_crash():
+    inner = b"Content-Type: text/plain\r\n\r\ndeep\r\n"
+    for n in range(30):
+        inner = (f"Content-Type: multipart/mixed; boundary=b{n}\r\n\r\n--b{n}\r\n".encode() + inner
+                 + f"\r\n--b{n}--\r\n".encode())
+    mail = inbound(raw=b"From: client@example.test\r\nSubject: deep\r\nMIME-Version: 1.0\r\n" + inner)
+    assert "NestedTooDeep" in mail.defects

@@ -24,7 +24,7 @@ _POLICY = email.policy.default.clone(max_line_length=0)
 def parse_mail(raw: RawMail) -> InboundMail:
     msg = email.message_from_bytes(raw.data, policy=_POLICY)
     defects = [type(d).__name__ for d in msg.defects]
-    headers = tuple((name.lower(), _safe_header(msg, name, value, defects)) for name, value in msg.raw_items())
+    headers = _decoded_headers(msg, defects)
     if not headers and not str(msg.get_payload()).strip():
         raise MailError(raw.uid, None, "no headers and no body: not a mail")
 
@@ -53,6 +53,10 @@ def parse_mail(raw: RawMail) -> InboundMail:
         defects=tuple(dict.fromkeys(defects)),
         size=len(raw.data),
     )
+
+
+def _decoded_headers(msg: email.message.Message, defects: list[str]) -> tuple[tuple[str, str], ...]:
+    return tuple((name.lower(), _safe_header(msg, name, value, defects)) for name, value in msg.raw_items())
 
 
 def _safe_header(msg, name: str, value, defects: list[str]) -> str:
@@ -129,27 +133,97 @@ def _content_type(part: email.message.Message) -> str:
         return "application/octet-stream"
 
 
+MAX_DEPTH = 12  # nested multiparts / forwards; deeper is an attack or a loop, not a client
+
+
+class _Parts:
+    """What the walk collects: text of the readable alternative, every attachment."""
+
+    def __init__(self, defects: list[str]):
+        self.texts: list[str] = []
+        self.attachments: list[Attachment] = []
+        self.defects = defects
+
+
 def _body_and_attachments(msg: email.message.Message, defects: list[str]) -> tuple[str, list[Attachment]]:
-    plain, html, attachments = [], [], []
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
-        ctype = _content_type(part)
-        filename = _filename(part)
-        disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
-        if filename or disposition == "attachment" or not ctype.startswith("text/"):
-            data = _payload_bytes(part, defects)
-            if data is not None:
-                attachments.append(Attachment(filename or "", ctype, data))
-        elif ctype == "text/html":
-            html.append(_part_text(part, defects))
-        else:
-            plain.append(_part_text(part, defects))
-    if any(p.strip() for p in plain):
-        text = "\n\n".join(p for p in plain if p.strip())
+    parts = _Parts(defects)
+    _walk(msg, parts, depth=0, wants_text=True)
+    return normalize_whitespace("\n\n".join(t for t in parts.texts if t.strip())), parts.attachments
+
+
+def _walk(part: email.message.Message, parts: _Parts, depth: int, wants_text: bool) -> None:
+    if depth > MAX_DEPTH:
+        parts.defects.append("NestedTooDeep")
+        return
+    ctype = _content_type(part)
+    disposition = _disposition(part)
+    if ctype == "message/rfc822" and disposition != "attachment":
+        _walk_forward(part, parts, depth, wants_text)
+    elif part.is_multipart() and ctype != "message/rfc822":
+        children = _children(part, parts.defects)
+        # Alternatives carry the same text: read one, but keep images from all (inline screenshots).
+        best = _best_alternative(children) if ctype == "multipart/alternative" else None
+        for child in children:
+            _walk(child, parts, depth + 1, wants_text and (best is None or child is best))
+    elif ctype in ("text/plain", "text/html") and disposition != "attachment" and not _filename(part):
+        if wants_text:
+            text = _part_text(part, parts.defects)
+            parts.texts.append(html_to_text(text) if ctype == "text/html" else text)
     else:
-        text = "\n\n".join(html_to_text(h) for h in html)
-    return normalize_whitespace(text), attachments
+        data = _attached_mail_bytes(part, parts.defects) if ctype == "message/rfc822" else \
+            _payload_bytes(part, parts.defects)
+        if data is not None:
+            parts.attachments.append(Attachment(_filename(part) or _default_name(ctype), ctype, data))
+
+
+def _walk_forward(part: email.message.Message, parts: _Parts, depth: int, wants_text: bool) -> None:
+    """An inline forwarded mail: its text is what the client wants us to read."""
+    inner = _children(part, parts.defects)
+    if not inner:
+        return
+    if wants_text:
+        shown = {"from": "From", "date": "Date", "subject": "Subject"}
+        parts.texts.append("---------- Forwarded message ----------\n" + "\n".join(
+            f"{shown[name]}: {value}" for name, value in _decoded_headers(inner[0], parts.defects) if name in shown))
+    _walk(inner[0], parts, depth + 1, wants_text)
+
+
+def _attached_mail_bytes(part: email.message.Message, defects: list[str]) -> bytes | None:
+    inner = _children(part, defects)
+    try:
+        return inner[0].as_bytes() if inner else None
+    except Exception as exc:  # the generator trips over what the parser let through
+        defects.append(f"UnserialisableAttachedMail:{type(exc).__name__}")
+        return None
+
+
+def _children(part: email.message.Message, defects: list[str]) -> list[email.message.Message]:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return [p for p in payload if isinstance(p, email.message.Message)]
+    defects.append(f"MultipartWithoutParts:{_content_type(part)}")
+    return []
+
+
+def _best_alternative(children: list[email.message.Message]) -> email.message.Message | None:
+    """text/plain when it says something, else the richest part (last, per RFC 2046)."""
+    for child in children:
+        if _content_type(child) == "text/plain" and str(child.get_payload()).strip():
+            return child
+    return children[-1] if children else None
+
+
+def _disposition(part: email.message.Message) -> str:
+    return str(part.get("content-disposition") or "").split(";")[0].strip().lower()
+
+
+_DEFAULT_NAMES = {"message/rfc822": "message.eml", "text/calendar": "invite.ics",
+                  "application/ms-tnef": "winmail.dat"}
+
+
+def _default_name(ctype: str) -> str:
+    main, _, sub = ctype.partition("/")
+    return _DEFAULT_NAMES.get(ctype) or f"{main}.{sub or 'bin'}"
 
 
 def _filename(part: email.message.Message) -> str:
