@@ -14,6 +14,7 @@ import re
 
 from mailproc.errors import MailError
 from mailproc.mail import Attachment, InboundMail, RawMail
+from mailproc.parse.filenames import safe_filename
 from mailproc.parse.text import html_to_text, normalize_whitespace
 
 _SURROGATES = re.compile("[\udc80-\udcff]")
@@ -173,7 +174,7 @@ def _walk(part: email.message.Message, parts: _Parts, depth: int, wants_text: bo
         data = _attached_mail_bytes(part, parts.defects) if ctype == "message/rfc822" else \
             _payload_bytes(part, parts.defects)
         if data is not None:
-            parts.attachments.append(Attachment(_filename(part) or _default_name(ctype), ctype, data))
+            parts.attachments.append(Attachment(safe_filename(_filename(part), _default_name(ctype)), ctype, data))
 
 
 def _walk_forward(part: email.message.Message, parts: _Parts, depth: int, wants_text: bool) -> None:
