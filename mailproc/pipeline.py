@@ -20,13 +20,15 @@ from mailproc import render, workhours
 from mailproc.config import Secrets, Settings
 from mailproc.decide import Decision, decide
 from mailproc.mail import InboundMail, RawMail
+from mailproc.parse import quotes
+from mailproc.parse.account import find_account_id
 from mailproc.parse.message import parse_mail
 from mailproc.parse.text import guess_language
 from mailproc.rules.context import Context
 from mailproc.store import record
 from mailproc.store.db import BlobStore
 from mailproc.store.models import Ticket, database
-from mailproc.thread import match_ticket
+from mailproc.thread import TicketView, match_ticket
 from mailproc.vocab import Kind, Label
 
 log = logging.getLogger(__name__)
@@ -106,15 +108,15 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
             log.warning("uid=%s %s pointed at %s without being on it: new ticket", raw.uid, mail.from_addr,
                         choice.refused.tag)
         is_agent = mail.from_addr in desk.agents
-        ctx = Context(mail=mail, ticket=choice.ticket, settings=settings, now=now, sender_is_agent=is_agent,
-                      auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings))
+        ctx = _context(desk, mail, choice.ticket, now, is_agent)
         decision = decide(ctx)
-        ticket = _ticket_for(desk, mail, choice.ticket, decision)
+        ticket = _ticket_for(desk, ctx, decision)
         kind = Kind.AGENT if is_agent else Kind.AUTOMATED if decision.labels & {Label.AUTOMATED} else Kind.CLIENT
-        record.add_inbound(ticket, raw, mail, kind=kind, verdict=decision.summary, dedupe_key=key, blobs=desk.blobs)
+        record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
+                           dedupe_key=key, blobs=desk.blobs)
         if decision.reply_blocks:
             reply = render.render_auto_reply(settings, desk.secrets.token_secret, mail, render.ReplyRequest(
-                tag=ticket.tag, subject=mail.subject, language=ticket.language, blocks=decision.reply_blocks,
+                tag=ticket.tag, subject=mail.subject, language=ctx.language, blocks=decision.reply_blocks,
                 first_response_due=ticket.first_response_due), now)
             record.queue_outbound(ticket, reply, now)
         record.advance_folder(raw.folder, raw.uid)
@@ -122,15 +124,27 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
     return Outcome("recorded", settings.mailbox.processed_folder, ticket.tag)
 
 
-def _ticket_for(desk: Desk, mail: InboundMail, joined, decision: Decision) -> Ticket:
+def _context(desk: Desk, mail: InboundMail, ticket: TicketView | None, now: dt.datetime, is_agent: bool) -> Context:
     settings = desk.settings
-    if joined is not None:
-        ticket = Ticket.get_by_id(joined.id)
-        record.add_labels(ticket, decision.labels - {Label.AUTOMATED}, mail.arrived_at)
+    new_text = quotes.new_text(mail.text) or mail.text
+    return Context(
+        mail=mail, ticket=ticket, settings=settings, now=now, sender_is_agent=is_agent,
+        new_text=new_text,
+        account_id=find_account_id(mail.subject, mail.text) or (ticket.account_id if ticket else None),
+        language=ticket.language if ticket else guess_language(f"{mail.subject}\n{new_text}",
+                                                               settings.templates.default_language),
+        auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings))
+
+
+def _ticket_for(desk: Desk, ctx: Context, decision: Decision) -> Ticket:
+    settings, mail = desk.settings, ctx.mail
+    if ctx.ticket is not None:
+        ticket = Ticket.get_by_id(ctx.ticket.id)
+        record.update_ticket(ticket, labels=decision.labels - {Label.AUTOMATED}, account_id=ctx.account_id,
+                             now=mail.arrived_at)
         return ticket
     automated = Label.AUTOMATED in decision.labels
     due = None if automated else workhours.add_working_minutes(
         settings.hours, mail.arrived_at, settings.sla.first_response_minutes)
-    language = guess_language(f"{mail.subject}\n{mail.text}", settings.templates.default_language)
-    return record.open_ticket(mail, language=language, labels=decision.labels, first_response_due=due,
-                              settings=settings)
+    return record.open_ticket(mail, language=ctx.language, account_id=ctx.account_id, labels=decision.labels,
+                              first_response_due=due, settings=settings)

@@ -25,6 +25,8 @@ class TicketView:
     client: str
     cc: tuple[str, ...] = ()
     status: str = "new"
+    account_id: str | None = None
+    language: str = "ru"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -228,3 +228,22 @@ def test_check_config_connects_to_both_servers(mailproc_config, mailproc_cli, sm
     smtp_server.stop()
     result = mailproc_cli(config, "check-config", "--connect", check=False)
     assert result.returncode == 1 and f"SMTP 127.0.0.1:{smtp_server.port}" in result.stderr
+
+
+def test_account_id_is_recorded_and_replies_are_stored_without_quotes(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    mail.deliver(make_mail(from_=CLIENT, subject="Вопрос по акции", body="Как настроить акцию?",
+                           message_id="<acc1@c.test>"))
+    mailproc_cli(config, "poll")
+    assert tickets(mailproc_cli, config)[0]["account_id"] is None
+    ack = mail.wait_for(CLIENT, "KB-000001")
+    reply = ("ID аккаунта: 10452\n\n"
+             "28 нояб. 2026 г., в 10:00, Support <support@example.test> написал(а):\n"
+             "> Ваше обращение зарегистрировано под номером KB-000001.\n")
+    mail.deliver(make_mail(from_=CLIENT, subject="Re: Вопрос по акции [KB-000001]", body=reply,
+                           in_reply_to=ack["Message-ID"]))
+    mailproc_cli(config, "poll")
+    [ticket] = tickets(mailproc_cli, config)
+    assert ticket["account_id"] == "10452"
+    shown = mailproc_cli(config, "show", "KB-000001", "--json", json=True)
+    assert shown["messages"][-1]["text"] == "ID аккаунта: 10452"

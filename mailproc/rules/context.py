@@ -15,6 +15,9 @@ class Context:
     ticket: TicketView | None  # the ticket the mail joins; None when it opens a new one
     settings: Settings
     now: dt.datetime
+    new_text: str = ""  # what the sender wrote this time: quotes and signature stripped
+    account_id: str | None = None  # found in this mail, else the one already on the ticket
+    language: str = "ru"  # of the reply: the ticket's, else guessed from this mail
     sender_is_agent: bool = False
     auto_replies_today: int = 0  # automatic replies already sent to this sender today
 

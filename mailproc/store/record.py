@@ -21,7 +21,7 @@ def is_known(dedupe_key: str) -> bool:
 
 def ticket_view(ticket: Ticket) -> thread.TicketView:
     return thread.TicketView(id=ticket.id, tag=ticket.tag, client=ticket.client, cc=tuple(ticket.cc),
-                             status=ticket.status)
+                             status=ticket.status, account_id=ticket.account_id, language=ticket.language)
 
 
 def find_pointers(mail: InboundMail, settings: Settings, secret: bytes) -> thread.Pointers:
@@ -62,31 +62,33 @@ def auto_replies_today(address: str, now: dt.datetime, settings: Settings) -> in
                                    Message.date >= local_midnight).count())
 
 
-def open_ticket(mail: InboundMail, *, language: str, labels: frozenset[str], first_response_due: dt.datetime | None,
-                settings: Settings) -> Ticket:
+def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, labels: frozenset[str],
+                first_response_due: dt.datetime | None, settings: Settings) -> Ticket:
     ticket = Ticket.create(
         status=Status.NEW, priority=Priority.NORMAL, client=mail.from_addr,
         cc=sorted(set(mail.cc) - {settings.support.address}), subject=mail.subject, language=language,
-        labels=sorted(labels), created_at=mail.arrived_at, first_response_due=first_response_due,
-        updated_at=mail.arrived_at)
+        account_id=account_id, labels=sorted(labels), created_at=mail.arrived_at,
+        first_response_due=first_response_due, updated_at=mail.arrived_at)
     ticket.tag = f"{settings.support.tag_prefix}-{ticket.id:06d}"
     ticket.save()
     return ticket
 
 
-def add_labels(ticket: Ticket, labels: frozenset[str], now: dt.datetime) -> None:
+def update_ticket(ticket: Ticket, *, labels: frozenset[str], account_id: str | None, now: dt.datetime) -> None:
+    """A follow-up adds its labels, and supplies the account ID if the ticket had none."""
     ticket.labels = sorted(set(ticket.labels) | labels)
+    ticket.account_id = ticket.account_id or account_id
     ticket.updated_at = now
     ticket.save()
 
 
-def add_inbound(ticket: Ticket, raw: RawMail, mail: InboundMail, *, kind: str, verdict: str, dedupe_key: str,
-                blobs: BlobStore) -> Message:
+def add_inbound(ticket: Ticket, raw: RawMail, mail: InboundMail, *, kind: str, text: str, verdict: str,
+                dedupe_key: str, blobs: BlobStore) -> Message:
     message = Message.create(
         ticket=ticket, direction=Direction.IN, kind=kind, message_id=mail.message_id,
         in_reply_to=list(mail.in_reply_to), references=list(mail.references), from_addr=mail.from_addr,
         to_addrs=list(mail.to), cc_addrs=list(mail.cc), subject=mail.subject, date=mail.arrived_at,
-        header_date=mail.date, text=mail.text, raw_sha256=blobs.put(raw.data), raw_size=len(raw.data),
+        header_date=mail.date, text=text, raw_sha256=blobs.put(raw.data), raw_size=len(raw.data),
         dedupe_key=dedupe_key, folder=raw.folder, uidvalidity=raw.uidvalidity, uid=raw.uid,
         defects=list(mail.defects), verdict=verdict)
     for part in mail.attachments:

@@ -1,0 +1,462 @@
+"""§4.2 — screenshots are accepted only as real JPG, GIF or PNG, judged by their CONTENT.
+
+Pure: ``classify`` takes an attachment's name, declared MIME type and bytes and
+returns a ``Verdict``; no file, network, clock or global state is touched (the
+bytes are decoded in memory with Pillow).
+
+How one attachment is judged, in order:
+
+1. More than ``limits.max_file_bytes`` -> ``too_large``, not decoded at all. This
+   holds for every file, image or not: an oversized part is rejected, never stored.
+2. Is it image-like? Yes when its content sniffs as an image format, when the
+   declared type is ``image/*`` or when the extension names an image format
+   (``.jpg``, ``.heic``, ``.webp`` …). Other files (logs, PDFs, documents) get
+   ``is_image=False`` and ``accepted=None``: there is nothing to judge.
+3. Zero bytes -> ``empty``.
+4. The format is sniffed from the first bytes, never from the name or the
+   declared type. Content that is not an accepted format is rejected without
+   being decoded (less attack surface): ``spoofed_extension`` when the extension
+   claims an accepted format ("IMG_0042.jpg" holding a HEIC, "file.png" holding
+   a BMP, text or a PDF), otherwise ``unsupported_format``.
+5. Content that IS an accepted format is accepted whatever its name says: a PNG
+   named ``.jpg`` (or ``.heic``, or without extension) is a perfectly good
+   screenshot, so it is accepted and ``detected_format`` stays ``"png"``. The
+   name is never trusted, but it is not held against a valid image either.
+6. Accepted formats must decode FULLY with Pillow, every frame of an animated
+   GIF/APNG and every picture of a JPEG MPO; anything Pillow refuses is
+   ``corrupt``. Magic bytes alone would accept a truncated file.
+7. Pixel budget: width x height x frames must not exceed ``limits.max_pixels``,
+   checked BEFORE any pixel buffer exists. GIF frames may reach beyond the
+   logical screen (Pillow then grows the canvas), so every frame descriptor of a
+   GIF is read first (``_gif_layout``) and the grown canvas times the frame count
+   is checked before Pillow sees the file; for PNG and JPEG the header size and
+   frame count are checked after ``Image.open`` (which reads headers only) and
+   each frame's size again before it is loaded. Pillow's own
+   ``DecompressionBombWarning`` is turned into an error as a second line.
+
+``classify`` never raises: a hostile file becomes a verdict, never an exception
+that would quarantine the whole mail.
+"""
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import struct
+import warnings
+import zlib
+
+from PIL import Image, UnidentifiedImageError
+
+# The formats the regulation may accept; the config chooses a subset.
+ACCEPTABLE_FORMATS = ("jpeg", "png", "gif")
+
+# Pillow's default Image.MAX_IMAGE_PIXELS: above it Pillow warns (an error here)
+# and above twice it refuses by itself. A pixel limit above this could not be
+# honoured, so AttachmentLimits and the config stay at or below it.
+MAX_PIXELS_CEILING = 89_478_485
+
+MiB = 1024 * 1024
+
+# Reason codes: stable strings that templates and `show --json` use.
+ACCEPTED = ""
+UNSUPPORTED_FORMAT = "unsupported_format"
+SPOOFED_EXTENSION = "spoofed_extension"
+CORRUPT = "corrupt"
+TOO_MANY_PIXELS = "too_many_pixels"
+EMPTY = "empty"
+TOO_LARGE = "too_large"
+REASONS = (UNSUPPORTED_FORMAT, SPOOFED_EXTENSION, CORRUPT, TOO_MANY_PIXELS, EMPTY, TOO_LARGE)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AttachmentLimits:
+    """What an acceptable screenshot may be. ``max_total_bytes`` is for the caller (per mail)."""
+
+    accepted_formats: tuple[str, ...] = ACCEPTABLE_FORMATS
+    max_file_bytes: int = 20 * MiB
+    max_total_bytes: int = 30 * MiB
+    # 64 million pixels: a 48 MP phone photo (8064x6048) and a 6K-display
+    # screenshot (6016x3384) fit, so does a long scrolling phone screenshot;
+    # one RGB frame of that size costs Pillow 256 MB (4 bytes a pixel), which
+    # bounds the memory one attachment can make us spend. It is below Pillow's
+    # own warning threshold, so our check, which names the limit, always fires first.
+    max_pixels: int = 64_000_000
+    # Frames cost time even when tiny (Pillow spends ~40 µs on a 1x1 GIF frame, and
+    # 20 MB hold over a million of them); 10,000 is minutes of animation.
+    max_frames: int = 10_000
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.accepted_formats if f not in ACCEPTABLE_FORMATS]
+        if unknown or not isinstance(self.accepted_formats, tuple):
+            raise ValueError(f"accepted_formats: expected a tuple of {ACCEPTABLE_FORMATS}, got {self.accepted_formats!r}")
+        if not 0 < self.max_pixels <= MAX_PIXELS_CEILING:
+            raise ValueError(f"max_pixels: expected 1-{MAX_PIXELS_CEILING}, got {self.max_pixels}")
+        if min(self.max_file_bytes, self.max_total_bytes, self.max_frames) <= 0:
+            raise ValueError("max_file_bytes, max_total_bytes and max_frames must be > 0")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Verdict:
+    is_image: bool  # image-like by content, declared type or extension
+    detected_format: str | None  # sniffed from the content; None: unknown
+    accepted: bool | None  # None: not an image (and not too large), nothing to judge
+    reason: str  # ACCEPTED ("") or one of REASONS; "" also when accepted is None
+    detail: str  # one short English sentence naming the file
+
+
+# ---------------------------------------------------------------- sniffing
+
+# ISO base media (HEIF family) brands -> our format name.
+_HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+_HEIF_BRANDS = {b"mif1", b"msf1", b"mif2"}
+_JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+_TGA_FOOTER = b"TRUEVISION-XFILE.\x00"
+_SVG_START = re.compile(rb"\A(\xef\xbb\xbf)?\s*<")
+_CONTROL = bytes(set(range(32)) - {9, 10, 12, 13, 27}) + b"\x7f"
+
+# Formats that are images (everything sniff() can return except pdf and text).
+IMAGE_FORMATS = frozenset({"jpeg", "png", "gif", "heic", "heif", "avif", "webp", "bmp", "tiff", "svg",
+                           "ico", "psd", "jpeg2000", "qoi", "tga", "dds", "jxl"})
+
+
+def sniff(data: bytes) -> str | None:
+    """The format the content really is, by its signature; "text" for plain text; None: unknown."""
+    head = data[:32]
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"  # also MPO: a JPEG with more pictures appended
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"  # also APNG
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head.startswith(_JP2_SIGNATURE) or head.startswith(b"\xff\x4f\xff\x51"):
+        return "jpeg2000"
+    if head[4:8] == b"ftyp":
+        return _iso_brand(data)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:2] == b"BM" and len(head) >= 18 and head[14] in (12, 40, 52, 56, 64, 108, 124):
+        return "bmp"  # the DIB header size makes "BM" more than two letters of text
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"  # also BigTIFF
+    if head[:4] in (b"\x00\x00\x01\x00", b"\x00\x00\x02\x00") and head[4:6] != b"\x00\x00":
+        return "ico"  # icon or cursor, with at least one picture
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"8BPS"):
+        return "psd"
+    if head.startswith(b"qoif"):
+        return "qoi"
+    if head.startswith(b"DDS "):
+        return "dds"
+    if head.startswith(b"\xff\x0a") or head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):
+        return "jxl"
+    if _is_tga(data):
+        return "tga"
+    if _SVG_START.match(head) and b"<svg" in data[:4096].lower():
+        return "svg"
+    sample = data[:4096]
+    if sample and b"\x00" not in sample and sum(map(sample.count, _CONTROL)) <= len(sample) // 100:
+        return "text"
+    return None
+
+
+def _iso_brand(data: bytes) -> str | None:
+    """HEIC/HEIF/AVIF by the ftyp box: the major brand first, then the compatible ones."""
+    size = int.from_bytes(data[:4], "big")
+    box = data[8:min(max(size, 16), 4096)]
+    brands = [box[:4]] + [box[i:i + 4] for i in range(8, len(box) - 3, 4)]
+    for brand in brands:
+        if brand in _AVIF_BRANDS:
+            return "avif"
+        if brand in _HEIC_BRANDS:
+            return "heic"
+    if any(brand in _HEIF_BRANDS for brand in brands):
+        return "heif"
+    if b"jp2 " in brands:
+        return "jpeg2000"
+    return None  # a video (mp4, mov) or another ISO media file
+
+
+def _is_tga(data: bytes) -> bool:
+    """TGA has no magic number; only a TGA 2.0 footer plus a plausible header identify it."""
+    return (len(data) >= 44 and data.endswith(_TGA_FOOTER) and data[1] in (0, 1)
+            and data[2] in (1, 2, 3, 9, 10, 11) and data[16] in (1, 8, 15, 16, 24, 32))
+
+
+# ---------------------------------------------------------------- names
+
+_EXTENSIONS = {
+    "jpg": "jpeg", "jpeg": "jpeg", "jpe": "jpeg", "jfif": "jpeg", "pjpeg": "jpeg", "mpo": "jpeg",
+    "png": "png", "apng": "png", "gif": "gif",
+    "heic": "heic", "heics": "heic", "heif": "heif", "heifs": "heif", "hif": "heif",
+    "avif": "avif", "avifs": "avif", "webp": "webp", "bmp": "bmp", "dib": "bmp",
+    "tif": "tiff", "tiff": "tiff", "svg": "svg", "svgz": "svg", "ico": "ico", "cur": "ico",
+    "psd": "psd", "jp2": "jpeg2000", "j2k": "jpeg2000", "jpf": "jpeg2000", "jpx": "jpeg2000",
+    "jpm": "jpeg2000", "qoi": "qoi", "tga": "tga", "dds": "dds", "jxl": "jxl",
+}
+_SHORT = {"jpeg": "JPG", "png": "PNG", "gif": "GIF"}
+_KIND = {
+    "jpeg": "a JPG image", "png": "a PNG image", "gif": "a GIF image", "heic": "a HEIC image",
+    "heif": "a HEIF image", "avif": "an AVIF image", "webp": "a WebP image", "bmp": "a BMP image",
+    "tiff": "a TIFF image", "svg": "an SVG image", "ico": "an ICO icon", "pdf": "a PDF document",
+    "psd": "a Photoshop (PSD) file", "jpeg2000": "a JPEG 2000 image", "qoi": "a QOI image",
+    "tga": "a TGA image", "dds": "a DDS texture", "jxl": "a JPEG XL image", "text": "plain text",
+}
+# Control characters, and bidi controls that could make "gpj.exe" read as "exe.jpg".
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+
+
+def _basename(filename: str) -> str:
+    return re.split(r"[/\\]", filename)[-1]
+
+
+def extension_format(filename: str) -> str | None:
+    """The image format the file's extension names (case-insensitive), or None."""
+    stem, dot, ext = _basename(filename).strip().rstrip(". ").rpartition(".")
+    return _EXTENSIONS.get(ext.lower()) if dot and stem else None
+
+
+def _shown(filename: str) -> str:
+    """The file's name for a sentence: quoted, one line, at most 60 characters (the end kept)."""
+    name = _UNSHOWABLE.sub(" ", _basename(filename)).strip()
+    if not name:
+        return "The unnamed file"
+    if len(name) > 60:
+        name = name[:28] + "…" + name[-31:]
+    return f'"{name}"'
+
+
+def _listed(formats: tuple[str, ...]) -> str:
+    names = [_SHORT[f] for f in formats]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _count(pixels: int) -> str:
+    return f"{pixels / 1_000_000:g} million" if pixels >= 1_000_000 else f"{pixels:,}"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MiB:.1f}".removesuffix(".0") + " MB"
+
+
+# ---------------------------------------------------------------- structure checks
+#
+# Before Pillow sees an accepted-format file, a walk over its block structure
+# (no pixel is touched) rejects what Pillow would tolerate or pay dearly for:
+# frames beyond the logical screen of a GIF, a PNG cut in its last bytes, and
+# files made of millions of tiny blocks, which Pillow parses one by one in
+# Python (20 MB of empty JPEG comments cost it 6 s, of tiny PNG chunks 9 s).
+# Real encoders write blocks of hundreds of bytes or more.
+
+class _Reject(Exception):
+    """Stop judging with a reason code and how the sentence goes on after the file's name."""
+
+    def __init__(self, reason: str, says: str):
+        self.reason, self.says = reason, says
+
+
+_DAMAGED = "is truncated or damaged"
+_FRAGMENTED = "is damaged: it is made of an absurd number of tiny blocks"
+_GIF_BLOCK = re.compile(rb"[\x21\x2c\x3b]")  # extension, image descriptor, trailer
+_JPEG_MARKER = re.compile(rb"\xff")
+
+
+def _max_blocks(data: bytes) -> int:
+    """Blocks (chunks, segments, sub-blocks, skipped bytes) a file of this size may have.
+
+    At most ~5 µs of Pillow's time each: 50,000 leave room for 10,000 animation
+    frames of 4 blocks, one per 128 bytes is half what 255-byte GIF sub-blocks take.
+    """
+    return max(50_000, len(data) // 128)
+
+
+def _check_budget(width: int, height: int, frames: int, limits: AttachmentLimits, spent: int | None = None) -> None:
+    """Raise _Reject when ``frames`` frames of width x height (or ``spent`` pixels) exceed the limits."""
+    if frames > limits.max_frames:
+        raise _Reject(TOO_MANY_PIXELS, f"has too many frames: {frames:,}, the limit is {limits.max_frames:,}")
+    if (width * height * frames if spent is None else spent) > limits.max_pixels:
+        size = f"{width}x{height}" if frames == 1 else f"{frames} frames of {width}x{height}"
+        raise _Reject(TOO_MANY_PIXELS, f"has too many pixels: {size}, the limit is {_count(limits.max_pixels)}")
+
+
+def _check_gif(data: bytes, limits: AttachmentLimits) -> None:
+    """The canvas a GIF grows to, times its frames, fits the limits; no block is cut off.
+
+    Walks the blocks as Pillow does (bytes between blocks are skipped). Pillow
+    grows the canvas when a frame reaches beyond the logical screen, so the
+    budget is checked at every frame descriptor, before any frame is decoded,
+    and a bomb is named a bomb even when its data is cut short. A missing
+    trailer after complete blocks is tolerated, as every decoder does.
+    """
+    end, budget = len(data), _max_blocks(data)
+    if end < 13:
+        raise _Reject(CORRUPT, _DAMAGED)
+    width, height, flags = *struct.unpack_from("<HH", data, 6), data[10]
+    pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # after the global palette
+    frames = blocks = 0
+
+    def after_sub_blocks(pos: int) -> int:
+        nonlocal blocks
+        while pos < end:
+            size, blocks = data[pos], blocks + 1
+            pos += 1 + size
+            if size == 0:
+                return pos
+            if blocks > budget:
+                raise _Reject(CORRUPT, _FRAGMENTED)
+        raise _Reject(CORRUPT, _DAMAGED)
+
+    while pos < end and data[pos] != 0x3B:
+        if data[pos] == 0x21:  # extension: label, then sub-blocks
+            pos = after_sub_blocks(pos + 2)
+        elif data[pos] == 0x2C:  # image: x, y, w, h, flags, local palette, LZW code size, sub-blocks
+            if pos + 11 > end:
+                raise _Reject(CORRUPT, _DAMAGED)
+            x, y, w, h = struct.unpack_from("<HHHH", data, pos + 1)
+            width, height, frames = max(width, x + w), max(height, y + h), frames + 1
+            _check_budget(width, height, frames, limits)
+            flags = data[pos + 9]
+            pos = after_sub_blocks(pos + 11 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0))
+        else:  # not a block: Pillow skips it byte by byte
+            found = _GIF_BLOCK.search(data, pos + 1)
+            blocks, pos = blocks + (found.start() if found else end) - pos, found.start() if found else end
+            if blocks > budget:
+                raise _Reject(CORRUPT, _FRAGMENTED)
+    if frames == 0:
+        raise _Reject(CORRUPT, _DAMAGED)
+
+
+def _check_png(data: bytes, limits: AttachmentLimits) -> None:
+    """Every chunk up to IEND is complete, critical chunks have intact CRCs.
+
+    Pillow stops reading once it has all pixel rows, so a PNG cut within its
+    last bytes (zlib checksum, last CRC, IEND) would still load. Like libpng,
+    a bad CRC is fatal in critical chunks (upper-case first letter: IHDR, PLTE,
+    IDAT, IEND) and in fdAT (APNG frame data), tolerated in ancillary ones.
+    """
+    pos, end, budget = 8, len(data), _max_blocks(data)
+    for _ in range(budget):
+        if pos + 12 > end:
+            break
+        length, kind = struct.unpack_from(">I4s", data, pos)
+        if pos + 12 + length > end:
+            break
+        if kind[0] < 0x61 or kind == b"fdAT":
+            (crc,) = struct.unpack_from(">I", data, pos + 8 + length)
+            if zlib.crc32(data[pos + 4:pos + 8 + length]) != crc:
+                raise _Reject(CORRUPT, _DAMAGED)
+        if kind == b"IEND":
+            return
+        pos += 12 + length
+    else:
+        raise _Reject(CORRUPT, _FRAGMENTED)
+    raise _Reject(CORRUPT, _DAMAGED)
+
+
+def _check_jpeg(data: bytes, limits: AttachmentLimits) -> None:
+    """The header up to the first scan is not a swarm of segments or junk bytes.
+
+    Pillow reads the markers before the first scan (SOS) in Python, skipping
+    junk byte by byte; what follows is decoded by libjpeg. Truncation and bad
+    data are left to the decoder, which refuses them.
+    """
+    pos, end, budget, blocks = 2, len(data), _max_blocks(data), 0
+    while pos + 4 <= end and blocks <= budget:
+        if data[pos] != 0xFF:  # junk between segments
+            found = _JPEG_MARKER.search(data, pos)
+            blocks, pos = blocks + (found.start() if found else end) - pos, found.start() if found else end
+        elif data[pos + 1] == 0xDA or data[pos + 1] == 0xD9:  # start of scan, or an early end
+            return
+        elif data[pos + 1] == 0xFF or data[pos + 1] == 0x01 or 0xD0 <= data[pos + 1] <= 0xD7:  # no length
+            blocks, pos = blocks + 1, pos + 1
+        else:
+            blocks, pos = blocks + 1, pos + 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+    if blocks > budget:
+        raise _Reject(CORRUPT, _FRAGMENTED)
+
+
+# ---------------------------------------------------------------- decoding
+
+_PILLOW_FORMAT = {"jpeg": "JPEG", "png": "PNG", "gif": "GIF"}
+_CHECK_STRUCTURE = {"jpeg": _check_jpeg, "png": _check_png, "gif": _check_gif}
+
+
+def _decode_fully(fmt: str, data: bytes, limits: AttachmentLimits) -> None:
+    """Load every frame of an accepted-format image; raise _Reject when it cannot be accepted."""
+    _CHECK_STRUCTURE[fmt](data, limits)
+    with warnings.catch_warnings():
+        # Pillow warns about what it tolerates (odd EXIF, a malformed MPO index):
+        # the verdict says what matters. It also only warns, instead of refusing,
+        # between its pixel limit and twice that: refuse.
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[fmt]]) as im:
+                frames = getattr(im, "n_frames", 1)
+                _check_budget(*im.size, frames, limits)  # headers only so far: nothing allocated
+                spent = 0
+                for frame in range(frames):
+                    if frame:
+                        im.seek(frame)
+                    spent += im.size[0] * im.size[1]  # MPO pictures may differ in size
+                    _check_budget(*im.size, frames, limits, spent)
+                    im.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _Reject(TOO_MANY_PIXELS, "has too many pixels (a decompression bomb)") from None
+        except _Reject:
+            raise
+        except UnidentifiedImageError:  # the signature matched but the header is garbage
+            raise _Reject(CORRUPT, _DAMAGED) from None
+        except ValueError as e:
+            if "too large" in str(e) or "Too much memory" in str(e):  # PNG text chunks inflating without end
+                raise _Reject(TOO_MANY_PIXELS, "unpacks to far more data than an image may hold "
+                                               "(a decompression bomb)") from None
+            raise _Reject(CORRUPT, _DAMAGED) from None
+        except Exception:
+            # Broad on purpose: on hostile input Pillow's plugins raise OSError,
+            # SyntaxError, EOFError, struct.error, IndexError, KeyError, TypeError,
+            # ZeroDivisionError, OverflowError, MemoryError…, and the list changes
+            # between versions. Whatever it is, the file did not decode, and an
+            # exception escaping here would quarantine the client's whole mail.
+            raise _Reject(CORRUPT, _DAMAGED) from None
+
+
+# ---------------------------------------------------------------- the verdict
+
+def classify(filename: str, declared_type: str, data: bytes,
+             limits: AttachmentLimits = AttachmentLimits()) -> Verdict:
+    """Judge one attachment by its content. Never raises (see the module docstring)."""
+    name = _shown(filename)
+    detected = sniff(data) if data else None
+    named = extension_format(filename)
+    is_image = (detected in IMAGE_FORMATS or named is not None
+                or declared_type.partition(";")[0].strip().lower().startswith("image/"))
+
+    def rejected(reason: str, says: str) -> Verdict:
+        return Verdict(is_image, detected, False, reason, f"{name} {says}")
+
+    if len(data) > limits.max_file_bytes:
+        return rejected(TOO_LARGE, f"is too large: {_megabytes(len(data))}, "
+                                   f"the limit is {_megabytes(limits.max_file_bytes)}")
+    if not is_image:
+        says = f"is {_KIND[detected]}, not an image" if detected in _KIND else "is not an image"
+        return Verdict(False, detected, None, ACCEPTED, f"{name} {says}")
+    if not data:
+        return rejected(EMPTY, "is empty (0 bytes)")
+    if detected not in limits.accepted_formats:
+        allowed = f"only {_listed(limits.accepted_formats)} are accepted"
+        if named in limits.accepted_formats:
+            if detected in _KIND:
+                return rejected(SPOOFED_EXTENSION, f"is really {_KIND[detected]}"
+                                                   + (", not an image" if detected in ("text", "pdf") else ""))
+            return rejected(SPOOFED_EXTENSION, f"is not really {_KIND[named]}: its content is not a known image format")
+        if detected in _KIND:
+            return rejected(UNSUPPORTED_FORMAT, f"is {_KIND[detected]}; {allowed}")
+        return rejected(UNSUPPORTED_FORMAT, f"is not an image in a known format; {allowed}")
+    try:
+        _decode_fully(detected, data, limits)
+    except _Reject as r:
+        return rejected(r.reason, r.says)
+    return Verdict(True, detected, True, ACCEPTED, f"{name} is a valid {_SHORT[detected]} image")
