@@ -1,41 +1,45 @@
 """§4.2 — screenshots are accepted only as real JPG, GIF or PNG, judged by their CONTENT.
 
 Pure: ``classify`` takes an attachment's name, declared MIME type and bytes and
-returns a ``Verdict``; no file, network, clock or global state is touched (the
-bytes are decoded in memory with Pillow).
+returns a ``Verdict``; no file, network or clock is touched (the bytes are
+decoded in memory with Pillow; the only process state it touches is the
+warnings filter, inside ``warnings.catch_warnings``).
 
 How one attachment is judged, in order:
 
 1. More than ``limits.max_file_bytes`` -> ``too_large``, not decoded at all. This
-   holds for every file, image or not: an oversized part is rejected, never stored.
+   holds for every file, image or not: an oversized part is rejected, not stored.
 2. Is it image-like? Yes when its content sniffs as an image format, when the
    declared type is ``image/*`` or when the extension names an image format
    (``.jpg``, ``.heic``, ``.webp`` …). Other files (logs, PDFs, documents) get
    ``is_image=False`` and ``accepted=None``: there is nothing to judge.
 3. Zero bytes -> ``empty``.
-4. The format is sniffed from the first bytes, never from the name or the
-   declared type. Content that is not an accepted format is rejected without
-   being decoded (less attack surface): ``spoofed_extension`` when the extension
-   claims an accepted format ("IMG_0042.jpg" holding a HEIC, "file.png" holding
-   a BMP, text or a PDF), otherwise ``unsupported_format``.
-5. Content that IS an accepted format is accepted whatever its name says: a PNG
-   named ``.jpg`` (or ``.heic``, or without extension) is a perfectly good
-   screenshot, so it is accepted and ``detected_format`` stays ``"png"``. The
+4. The format is sniffed from the first bytes (``sniff``), never taken from the
+   name or the declared type. Content that is not an accepted format is rejected
+   without being decoded (less attack surface): ``spoofed_extension`` when the
+   extension claims an accepted format ("IMG_0042.jpg" holding a HEIC, "file.png"
+   holding a BMP, text or a PDF), otherwise ``unsupported_format``.
+5. Content that IS an accepted format is judged as that format whatever the name
+   says. A PNG named ``.jpg`` (or ``.heic``, or with no extension) is a perfectly
+   good screenshot: it is accepted and ``detected_format`` stays ``"png"``. The
    name is never trusted, but it is not held against a valid image either.
-6. Accepted formats must decode FULLY with Pillow, every frame of an animated
-   GIF/APNG and every picture of a JPEG MPO; anything Pillow refuses is
-   ``corrupt``. Magic bytes alone would accept a truncated file.
-7. Pixel budget: width x height x frames must not exceed ``limits.max_pixels``,
-   checked BEFORE any pixel buffer exists. GIF frames may reach beyond the
-   logical screen (Pillow then grows the canvas), so every frame descriptor of a
-   GIF is read first (``_gif_layout``) and the grown canvas times the frame count
-   is checked before Pillow sees the file; for PNG and JPEG the header size and
-   frame count are checked after ``Image.open`` (which reads headers only) and
-   each frame's size again before it is loaded. Pillow's own
-   ``DecompressionBombWarning`` is turned into an error as a second line.
+6. An accepted format must decode FULLY with Pillow: every frame of an animated
+   GIF/APNG, every picture of a JPEG MPO. Whatever Pillow refuses is ``corrupt``:
+   magic bytes alone would accept a truncated file. Before Pillow, a walk over
+   the file's blocks (``_check_gif``/``_check_png``/``_check_jpeg``) rejects what
+   Pillow would let through or pay dearly for: a PNG cut in its last bytes, a
+   broken CRC in a critical PNG chunk, a block cut off, millions of tiny blocks.
+7. Pixel budget (``too_many_pixels``): width x height x frames must stay within
+   ``limits.max_pixels`` and frames within ``limits.max_frames``, checked BEFORE
+   any pixel buffer exists. GIF frames may reach beyond the logical screen, and
+   Pillow then grows the canvas, so a GIF's frame descriptors are all read first
+   and the grown canvas is checked; for PNG and JPEG the sizes come from the
+   headers ``Image.open`` reads, and each frame's size is checked again before
+   it is loaded. Pillow's ``DecompressionBombWarning`` is an error as a second
+   line of defence.
 
-``classify`` never raises: a hostile file becomes a verdict, never an exception
-that would quarantine the whole mail.
+``classify`` never raises: a hostile file becomes a verdict, not an exception
+that would quarantine the client's whole mail.
 """
 from __future__ import annotations
 
@@ -46,7 +50,7 @@ import struct
 import warnings
 import zlib
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 # The formats the regulation may accept; the config chooses a subset.
 ACCEPTABLE_FORMATS = ("jpeg", "png", "gif")
@@ -385,7 +389,6 @@ _CHECK_STRUCTURE = {"jpeg": _check_jpeg, "png": _check_png, "gif": _check_gif}
 
 def _decode_fully(fmt: str, data: bytes, limits: AttachmentLimits) -> None:
     """Load every frame of an accepted-format image; raise _Reject when it cannot be accepted."""
-    _CHECK_STRUCTURE[fmt](data, limits)
     with warnings.catch_warnings():
         # Pillow warns about what it tolerates (odd EXIF, a malformed MPO index):
         # the verdict says what matters. It also only warns, instead of refusing,
@@ -393,6 +396,7 @@ def _decode_fully(fmt: str, data: bytes, limits: AttachmentLimits) -> None:
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
+            _CHECK_STRUCTURE[fmt](data, limits)
             with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[fmt]]) as im:
                 frames = getattr(im, "n_frames", 1)
                 _check_budget(*im.size, frames, limits)  # headers only so far: nothing allocated
@@ -403,23 +407,24 @@ def _decode_fully(fmt: str, data: bytes, limits: AttachmentLimits) -> None:
                     spent += im.size[0] * im.size[1]  # MPO pictures may differ in size
                     _check_budget(*im.size, frames, limits, spent)
                     im.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _Reject(TOO_MANY_PIXELS, "has too many pixels (a decompression bomb)") from None
         except _Reject:
             raise
-        except UnidentifiedImageError:  # the signature matched but the header is garbage
-            raise _Reject(CORRUPT, _DAMAGED) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _Reject(TOO_MANY_PIXELS, "has too many pixels (a decompression bomb)") from None
         except ValueError as e:
-            if "too large" in str(e) or "Too much memory" in str(e):  # PNG text chunks inflating without end
+            if str(e).startswith(("Decompressed data too large", "Too much memory used in text chunks")):
+                # PNG text chunks that inflate without end (PngImagePlugin.MAX_TEXT_CHUNK/MEMORY)
                 raise _Reject(TOO_MANY_PIXELS, "unpacks to far more data than an image may hold "
                                                "(a decompression bomb)") from None
             raise _Reject(CORRUPT, _DAMAGED) from None
         except Exception:
-            # Broad on purpose: on hostile input Pillow's plugins raise OSError,
-            # SyntaxError, EOFError, struct.error, IndexError, KeyError, TypeError,
-            # ZeroDivisionError, OverflowError, MemoryError…, and the list changes
-            # between versions. Whatever it is, the file did not decode, and an
-            # exception escaping here would quarantine the client's whole mail.
+            # Broad on purpose: on hostile input Pillow's plugins raise
+            # UnidentifiedImageError, OSError, SyntaxError, EOFError, struct.error,
+            # IndexError, KeyError, TypeError, ZeroDivisionError, OverflowError,
+            # MemoryError…, and the list changes between versions (the structure
+            # walks above parse the same hostile bytes). Whatever it is, the file
+            # did not decode, and an exception escaping here would quarantine the
+            # client's whole mail.
             raise _Reject(CORRUPT, _DAMAGED) from None
 
 
@@ -428,6 +433,7 @@ def _decode_fully(fmt: str, data: bytes, limits: AttachmentLimits) -> None:
 def classify(filename: str, declared_type: str, data: bytes,
              limits: AttachmentLimits = AttachmentLimits()) -> Verdict:
     """Judge one attachment by its content. Never raises (see the module docstring)."""
+    filename, declared_type = filename or "", declared_type or ""  # a part may have neither
     name = _shown(filename)
     detected = sniff(data) if data else None
     named = extension_format(filename)
