@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import mailproc
 from mailproc.errors import ConfigError
+from mailproc.parse.attachments import ACCEPTABLE_FORMATS, MAX_PIXELS_CEILING, MiB, AttachmentLimits
 
 CONFIG_ENV = "MAILPROC_CONFIG"
 DEFAULT_CONFIG = "config.toml"
@@ -96,6 +97,7 @@ _DOMAIN = r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*"
 _email = _text(r'[^@\s<>"(),;:]+@' + _DOMAIN, "an email address like support@example.test")
 _env = _text(r"[A-Za-z_][A-Za-z0-9_]*", "the NAME of an environment variable (never the secret itself)")
 _number = _check("a number > 0", lambda v: type(v) in (int, float) and 0 < v < float("inf"), float)
+_bool = _check("true or false", lambda v: type(v) is bool)
 _security = _choice("none", "starttls", "ssl")
 _path = _text(r".+", "a non-empty path")
 
@@ -183,6 +185,26 @@ class Templates:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachments:
+    accepted_formats: tuple[str, ...] = _key(
+        _list(_choice(*ACCEPTABLE_FORMATS), "a non-empty list of " + ", ".join(f'"{f}"' for f in ACCEPTABLE_FORMATS),
+              lambda v: tuple(f for f in ACCEPTABLE_FORMATS if f in v)),
+        list(ACCEPTABLE_FORMATS), "image formats accepted as screenshots, judged by content (§4.2)")
+    max_file_mb: float = _key(_number, 20, "larger files are rejected and not stored (1 MB = 1,048,576 bytes)")
+    max_total_mb: float = _key(_number, 30, "attachments of one mail beyond this total are rejected and not stored")
+    max_pixels: int = _key(_int(1, MAX_PIXELS_CEILING), AttachmentLimits().max_pixels,
+                           "width x height x frames of an image at most (decompression bombs)")
+    mention_other_files: bool = _key(_bool, False, "whether the reply lists non-image files too")
+
+    @property
+    def limits(self) -> AttachmentLimits:
+        """The limits as ``mailproc.parse.attachments.classify`` takes them."""
+        return AttachmentLimits(accepted_formats=self.accepted_formats, max_pixels=self.max_pixels,
+                                max_file_bytes=max(1, int(self.max_file_mb * MiB)),
+                                max_total_bytes=max(1, int(self.max_total_mb * MiB)))
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     mailbox: Mailbox
     smtp: Smtp
@@ -191,11 +213,12 @@ class Settings:
     hours: Hours
     sla: Sla
     templates: Templates
+    attachments: Attachments
     source: Path  # the file loaded, absolute
 
 
 SECTIONS = {"mailbox": Mailbox, "smtp": Smtp, "support": Support, "database": Database,
-            "hours": Hours, "sla": Sla, "templates": Templates}
+            "hours": Hours, "sla": Sla, "templates": Templates, "attachments": Attachments}
 # section -> key -> (check, default, what the key does)
 SCHEMA: dict[str, dict[str, tuple[Check, Any, str]]] = {
     section: {f.name: (f.metadata["check"], f.metadata["default"], f.metadata["doc"])

@@ -10,6 +10,7 @@ import pytest
 
 from mailproc.config import SCHEMA, config_path, load_settings, read_secrets
 from mailproc.errors import ConfigError
+from mailproc.parse.attachments import AttachmentLimits
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = REPO / "config.toml"
@@ -72,6 +73,12 @@ DEFAULTS = [
     ("sla.critical_in_hours_minutes", 120),
     ("sla.critical_out_of_hours_minutes", 240),
     ("templates.default_language", "ru"),
+    ("attachments.accepted_formats", ("jpeg", "png", "gif")),
+    ("attachments.max_file_mb", 20.0),
+    ("attachments.max_total_mb", 30.0),
+    ("attachments.max_pixels", 64_000_000),
+    ("attachments.mention_other_files", False),
+    ("attachments.limits", AttachmentLimits()),
 ]
 
 
@@ -158,6 +165,17 @@ BAD = [
     ("language de", '[templates]\ndefault_language = "de"',
      'templates.default_language: expected one of "ru", "en", got "de"'),
     ("empty host", '[smtp]\nhost = ""', 'smtp.host: expected a non-empty string, got ""'),
+    ("accepted format not judged by content", '[attachments]\naccepted_formats = ["png", "heic"]',
+     'attachments.accepted_formats: expected a non-empty list of "jpeg", "png", "gif", got ["png", "heic"]'),
+    ("no accepted format", "[attachments]\naccepted_formats = []",
+     'attachments.accepted_formats: expected a non-empty list of "jpeg", "png", "gif", got []'),
+    ("file size zero", "[attachments]\nmax_file_mb = 0", "attachments.max_file_mb: expected a number > 0, got 0"),
+    ("total size as text", '[attachments]\nmax_total_mb = "30 MB"',
+     'attachments.max_total_mb: expected a number > 0, got "30 MB"'),
+    ("pixel limit above what the decoder honours", "[attachments]\nmax_pixels = 100000000",
+     "attachments.max_pixels: expected an integer 1-89478485, got 100000000"),
+    ("mention_other_files as a string", '[attachments]\nmention_other_files = "yes"',
+     'attachments.mention_other_files: expected true or false, got "yes"'),
 ]
 
 
@@ -226,6 +244,12 @@ NORMALISED = [
     ("Message-ID domain set explicitly", '[support]\nmessage_id_domain = "mail.example.test"',
      "support.message_id_domain", "mail.example.test"),
     ("integer timeout becomes float", "[mailbox]\ntimeout_seconds = 5", "mailbox.timeout_seconds", 5.0),
+    ("accepted formats deduplicated, in canonical order", '[attachments]\naccepted_formats = ["png", "jpeg", "png"]',
+     "attachments.accepted_formats", ("jpeg", "png")),
+    ("limits in bytes for the classifier", "[attachments]\nmax_file_mb = 2.5\nmax_total_mb = 10",
+     "attachments.limits", AttachmentLimits(max_file_bytes=2_621_440, max_total_bytes=10_485_760)),
+    ("limits carry formats and pixels", '[attachments]\naccepted_formats = ["png"]\nmax_pixels = 1000',
+     "attachments.limits", AttachmentLimits(accepted_formats=("png",), max_pixels=1000)),
 ]
 
 
