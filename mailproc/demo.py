@@ -24,6 +24,7 @@ import email.policy
 import email.utils
 import imaplib
 import importlib.util
+import logging
 import os
 import re
 import secrets
@@ -54,8 +55,8 @@ ARRIVAL_SPACING = timedelta(minutes=4)
 INSTALL_HINT = "run `make demo`, which installs it (or: pip install 'mailproc[demo]')"
 
 
-class DemoServerError(MailprocError):
-    """A demo server could not be started; the message says why."""
+class DemoError(MailprocError):
+    """The demo could not be set up (a server, the sample mail); says why."""
 
 
 # --------------------------------------------------------------------------
@@ -103,12 +104,12 @@ def pymap_server(
     """Run an in-memory pymap IMAP server on a free loopback port.
 
     Its INBOX starts empty; every other mailbox has to be CREATEd. The
-    server is stopped when the block exits. Raises DemoServerError when
+    server is stopped when the block exits. Raises DemoError when
     pymap is missing or gives no ``* OK`` greeting within start_timeout
     seconds; the error carries the end of pymap's log.
     """
     if importlib.util.find_spec("pymap") is None:
-        raise DemoServerError(f"pymap is not installed: {INSTALL_HINT}")
+        raise DemoError(f"pymap is not installed: {INSTALL_HINT}")
     port = free_port()
     log_path = Path(workdir) / "pymap.log"
     command = [
@@ -138,7 +139,7 @@ def _wait_for_greeting(
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            raise DemoServerError(
+            raise DemoError(
                 f"pymap exited with code {process.returncode} before it accepted "
                 f"connections:\n{_tail(log_path)}"
             )
@@ -150,7 +151,7 @@ def _wait_for_greeting(
         if greeting.startswith(b"* OK"):
             return
         if time.monotonic() > deadline:
-            raise DemoServerError(
+            raise DemoError(
                 f"pymap gave no IMAP greeting on {HOST}:{port} within "
                 f"{timeout:.0f} s:\n{_tail(log_path)}"
             )
@@ -220,13 +221,13 @@ class _KeepHandler:
 def smtp_sink() -> Iterator[SmtpSink]:
     """Run an SMTP server on a free loopback port that keeps every mail.
 
-    No AUTH, no TLS. Stopped when the block exits. Raises DemoServerError
+    No AUTH, no TLS. Stopped when the block exits. Raises DemoError
     when aiosmtpd is missing or the server does not come up.
     """
     try:
         from aiosmtpd.controller import Controller
     except ImportError:
-        raise DemoServerError(f"aiosmtpd is not installed: {INSTALL_HINT}") from None
+        raise DemoError(f"aiosmtpd is not installed: {INSTALL_HINT}") from None
     sink = SmtpSink(HOST, free_port())
     controller = Controller(
         _KeepHandler(sink.mails, threading.Lock()),
@@ -234,16 +235,30 @@ def smtp_sink() -> Iterator[SmtpSink]:
         port=sink.port,
         enable_SMTPUTF8=True,
     )
+    with _quiet_logger("mail.log"):
+        try:
+            controller.start()
+        except Exception as exc:  # aiosmtpd raises several kinds; all mean "no server"
+            raise DemoError(
+                f"the SMTP sink did not start on {HOST}:{sink.port}: {exc}"
+            ) from exc
+        try:
+            yield sink
+        finally:
+            controller.stop()
+
+
+@contextmanager
+def _quiet_logger(name: str) -> Iterator[None]:
+    # aiosmtpd logs every SMTP command at INFO on "mail.log"; the demo's
+    # reader wants mailproc's log lines, not the sink's side of the dialogue.
+    logger = logging.getLogger(name)
+    saved_level = logger.level
+    logger.setLevel(logging.WARNING)
     try:
-        controller.start()
-    except Exception as exc:  # aiosmtpd raises several kinds; all mean "no server"
-        raise DemoServerError(
-            f"the SMTP sink did not start on {HOST}:{sink.port}: {exc}"
-        ) from exc
-    try:
-        yield sink
+        yield
     finally:
-        controller.stop()
+        logger.setLevel(saved_level)
 
 
 def free_port() -> int:
@@ -259,7 +274,12 @@ def free_port() -> int:
 
 def sample_mails(directory: Path = SAMPLE_MAIL_DIR) -> list[bytes]:
     """The sample client mails as raw bytes, in file-name order."""
-    return [path.read_bytes() for path in sorted(Path(directory).glob("*.eml"))]
+    paths = sorted(Path(directory).glob("*.eml"))
+    if not paths:
+        # A demo on an empty mailbox would "work" and show nothing.
+        raise DemoError(f"no sample mails (*.eml) in {directory}: "
+                        "the package was installed without its data files")
+    return [path.read_bytes() for path in paths]
 
 
 def arrival_times(count: int, *, now: datetime | None = None) -> list[datetime]:
@@ -289,7 +309,7 @@ def append_mails(
         for raw, when in zip(mails, times, strict=True):
             typ, data = client.append(folder, None, when, raw)
             if typ != "OK":
-                raise DemoServerError(f"APPEND to {folder} failed: {data!r}")
+                raise DemoError(f"APPEND to {folder} failed: {data!r}")
             uids.append(_appended_uid(data))
     finally:
         client.logout()  # also closes the socket, even after an error
@@ -300,7 +320,7 @@ def _appended_uid(data: list) -> int:
     # The tagged OK carries "[APPENDUID <uidvalidity> <uid>]" (RFC 4315).
     match = re.search(rb"APPENDUID \d+ (\d+)", data[0] or b"")
     if not match:
-        raise DemoServerError(f"APPEND gave no APPENDUID: {data!r}")
+        raise DemoError(f"APPEND gave no APPENDUID: {data!r}")
     return int(match.group(1))
 
 
@@ -445,13 +465,13 @@ def run(out: TextIO | None = None) -> DemoOutcome:
 
     sent: list[SentMail] = []
     try:
+        mails = sample_mails()
         with tempfile.TemporaryDirectory(prefix="mailproc-demo-") as tmp:
             workdir = Path(tmp)
             say("Starting an IMAP server (pymap) and an SMTP sink on 127.0.0.1 ...")
             with pymap_server(workdir) as imap, smtp_sink() as smtp:
                 say(f"  IMAP {imap.host}:{imap.port} (user {imap.user}), "
                     f"SMTP {smtp.host}:{smtp.port}")
-                mails = sample_mails()
                 times = arrival_times(len(mails))
                 stamped = [with_date(mail, when) for mail, when in zip(mails, times)]
                 append_mails(imap, stamped, times)
@@ -466,7 +486,7 @@ def run(out: TextIO | None = None) -> DemoOutcome:
                 sent = list(smtp.mails)
                 _report_sent(sent, say)
             say("Servers stopped, temporary files removed.")
-    except DemoServerError as exc:
+    except DemoError as exc:
         print(f"mailproc demo: {exc}", file=sys.stderr)
         return DemoOutcome(1, tuple(sent))
     except KeyboardInterrupt:
