@@ -93,7 +93,8 @@ class AttachmentLimits:
     def __post_init__(self) -> None:
         unknown = [f for f in self.accepted_formats if f not in ACCEPTABLE_FORMATS]
         if unknown or not isinstance(self.accepted_formats, tuple):
-            raise ValueError(f"accepted_formats: expected a tuple of {ACCEPTABLE_FORMATS}, got {self.accepted_formats!r}")
+            raise ValueError(f"accepted_formats: expected a tuple of {ACCEPTABLE_FORMATS}, "
+                             f"got {self.accepted_formats!r}")
         if not 0 < self.max_pixels <= MAX_PIXELS_CEILING:
             raise ValueError(f"max_pixels: expected 1-{MAX_PIXELS_CEILING}, got {self.max_pixels}")
         if min(self.max_file_bytes, self.max_total_bytes, self.max_frames) <= 0:
@@ -119,6 +120,7 @@ _JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
 _TGA_FOOTER = b"TRUEVISION-XFILE.\x00"
 _SVG_START = re.compile(rb"\A(\xef\xbb\xbf)?\s*<")
 _CONTROL = bytes(set(range(32)) - {9, 10, 12, 13, 27}) + b"\x7f"
+_DIB_HEADER_SIZES = {size.to_bytes(4, "little") for size in (12, 40, 52, 56, 64, 108, 124)}
 
 # Formats that are images (everything sniff() can return except pdf and text).
 IMAGE_FORMATS = frozenset({"jpeg", "png", "gif", "heic", "heif", "avif", "webp", "bmp", "tiff", "svg",
@@ -140,7 +142,7 @@ def sniff(data: bytes) -> str | None:
         return _iso_brand(data)
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
-    if head[:2] == b"BM" and len(head) >= 18 and head[14] in (12, 40, 52, 56, 64, 108, 124):
+    if head[:2] == b"BM" and head[14:18] in _DIB_HEADER_SIZES:
         return "bmp"  # the DIB header size makes "BM" more than two letters of text
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return "tiff"  # also BigTIFF
@@ -208,8 +210,8 @@ _KIND = {
     "psd": "a Photoshop (PSD) file", "jpeg2000": "a JPEG 2000 image", "qoi": "a QOI image",
     "tga": "a TGA image", "dds": "a DDS texture", "jxl": "a JPEG XL image", "text": "plain text",
 }
-# Control characters, and bidi controls that could make "gpj.exe" read as "exe.jpg".
-_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+# Control characters, line separators, invisible and bidi controls (which could make "gpj.exe" read as "exe.jpg").
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]+")
 
 
 def _basename(filename: str) -> str:
@@ -242,7 +244,12 @@ def _count(pixels: int) -> str:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / MiB:.1f}".removesuffix(".0") + " MB"
+    """A size for people, rounded up, so that a file just over a limit never reads as equal to it."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < MiB:
+        return f"{-(-size // 1024)} KB"
+    return f"{-(-size * 10 // MiB) / 10:g} MB"
 
 
 # ---------------------------------------------------------------- structure checks
