@@ -13,6 +13,7 @@ import ssl
 from typing import Iterator
 
 import imap_tools
+from imap_tools.utils import encode_folder
 
 from mailproc.config import Mailbox
 from mailproc.mail import RawMail
@@ -48,6 +49,11 @@ def connect(settings: Mailbox, password: str) -> Iterator["ImapSession"]:
     except (OSError, ssl.SSLError) as exc:
         raise ImapError(f"cannot reach IMAP server {settings.host}:{settings.port} "
                         f"(mailbox.security = {settings.security!r}): {exc}") from exc
+    # imaplib keeps the capabilities announced before login; servers (Dovecot, pymap)
+    # announce MOVE and UIDPLUS only after it.
+    typ, data = mailbox.client.capability()
+    if typ == "OK" and data and data[0]:
+        mailbox.client.capabilities = tuple(data[0].decode().upper().split())
     try:
         yield ImapSession(mailbox)
     finally:
@@ -92,15 +98,32 @@ class ImapSession:
         for meta, body in _fetch_records(data):
             uid = _UID.search(meta)
             arrived = _INTERNALDATE.search(meta)
-            if not uid or body is None:
+            if not uid or body is None or b"BODY[" not in meta:
                 continue  # unsolicited FETCH (e.g. a flag change) interleaved with ours
             yield RawMail(folder=folder, uidvalidity=uidvalidity, uid=int(uid[1]),
                           arrived_at=_internaldate(arrived[1]) if arrived else dt.datetime.now(dt.timezone.utc),
                           data=body)
 
     def move(self, uids: list[int], destination: str) -> None:
-        if uids:
-            self.mailbox.move([str(u) for u in uids], destination)
+        """Atomic UID MOVE where the server has it; else COPY, flag and expunge only these UIDs."""
+        if not uids:
+            return
+        uid_set = ",".join(map(str, uids))
+        caps = self.client.capabilities
+        if "MOVE" in caps:
+            self._check(self.client.uid("MOVE", uid_set, encode_folder(destination)), "UID MOVE")
+            return
+        self._check(self.client.uid("COPY", uid_set, encode_folder(destination)), "UID COPY")
+        self._check(self.client.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Deleted)"), "UID STORE")
+        if "UIDPLUS" in caps:
+            self._check(self.client.uid("EXPUNGE", uid_set), "UID EXPUNGE")
+        else:  # plain EXPUNGE also removes mail others flagged \Deleted: the server left no choice
+            self._check(self.client.expunge(), "EXPUNGE")
+
+    def _check(self, result: tuple, command: str) -> None:
+        typ, data = result
+        if typ != "OK":
+            raise ImapError(f"{command} in {self.folder} failed: {data!r}")
 
 
 def _fetch_records(data: list) -> Iterator[tuple[bytes, bytes | None]]:
