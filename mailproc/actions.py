@@ -17,6 +17,7 @@ class ReplyBlock:
     name: str  # template block file: templates/<lang>/blocks/<name>.txt.j2
     order: int = 50
     data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    exclusive: bool = False  # the reply is this block alone (refusal, suspension notice)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -26,4 +27,14 @@ class NoAutoReply:
     reason: str
 
 
-Action = AddLabel | ReplyBlock | NoAutoReply
+@dataclasses.dataclass(frozen=True, slots=True)
+class SetPriority:
+    priority: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SetStatus:
+    status: str
+
+
+Action = AddLabel | ReplyBlock | NoAutoReply | SetPriority | SetStatus
