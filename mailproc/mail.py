@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mailproc.parse.attachments import Verdict
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -21,9 +25,10 @@ class RawMail:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Attachment:
-    filename: str
-    content_type: str
+    filename: str  # sanitised: metadata only, never a path
+    content_type: str  # as declared by the sender: not trusted
     data: bytes
+    verdict: Verdict | None = None  # set by parse.attachments.judge_all
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from mailproc.decide import Decision, decide
 from mailproc.mail import InboundMail, RawMail
 from mailproc.parse import quotes
 from mailproc.parse.account import find_account_id
+from mailproc.parse.attachments import judge_all
 from mailproc.parse.message import parse_mail
 from mailproc.parse.text import guess_language
 from mailproc.rules.context import Context
@@ -86,7 +87,9 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
     try:
         if attempts > MAX_ATTEMPTS:
             raise PoisonError(f"processing stopped the program {attempts - 1} times")
-        return _record(desk, raw, parse_mail(raw), key)
+        mail = parse_mail(raw)
+        mail = dataclasses.replace(mail, attachments=judge_all(mail.attachments, desk.settings.attachments.limits))
+        return _record(desk, raw, mail, key)
     except (peewee.OperationalError, OSError):
         raise  # the desk is broken, not the mail: retry the mail next cycle
     except Exception as exc:

@@ -12,6 +12,7 @@ import email.policy
 import email.utils
 import functools
 import pathlib
+import re
 
 import jinja2
 import jinja2.sandbox
@@ -72,7 +73,8 @@ def render_text(settings: Settings, language: str, template: str, variables: dic
     if not first.startswith("Subject:"):
         raise TemplateError(f"template {settings.templates.directory / language / template}: "
                             "the first line must be 'Subject: ...'")
-    return " ".join(first[len("Subject:"):].split()), body.strip("\n") + "\n"
+    body = re.sub(r"\n{3,}", "\n\n", body.strip("\n"))  # blocks may end with blank lines of their own
+    return " ".join(first[len("Subject:"):].split()), body + "\n"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

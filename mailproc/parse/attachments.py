@@ -473,3 +473,19 @@ def classify(filename: str, declared_type: str, data: bytes,
     except _Reject as r:
         return rejected(r.reason, r.says)
     return Verdict(True, detected, True, ACCEPTED, f"{name} is a valid {_SHORT[detected]} image")
+
+
+def judge_all(attachments: tuple, limits: AttachmentLimits) -> tuple:
+    """Every attachment of one mail with its verdict; past the per-mail total, files are too large."""
+    judged, total = [], 0
+    for part in attachments:
+        total += len(part.data)
+        if total > limits.max_total_bytes:
+            verdict = Verdict(part.content_type.startswith("image/") or extension_format(part.filename) is not None,
+                              sniff(part.data), False, TOO_LARGE,
+                              f"{_shown(part.filename)} is past the limit of {_megabytes(limits.max_total_bytes)} "
+                              "for all files of one mail")
+        else:
+            verdict = classify(part.filename, part.content_type, part.data, limits)
+        judged.append(dataclasses.replace(part, verdict=verdict))
+    return tuple(judged)

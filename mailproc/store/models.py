@@ -86,7 +86,8 @@ class Attachment(BaseModel):
     sha256 = peewee.CharField(null=True)  # null when not stored (rejected for size)
     detected_format = peewee.CharField(null=True)
     accepted = peewee.BooleanField(null=True)  # null: not an image, nothing to judge
-    reason = peewee.TextField(default="")
+    reason = peewee.CharField(default="")  # stable code, see mailproc.parse.attachments.REASONS
+    detail = peewee.TextField(default="")  # the same for people, in English
 
 
 class Outbox(BaseModel):

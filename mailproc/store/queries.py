@@ -63,7 +63,8 @@ def show_ticket(tag: str, zone) -> dict | None:
     for a in Attachment.select().where(Attachment.message.in_([m.id for m in messages])).order_by(Attachment.id):
         attachments.setdefault(a.message_id, []).append({
             "filename": a.filename, "content_type": a.content_type, "size": a.size,
-            "detected_format": a.detected_format, "accepted": a.accepted, "reason": a.reason})
+            "detected_format": a.detected_format, "accepted": a.accepted, "reason": a.reason,
+            "detail": a.detail, "stored": a.sha256 is not None})
     data = ticket_json(ticket, zone)
     data["messages"] = [{
         "direction": m.direction, "kind": m.kind, "from": m.from_addr, "to": list(m.to_addrs),

@@ -8,6 +8,7 @@ import datetime as dt
 
 from mailproc import thread, tokens
 from mailproc.config import Settings
+from mailproc.parse.attachments import TOO_LARGE
 from mailproc.mail import InboundMail, OutboundMail, RawMail
 from mailproc.store.db import BlobStore
 from mailproc.store.models import Attachment, FolderState, Message, Outbox, Quarantined, Ticket
@@ -92,8 +93,13 @@ def add_inbound(ticket: Ticket, raw: RawMail, mail: InboundMail, *, kind: str, t
         dedupe_key=dedupe_key, folder=raw.folder, uidvalidity=raw.uidvalidity, uid=raw.uid,
         defects=list(mail.defects), verdict=verdict)
     for part in mail.attachments:
-        Attachment.create(message=message, filename=part.filename, content_type=part.content_type,
-                          size=len(part.data), sha256=blobs.put(part.data))
+        verdict = part.verdict
+        oversized = verdict is not None and verdict.reason == TOO_LARGE  # recorded, never stored
+        Attachment.create(
+            message=message, filename=part.filename, content_type=part.content_type, size=len(part.data),
+            sha256=None if oversized else blobs.put(part.data),
+            detected_format=verdict and verdict.detected_format, accepted=verdict and verdict.accepted,
+            reason=verdict.reason if verdict else "", detail=verdict.detail if verdict else "")
     return message
 
 
