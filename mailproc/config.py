@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import mailproc
 from mailproc.errors import ConfigError
+from mailproc.parse.account import DEFAULT_ID_PATTERNS, compile_patterns
 from mailproc.parse.attachments import ACCEPTABLE_FORMATS, MAX_PIXELS_CEILING, MiB, AttachmentLimits
 
 CONFIG_ENV = "MAILPROC_CONFIG"
@@ -74,6 +75,22 @@ def _list(item: Check, expected: str, convert: Callable[[list], Any]) -> Check:
             pass
         raise _Bad(expected)
     return check
+
+
+def _phrases(expected: str = "a list of strings (may be empty)") -> Check:
+    """A list of non-empty strings, possibly empty, as a tuple."""
+    return _check(expected, lambda v: isinstance(v, list) and all(isinstance(i, str) and i.strip() for i in v),
+                  lambda v: tuple(i.strip() for i in v))
+
+
+def _id_patterns(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list) and value and all(isinstance(p, str) for p in value):
+        try:
+            compile_patterns(value)
+            return tuple(value)
+        except ValueError as exc:
+            raise _Bad(f"regular expressions with one group around the digits ({exc})") from None
+    raise _Bad("a non-empty list of regular expressions")
 
 
 def _hhmm(value: Any) -> dt.time:
@@ -205,6 +222,61 @@ class Attachments:
 
 
 @dataclass(frozen=True, slots=True)
+class Requests:
+    """§4.2: what a request must contain."""
+
+    min_description_chars: int = _key(_int(0), 40, "a shorter description gets a request for steps to reproduce")
+    error_words: tuple[str, ...] = _key(
+        _phrases(), ["ошибк", "не работает", "не могу", "не получается", "сбой", "error", "fail", "doesn't work",
+                     "does not work", "cannot", "can't", "broken"],
+        "words that mean 'something fails': without a screenshot the reply asks for one (prefix match)")
+
+
+@dataclass(frozen=True, slots=True)
+class Replies:
+    max_faq_links: int = _key(_int(0, 10), 3, "documentation links in one reply at most (§4.3)")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """§3.2: what technical support does not do."""
+
+    extra_phrases: tuple[str, ...] = _key(_phrases(), [], "phrases added to the built-in §3.2 list")
+
+
+@dataclass(frozen=True, slots=True)
+class Critical:
+    """Definitions: a critical problem (cannot log in; system unavailable at the cashier's workstation)."""
+
+    extra_phrases: tuple[str, ...] = _key(_phrases(), [], "phrases added to the built-in list")
+
+
+@dataclass(frozen=True, slots=True)
+class Abuse:
+    """§4.2, §4.7: profanity or insults suspend support on the ticket."""
+
+    extra_words: tuple[str, ...] = _key(_phrases(), [], "words added to the built-in list")
+
+
+@dataclass(frozen=True, slots=True)
+class Accounts:
+    id_patterns: tuple[str, ...] = _key(_id_patterns, list(DEFAULT_ID_PATTERNS),
+                                        "regular expressions finding the account ID (§4.2), one group each")
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    """One [[faq]] entry (§1.2, §4.3): phrases in a client's mail -> a documentation link."""
+
+    id: str = _key(_text(r"[a-z0-9_-]+", "a short id of lower-case letters, digits, - or _"), None, "entry id")
+    title_ru: str = _key(_text(), None, "link title in Russian")
+    title_en: str = _key(_text(), None, "link title in English")
+    url: str = _key(_text(r"https?://\S+", "an http(s) URL"), None, "documentation page")
+    phrases: tuple[str, ...] = _key(_list(_text(), "a non-empty list of phrases", tuple), None,
+                                    "phrases and keywords in Russian and English that point to this page")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     mailbox: Mailbox
     smtp: Smtp
@@ -214,11 +286,21 @@ class Settings:
     sla: Sla
     templates: Templates
     attachments: Attachments
+    requests: Requests
+    replies: Replies
+    scope: Scope
+    critical: Critical
+    abuse: Abuse
+    accounts: Accounts
+    faq: tuple[FaqEntry, ...]
     source: Path  # the file loaded, absolute
 
 
 SECTIONS = {"mailbox": Mailbox, "smtp": Smtp, "support": Support, "database": Database,
-            "hours": Hours, "sla": Sla, "templates": Templates, "attachments": Attachments}
+            "hours": Hours, "sla": Sla, "templates": Templates, "attachments": Attachments,
+            "requests": Requests, "replies": Replies, "scope": Scope, "critical": Critical, "abuse": Abuse,
+            "accounts": Accounts}
+FAQ_SCHEMA = {f.name: (f.metadata["check"], f.metadata["doc"]) for f in fields(FaqEntry)}
 # section -> key -> (check, default, what the key does)
 SCHEMA: dict[str, dict[str, tuple[Check, Any, str]]] = {
     section: {f.name: (f.metadata["check"], f.metadata["default"], f.metadata["doc"])
@@ -283,7 +365,7 @@ def _templates_dir(base: Path, value: str) -> Path:
 def load_settings(path: Path) -> Settings:
     """Read and validate the config at ``path``; raise ConfigError listing every problem."""
     data, source = _read(path), path.resolve()
-    problems = [_unknown("section", s, list(SCHEMA)) for s in data if s not in SCHEMA]
+    problems = [_unknown("section", s, [*SCHEMA, "faq"]) for s in data if s not in SCHEMA and s != "faq"]
     v: dict[str, dict[str, Any]] = {}  # section -> key -> converted value, None where the check failed
     for section, schema in SCHEMA.items():
         table = data.get(section, {})
@@ -299,10 +381,37 @@ def load_settings(path: Path) -> Settings:
             except _Bad as bad:
                 v[section][key] = None
                 problems.append(f"{section}.{key}: expected {bad.expected}, got {_shown(raw)}")
+    faq = _faq_entries(data.get("faq", []), problems)
     problems += _cross_problems(v, source.parent)
     if problems:
         raise ConfigError(problems)
-    return _settings(v, source)
+    return _settings(v, faq, source)
+
+
+def _faq_entries(tables: Any, problems: list[str]) -> tuple[FaqEntry, ...]:
+    """[[faq]] is an array of tables: each entry checked like a section, named faq[N].key."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        problems.append("faq: expected [[faq]] entries (an array of tables)")
+        return ()
+    entries, ids = [], set()
+    for n, table in enumerate(tables, 1):
+        where = f"faq[{n}]"
+        problems += [_unknown("key", f"{where}.{k}", list(FAQ_SCHEMA)) for k in table if k not in FAQ_SCHEMA]
+        values = {}
+        for key, (check, _doc) in FAQ_SCHEMA.items():
+            if key not in table:
+                problems.append(f"{where}.{key}: missing ({_doc})")
+                continue
+            try:
+                values[key] = check(table[key])
+            except _Bad as bad:
+                problems.append(f"{where}.{key}: expected {bad.expected}, got {_shown(table[key])}")
+        if values.get("id") in ids:
+            problems.append(f"{where}.id: expected an id not used by another entry, got {_shown(values['id'])}")
+        ids.add(values.get("id"))
+        if len(values) == len(FAQ_SCHEMA):
+            entries.append(FaqEntry(**values))
+    return tuple(entries)
 
 
 def _cross_problems(v: dict[str, dict[str, Any]], base: Path) -> list[str]:
@@ -324,14 +433,14 @@ def _cross_problems(v: dict[str, dict[str, Any]], base: Path) -> list[str]:
     return problems
 
 
-def _settings(v: dict[str, dict[str, Any]], source: Path) -> Settings:
+def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: Path) -> Settings:
     """Fill in what derives from other keys or from the config file's place, then freeze."""
     base, sup, db, tpl = source.parent, v["support"], v["database"], v["templates"]
     sup["message_id_domain"] = sup["message_id_domain"] or sup["address"].rpartition("@")[2]
     db["path"] = _relative(base, db["url"].removeprefix("sqlite:///"))
     db["data_dir"] = _relative(base, db["data_dir"])
     tpl["directory"] = _templates_dir(base, tpl["directory"])
-    return Settings(source=source, **{section: cls(**v[section]) for section, cls in SECTIONS.items()})
+    return Settings(source=source, faq=faq, **{section: cls(**v[section]) for section, cls in SECTIONS.items()})
 
 
 def read_secrets(settings: Settings, environ: Mapping[str, str], *, need_smtp_password: bool | None = None) -> Secrets:

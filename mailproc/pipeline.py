@@ -133,7 +133,7 @@ def _context(desk: Desk, mail: InboundMail, ticket: TicketView | None, now: dt.d
     return Context(
         mail=mail, ticket=ticket, settings=settings, now=now, sender_is_agent=is_agent,
         new_text=new_text,
-        account_id=find_account_id(mail.subject, mail.text) or (ticket.account_id if ticket else None),
+        account_id=find_account_id(mail.subject, mail.text, settings.accounts.id_patterns) or (ticket.account_id if ticket else None),
         language=ticket.language if ticket else guess_language(f"{mail.subject}\n{new_text}",
                                                                settings.templates.default_language),
         auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings))

@@ -296,3 +296,30 @@ def test_read_secrets_needs_the_smtp_password_when_smtp_user_is_set(tmp_path):
     assert caught.value.problems == ["smtp.password_env: environment variable MY_SMTP_PW is not set"]
     assert read_secrets(settings, {**SECRETS_ENV, "MY_SMTP_PW": "smtp-pw"}).smtp_password == "smtp-pw"
     assert read_secrets(settings, SECRETS_ENV, need_smtp_password=False).smtp_password is None
+
+
+FAQ_OK = '[[faq]]\nid = "login"\ntitle_ru = "Вход"\ntitle_en = "Login"\nurl = "https://help.kilbil.ru/lk/login"\nphrases = ["войти"]\n'
+
+
+def test_faq_entries_load_in_order(tmp_path):
+    settings = load_settings(write(tmp_path, FAQ_OK + FAQ_OK.replace('"login"', '"password"')))
+    assert [e.id for e in settings.faq] == ["login", "password"]
+    assert settings.faq[0].phrases == ("войти",)
+
+
+@pytest.mark.parametrize("text,expected", [
+    (FAQ_OK.replace('url = "https://help.kilbil.ru/lk/login"\n', ""), "faq[1].url: missing"),
+    (FAQ_OK.replace("https://help.kilbil.ru/lk/login", "help.kilbil.ru"), 'faq[1].url: expected an http(s) URL'),
+    (FAQ_OK.replace('phrases = ["войти"]', "phrases = []"), "faq[1].phrases: expected a non-empty list"),
+    (FAQ_OK + "colour = 1\n", "faq[1].colour: unknown key"),
+    (FAQ_OK + FAQ_OK, 'faq[2].id: expected an id not used by another entry, got "login"'),
+    ('faq = "login"\n', "faq: expected [[faq]] entries"),
+], ids=["missing url", "url without scheme", "no phrases", "unknown key", "duplicate id", "not an array"])
+def test_faq_problems_name_the_entry(tmp_path, text, expected):
+    problems = problems_of(write(tmp_path, text))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_account_id_patterns_need_one_group(tmp_path):
+    [problem] = problems_of(write(tmp_path, "[accounts]\nid_patterns = ['ID (\\d+) (\\d+)']\n"))
+    assert problem.startswith("accounts.id_patterns: expected regular expressions with one group")
