@@ -42,18 +42,21 @@ def bench_corpus_parse() -> None:
           f"({len(mails) / total:.0f} mails/s, {size / total:.1f} MB/s); slowest {slowest[0]:.2f} s {slowest[1]}")
 
 
+# VmHWM (peak RSS of this process image), not ru_maxrss: that one survives exec from a big parent.
 _PEAK_CHILD = """
-import datetime as dt, resource, sys, dataclasses
+import datetime as dt, re, sys, dataclasses
 from mailproc.mail import RawMail
 from mailproc.parse.message import parse_mail
 from mailproc.parse.attachments import AttachmentLimits, judge_all
+def peak_kb():
+    return int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1])
 data = open(sys.argv[1], "rb").read()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 mail = parse_mail(RawMail("INBOX", 1, 1, dt.datetime.now(dt.timezone.utc), data))
+parsed = peak_kb()
 limits = AttachmentLimits(max_file_bytes=40 * 2**20, max_total_bytes=40 * 2**20)
 mail = dataclasses.replace(mail, attachments=judge_all(mail.attachments, limits))
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(before, after, mail.attachments[0].verdict.accepted)
+print(before, parsed, peak_kb(), mail.attachments[0].verdict.accepted)
 """
 
 
@@ -71,11 +74,11 @@ def bench_big_attachment() -> None:
         fh.flush()
         out = subprocess.run([sys.executable, "-c", _PEAK_CHILD, fh.name], capture_output=True, text=True,
                              check=True).stdout.split()
-    before_kb, after_kb, accepted = int(out[0]), int(out[1]), out[2]
+    before_kb, parsed_kb, after_kb, accepted = int(out[0]), int(out[1]), int(out[2]), out[3]
     mb = len(png.getvalue()) / 2**20
-    print(f"25 MB attachment: PNG {mb:.1f} MiB in a {len(raw) / 2**20:.1f} MiB mail; parse + decode peak "
-          f"{(after_kb - before_kb) / 1024:.0f} MiB above the raw bytes = {(after_kb - before_kb) / 1024 / mb:.1f}x "
-          f"the attachment (accepted={accepted})")
+    print(f"25 MB attachment: PNG {mb:.1f} MiB in a {len(raw) / 2**20:.1f} MiB mail; peak above the raw bytes: "
+          f"parse {(parsed_kb - before_kb) / 1024:.0f} MiB ({(parsed_kb - before_kb) / 1024 / mb:.1f}x the attachment), "
+          f"parse + decode {(after_kb - before_kb) / 1024:.0f} MiB (accepted={accepted})")
 
 
 def bench_pipeline(n: int = 200) -> None:
