@@ -16,7 +16,7 @@ from typing import Callable
 
 import peewee
 
-from mailproc import render, workhours
+from mailproc import render, sla
 from mailproc.config import Secrets, Settings
 from mailproc.decide import Decision, decide
 from mailproc.mail import InboundMail, RawMail
@@ -30,7 +30,7 @@ from mailproc.store import record
 from mailproc.store.db import BlobStore
 from mailproc.store.models import Ticket, database
 from mailproc.thread import TicketView, match_ticket
-from mailproc.vocab import Kind, Label
+from mailproc.vocab import Kind, Label, Priority, Status
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
         if decision.reply_blocks:
             reply = render.render_auto_reply(settings, desk.secrets.token_secret, mail, render.ReplyRequest(
                 tag=ticket.tag, subject=mail.subject, language=ctx.language, blocks=decision.reply_blocks,
-                first_response_due=ticket.first_response_due), now)
+                first_response_due=ticket.first_response_due, resolution_due=ticket.resolution_due), now)
             record.queue_outbound(ticket, reply, now)
         record.advance_folder(raw.folder, raw.uid)
     log.info("uid=%s ticket=%s %s", raw.uid, ticket.tag, decision.summary)
@@ -130,24 +130,31 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
 def _context(desk: Desk, mail: InboundMail, ticket: TicketView | None, now: dt.datetime, is_agent: bool) -> Context:
     settings = desk.settings
     new_text = quotes.new_text(mail.text) or mail.text
+    account_id = (find_account_id(mail.subject, mail.text, settings.accounts.id_patterns)
+                  or (ticket.account_id if ticket else None))
+    account, registry_in_use = record.lookup_account(account_id)
     return Context(
-        mail=mail, ticket=ticket, settings=settings, now=now, sender_is_agent=is_agent,
-        new_text=new_text,
-        account_id=find_account_id(mail.subject, mail.text, settings.accounts.id_patterns) or (ticket.account_id if ticket else None),
+        mail=mail, ticket=ticket, settings=settings, now=now, sender_is_agent=is_agent, new_text=new_text,
+        account_id=account_id, account=account, registry_in_use=registry_in_use,
         language=ticket.language if ticket else guess_language(f"{mail.subject}\n{new_text}",
                                                                settings.templates.default_language),
         auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings))
 
 
 def _ticket_for(desk: Desk, ctx: Context, decision: Decision) -> Ticket:
+    """The ticket the mail lands on, opened or updated as the decision says."""
     settings, mail = desk.settings, ctx.mail
     if ctx.ticket is not None:
         ticket = Ticket.get_by_id(ctx.ticket.id)
         record.update_ticket(ticket, labels=decision.labels - {Label.AUTOMATED}, account_id=ctx.account_id,
-                             now=mail.arrived_at)
+                             priority=decision.priority, status=decision.status, now=mail.arrived_at,
+                             resolution_due=sla.resolution_due(settings, ticket.created_at,
+                                                               decision.priority or ticket.priority))
         return ticket
     automated = Label.AUTOMATED in decision.labels
-    due = None if automated else workhours.add_working_minutes(
-        settings.hours, mail.arrived_at, settings.sla.first_response_minutes)
-    return record.open_ticket(mail, language=ctx.language, account_id=ctx.account_id, labels=decision.labels,
-                              first_response_due=due, settings=settings)
+    priority = decision.priority or Priority.NORMAL
+    return record.open_ticket(
+        mail, language=ctx.language, account_id=ctx.account_id, labels=decision.labels, priority=priority,
+        status=decision.status or Status.NEW, settings=settings,
+        first_response_due=None if automated else sla.first_response_due(settings, mail.arrived_at),
+        resolution_due=None if automated else sla.resolution_due(settings, mail.arrived_at, priority))

@@ -56,6 +56,10 @@ def _when(value: dt.datetime, language: str) -> str:
     return f"{value.day} {_MONTHS_EN[value.month - 1]}, {value:%H:%M}"
 
 
+def _local(settings: Settings, value: dt.datetime | None) -> dt.datetime | None:
+    return value.astimezone(settings.hours.timezone) if value else None
+
+
 def zone_text(settings: Settings, language: str) -> str:
     name = str(settings.hours.timezone)
     return _ZONE_TEXT.get((name, language), f"({name})")
@@ -86,6 +90,7 @@ class ReplyRequest:
     language: str
     blocks: tuple[ReplyBlock, ...]
     first_response_due: dt.datetime | None
+    resolution_due: dt.datetime | None = None
 
 
 def render_auto_reply(settings: Settings, secret: bytes, to: InboundMail, request: ReplyRequest,
@@ -95,8 +100,8 @@ def render_auto_reply(settings: Settings, secret: bytes, to: InboundMail, reques
         "subject": thread.bare_subject(request.subject, settings.support.tag_prefix) or "—",
         "client_name": to.from_name,
         "blocks": request.blocks,
-        "first_response_due": request.first_response_due.astimezone(settings.hours.timezone)
-        if request.first_response_due else None,
+        "first_response_due": _local(settings, request.first_response_due),
+        "resolution_due": _local(settings, request.resolution_due),
         "zone_text": zone_text(settings, request.language),
         "support_name": settings.support.name,
     })

@@ -10,6 +10,17 @@ from mailproc.thread import TicketView
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """A row of the accounts registry (§4.7, §5): who the client is and who serves them."""
+
+    account_id: str
+    name: str = ""
+    status: str = "active"  # active | inactive (licence not paid, §4.7)
+    partner: str = ""  # the partner serving this client (§5.2), empty when none
+    partner_contact: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Context:
     mail: InboundMail
     ticket: TicketView | None  # the ticket the mail joins; None when it opens a new one
@@ -17,6 +28,8 @@ class Context:
     now: dt.datetime
     new_text: str = ""  # what the sender wrote this time: quotes and signature stripped
     account_id: str | None = None  # found in this mail, else the one already on the ticket
+    account: AccountRecord | None = None  # the registry's row for account_id, when there is one
+    registry_in_use: bool = False  # False: no registry imported, IDs are recorded, not checked
     language: str = "ru"  # of the reply: the ticket's, else guessed from this mail
     sender_is_agent: bool = False
     auto_replies_today: int = 0  # automatic replies already sent to this sender today

@@ -128,4 +128,15 @@ class Quarantined(BaseModel):
     created_at = UtcDateTimeField()
 
 
-ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined)
+class Account(BaseModel):
+    """The accounts registry (§4.7, §5), filled by `mailproc accounts import`."""
+
+    account_id = peewee.CharField(unique=True)
+    name = peewee.TextField(default="")
+    status = peewee.CharField(default="active")  # active | inactive
+    partner = peewee.TextField(default="")
+    partner_contact = peewee.TextField(default="")
+    updated_at = UtcDateTimeField()
+
+
+ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, Account)

@@ -11,7 +11,8 @@ from mailproc.config import Settings
 from mailproc.parse.attachments import TOO_LARGE
 from mailproc.mail import InboundMail, OutboundMail, RawMail
 from mailproc.store.db import BlobStore
-from mailproc.store.models import Attachment, FolderState, Message, Outbox, Quarantined, Ticket
+from mailproc.rules.context import AccountRecord
+from mailproc.store.models import Account, Attachment, FolderState, Message, Outbox, Quarantined, Ticket
 from mailproc.vocab import Direction, Kind, Priority, Status
 
 
@@ -56,6 +57,16 @@ def _ticket_by_reference(mail: InboundMail, settings: Settings, secret: bytes) -
     return None
 
 
+def lookup_account(account_id: str | None) -> tuple[AccountRecord | None, bool]:
+    """(the registry row of an account ID, whether a registry is in use at all)."""
+    if not Account.select().exists():
+        return None, False
+    row = Account.get_or_none(Account.account_id == account_id) if account_id else None
+    record = row and AccountRecord(account_id=row.account_id, name=row.name, status=row.status,
+                                   partner=row.partner, partner_contact=row.partner_contact)
+    return record, True
+
+
 def auto_replies_today(address: str, now: dt.datetime, settings: Settings) -> int:
     local_midnight = dt.datetime.combine(now.astimezone(settings.hours.timezone).date(), dt.time(),
                                          settings.hours.timezone)
@@ -63,22 +74,31 @@ def auto_replies_today(address: str, now: dt.datetime, settings: Settings) -> in
                                    Message.date >= local_midnight).count())
 
 
-def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, labels: frozenset[str],
-                first_response_due: dt.datetime | None, settings: Settings) -> Ticket:
+def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, labels: frozenset[str], priority: str,
+                status: str, first_response_due: dt.datetime | None, resolution_due: dt.datetime | None,
+                settings: Settings) -> Ticket:
     ticket = Ticket.create(
-        status=Status.NEW, priority=Priority.NORMAL, client=mail.from_addr,
+        status=status, priority=priority, client=mail.from_addr,
         cc=sorted(set(mail.cc) - {settings.support.address}), subject=mail.subject, language=language,
         account_id=account_id, labels=sorted(labels), created_at=mail.arrived_at,
-        first_response_due=first_response_due, updated_at=mail.arrived_at)
+        first_response_due=first_response_due, resolution_due=resolution_due, updated_at=mail.arrived_at,
+        closed_at=mail.arrived_at if status == Status.CLOSED else None)
     ticket.tag = f"{settings.support.tag_prefix}-{ticket.id:06d}"
     ticket.save()
     return ticket
 
 
-def update_ticket(ticket: Ticket, *, labels: frozenset[str], account_id: str | None, now: dt.datetime) -> None:
-    """A follow-up adds its labels, and supplies the account ID if the ticket had none."""
+def update_ticket(ticket: Ticket, *, labels: frozenset[str], account_id: str | None, priority: str | None,
+                  status: str | None, resolution_due: dt.datetime | None, now: dt.datetime) -> None:
+    """A follow-up adds its labels, supplies the account ID if the ticket had none, and may
+    change priority (deadlines follow) or status."""
     ticket.labels = sorted(set(ticket.labels) | labels)
     ticket.account_id = ticket.account_id or account_id
+    if priority and priority != ticket.priority:
+        ticket.priority, ticket.resolution_due = priority, resolution_due
+    if status and status != ticket.status:
+        ticket.status = status
+        ticket.closed_at = now if status == Status.CLOSED else None
     ticket.updated_at = now
     ticket.save()
 
