@@ -129,3 +129,12 @@ def test_nesting_beyond_the_limit_is_a_defect_not_a_crash():
                  + f"\r\n--b{n}--\r\n".encode())
     mail = inbound(raw=b"From: client@example.test\r\nSubject: deep\r\nMIME-Version: 1.0\r\n" + inner)
     assert "NestedTooDeep" in mail.defects
+
+
+def test_tnef_and_calendar_parts_are_named_for_agents():
+    from mailproc.parse.attachments import classify
+
+    tnef = classify("winmail.dat", "application/ms-tnef", b"\x78\x9f\x3e\x22\x00\x00" + bytes(100))
+    assert (tnef.detected_format, tnef.accepted) == ("tnef", None) and "TNEF container" in tnef.detail
+    ics = classify("invite.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+    assert (ics.detected_format, ics.accepted) == ("calendar", None)

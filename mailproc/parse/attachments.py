@@ -158,13 +158,17 @@ def sniff(data: bytes) -> str | None:
         return "dds"
     if head.startswith(b"\xff\x0a") or head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):
         return "jxl"
+    if head.startswith(b"\x78\x9f\x3e\x22"):
+        # Outlook's winmail.dat. tnefparse could list its files, but it has had no release
+        # since 2021: agents are told it is a container we do not open.
+        return "tnef"
     if _is_tga(data):
         return "tga"
     if _SVG_START.match(head) and b"<svg" in data[:4096].lower():
         return "svg"
     sample = data[:4096]
     if sample and b"\x00" not in sample and sum(map(sample.count, _CONTROL)) <= len(sample) // 100:
-        return "text"
+        return "calendar" if sample.lstrip().upper().startswith(b"BEGIN:VCALENDAR") else "text"
     return None
 
 
@@ -209,6 +213,8 @@ _KIND = {
     "tiff": "a TIFF image", "svg": "an SVG image", "ico": "an ICO icon", "pdf": "a PDF document",
     "psd": "a Photoshop (PSD) file", "jpeg2000": "a JPEG 2000 image", "qoi": "a QOI image",
     "tga": "a TGA image", "dds": "a DDS texture", "jxl": "a JPEG XL image", "text": "plain text",
+    "calendar": "a calendar invitation",
+    "tnef": "an Outlook TNEF container (winmail.dat) whose files cannot be read here; ask for ordinary attachments",
 }
 # Control characters, line separators, invisible and bidi controls (which could make "gpj.exe" read as "exe.jpg").
 _UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]+")
