@@ -1,0 +1,22 @@
+"""§2.1, §2.3 — mail that arrives outside working hours is answered from the next opening.
+
+Arrival is the IMAP INTERNALDATE (`mail.arrived_at`), never the Date header: client
+clocks lie, and a backlog read after an outage keeps its true arrival times.
+"""
+from __future__ import annotations
+
+from mailproc import workhours
+from mailproc.actions import Action, AddLabel, ReplyBlock
+from mailproc.rules.context import Context
+from mailproc.vocab import Label
+
+
+def check(ctx: Context) -> list[Action]:
+    if not ctx.is_new_ticket or ctx.sender_is_agent:
+        return []
+    hours, arrived = ctx.settings.hours, ctx.mail.arrived_at
+    if workhours.is_open(hours, arrived):
+        return []
+    opens_at = workhours.next_opening(hours, arrived).astimezone(hours.timezone)
+    data = {"opens_at": opens_at, "open": f"{hours.open:%H:%M}", "close": f"{hours.close:%H:%M}"}
+    return [AddLabel(Label.AFTER_HOURS), ReplyBlock("after_hours", order=15, data=data)]
