@@ -37,4 +37,38 @@ class SetStatus:
     status: str
 
 
-Action = AddLabel | ReplyBlock | NoAutoReply | SetPriority | SetStatus
+@dataclasses.dataclass(frozen=True, slots=True)
+class RecordAs:
+    """How the mail is recorded on the ticket: client, agent, note, unverified, automated."""
+
+    kind: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Relay:
+    """Send an agent's text to the client, from the support address, in the client's thread."""
+
+    text: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NotifyAgents:
+    """Tell the agents (the assignee, once there is one) about this mail; `event` names why."""
+
+    event: str  # new_ticket | client_message | note | unverified
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Assign:
+    agent: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TellSender:
+    """A short answer to the agent who wrote (e.g. an unknown command); never to a client."""
+
+    text: str
+
+
+Action = (AddLabel | ReplyBlock | NoAutoReply | SetPriority | SetStatus | RecordAs | Relay | NotifyAgents
+          | Assign | TellSender)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from mailproc.actions import AddLabel, NoAutoReply, ReplyBlock, SetPriority, SetStatus
+from mailproc.actions import (AddLabel, Assign, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock, SetPriority,
+                              SetStatus, TellSender)
 from mailproc.rules import RULES
 from mailproc.rules.context import Context
 from mailproc.vocab import Priority, Status
@@ -23,12 +24,22 @@ class Decision:
     vetoes: tuple[str, ...]  # why there is no automatic reply
     priority: str | None = None  # None: leave as it is
     status: str | None = None
+    kind: str | None = None  # how the mail is recorded; None: by its sender
+    relay: str | None = None  # an agent's text for the client
+    notify: tuple[str, ...] = ()  # events to tell the agents about
+    assignee: str | None = None
+    tell_sender: tuple[str, ...] = ()  # lines for the agent who wrote
 
     @property
     def summary(self) -> str:
+        parts = [f"as {self.kind}"] if self.kind else []
+        parts += ["relay"] if self.relay else []
+        parts += [f"notify:{'+'.join(self.notify)}"] if self.notify else []
         if self.reply_blocks:
-            return "reply:" + "+".join(b.name for b in self.reply_blocks)
-        return "no reply" + (f" ({'; '.join(self.vetoes)})" if self.vetoes else "")
+            parts.append("reply:" + "+".join(b.name for b in self.reply_blocks))
+        else:
+            parts.append("no reply" + (f" ({'; '.join(self.vetoes)})" if self.vetoes else ""))
+        return " ".join(parts)
 
 
 def decide(ctx: Context, rules=RULES) -> Decision:
@@ -43,6 +54,11 @@ def decide(ctx: Context, rules=RULES) -> Decision:
         vetoes=vetoes,
         priority=_strongest([a.priority for a in actions if isinstance(a, SetPriority)], _PRIORITY_RANK),
         status=_strongest([a.status for a in actions if isinstance(a, SetStatus)], _STATUS_RANK),
+        kind=next((a.kind for a in actions if isinstance(a, RecordAs)), None),
+        relay=next((a.text for a in actions if isinstance(a, Relay)), None),
+        notify=tuple(dict.fromkeys(a.event for a in actions if isinstance(a, NotifyAgents))),
+        assignee=next((a.agent for a in actions if isinstance(a, Assign)), None),
+        tell_sender=tuple(a.text for a in actions if isinstance(a, TellSender)),
     )
 
 

@@ -105,43 +105,102 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
 def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
     settings, now = desk.settings, desk.clock()
     with database.atomic():
-        choice = match_ticket(mail.from_addr, record.find_pointers(mail, settings, desk.secrets.token_secret),
-                              desk.agents)
+        pointers = record.find_pointers(mail, settings, desk.secrets.token_secret)
+        choice = match_ticket(mail.from_addr, pointers, desk.agents, now=mail.arrived_at,
+                              reopen_days=settings.support.reopen_days)
         if choice.refused:
             log.warning("uid=%s %s pointed at %s without being on it: new ticket", raw.uid, mail.from_addr,
                         choice.refused.tag)
-        is_agent = mail.from_addr in desk.agents
-        ctx = _context(desk, mail, choice.ticket, now, is_agent)
+        ctx = _context(desk, mail, choice.ticket, now, _agent_proof(desk, mail, choice.ticket, pointers))
         decision = decide(ctx)
-        ticket = _ticket_for(desk, ctx, decision)
-        kind = Kind.AGENT if is_agent else Kind.AUTOMATED if decision.labels & {Label.AUTOMATED} else Kind.CLIENT
-        record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
-                           dedupe_key=key, blobs=desk.blobs)
-        if decision.reply_blocks:
-            reply = render.render_auto_reply(settings, desk.secrets.token_secret, mail, render.ReplyRequest(
-                tag=ticket.tag, subject=mail.subject, language=ctx.language, blocks=decision.reply_blocks,
-                first_response_due=ticket.first_response_due, resolution_due=ticket.resolution_due), now)
-            record.queue_outbound(ticket, reply, now)
+        ticket = _ticket_for(desk, ctx, decision, follows=choice.follows)
+        kind = decision.kind or (Kind.AUTOMATED if Label.AUTOMATED in decision.labels else Kind.CLIENT)
+        message = record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
+                                     dedupe_key=key, blobs=desk.blobs)
+        for outbound in _outbound(desk, ctx, decision, ticket, message, now):
+            record.queue_outbound(ticket, outbound, now)
+        if ctx.sender_is_agent and kind == Kind.AGENT:
+            record.record_agent_answer(ticket, assignee=decision.assignee, relayed=bool(decision.relay),
+                                       now=mail.arrived_at)
         record.advance_folder(raw.folder, raw.uid)
     log.info("uid=%s ticket=%s %s", raw.uid, ticket.tag, decision.summary)
     return Outcome("recorded", settings.mailbox.processed_folder, ticket.tag)
 
 
-def _context(desk: Desk, mail: InboundMail, ticket: TicketView | None, now: dt.datetime, is_agent: bool) -> Context:
+def _agent_proof(desk: Desk, mail: InboundMail, ticket: TicketView | None, pointers) -> bool | None:
+    """None: not an agent. Else whether the mail proves it answers this ticket's notification."""
+    if mail.from_addr not in desk.agents:
+        return None
+    if ticket is None:
+        return False
+    by_token = pointers.by_reply_address is not None and pointers.by_reply_address.id == ticket.id
+    return by_token or record.answers_notification(mail, ticket.id)
+
+
+def _outbound(desk: Desk, ctx: Context, decision: Decision, ticket: Ticket, message, now: dt.datetime):
+    """The mails this decision sends: relay, the one automatic reply, notifications, feedback."""
+    settings, secret, mail = desk.settings, desk.secrets.token_secret, ctx.mail
+    if decision.relay:
+        latest, refs = record.client_thread(ticket)
+        yield render.render_relay(settings, secret, tag=ticket.tag, subject=ticket.subject, client=ticket.client,
+                                  text=decision.relay, threading=render.Thread(latest, refs),
+                                  attachments=mail.attachments, now=now)
+    if decision.reply_blocks:
+        to_client_directly = not ctx.sender_is_agent
+        latest, refs = record.client_thread(ticket)
+        yield render.render_auto_reply(settings, secret, render.ReplyRequest(
+            tag=ticket.tag, subject=mail.subject if to_client_directly else ticket.subject, language=ticket.language,
+            blocks=decision.reply_blocks, first_response_due=ticket.first_response_due,
+            resolution_due=ticket.resolution_due, recipient=mail.from_addr if to_client_directly else ticket.client,
+            recipient_name=mail.from_name if to_client_directly else "",
+            threading=render.Thread.answering(mail) if to_client_directly else render.Thread(latest, refs)), now)
+    agents = (ticket.assignee,) if ticket.assignee else tuple(settings.support.agents)
+    for event in decision.notify:
+        recipients = tuple(a for a in agents if a != mail.from_addr) or agents
+        latest, refs = record.agents_thread(ticket)
+        yield render.render_to_agents(
+            settings, secret, template="notification.txt.j2", tag=ticket.tag, to=recipients,
+            variables=_notification_facts(ctx, ticket, event), threading=render.Thread(latest, refs), now=now,
+            attachments=tuple(a for a in mail.attachments if a.verdict and a.verdict.accepted is not False))
+    if decision.tell_sender:
+        latest, refs = record.agents_thread(ticket)
+        yield render.render_to_agents(
+            settings, secret, template="agent_feedback.txt.j2", tag=ticket.tag, to=(mail.from_addr,),
+            variables={"lines": decision.tell_sender, "subject": ticket.subject},
+            threading=render.Thread(latest, refs), now=now)
+
+
+def _notification_facts(ctx: Context, ticket: Ticket, event: str) -> dict:
+    zone = ctx.settings.hours.timezone
+    return {
+        "event": event, "subject": ticket.subject, "client": ticket.client, "sender": ctx.mail.from_addr,
+        "sender_name": ctx.mail.from_name, "account_id": ticket.account_id, "account": ctx.account,
+        "labels": list(ticket.labels), "priority": ticket.priority, "status": ticket.status,
+        "first_response_due": ticket.first_response_due and ticket.first_response_due.astimezone(zone),
+        "resolution_due": ticket.resolution_due and ticket.resolution_due.astimezone(zone),
+        "text": ctx.new_text, "follows": ticket.follows,
+        "attachments": [{"name": a.filename, "accepted": a.verdict.accepted if a.verdict else None,
+                         "detail": a.verdict.detail if a.verdict else ""} for a in ctx.mail.attachments],
+    }
+
+
+def _context(desk: Desk, mail: InboundMail, ticket: TicketView | None, now: dt.datetime,
+             agent_proof: bool | None) -> Context:
     settings = desk.settings
     new_text = quotes.new_text(mail.text) or mail.text
     account_id = (find_account_id(mail.subject, mail.text, settings.accounts.id_patterns)
                   or (ticket.account_id if ticket else None))
     account, registry_in_use = record.lookup_account(account_id)
     return Context(
-        mail=mail, ticket=ticket, settings=settings, now=now, sender_is_agent=is_agent, new_text=new_text,
+        mail=mail, ticket=ticket, settings=settings, now=now, new_text=new_text,
+        sender_is_agent=agent_proof is not None, agent_verified=bool(agent_proof),
         account_id=account_id, account=account, registry_in_use=registry_in_use,
         language=ticket.language if ticket else guess_language(f"{mail.subject}\n{new_text}",
                                                                settings.templates.default_language),
         auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings))
 
 
-def _ticket_for(desk: Desk, ctx: Context, decision: Decision) -> Ticket:
+def _ticket_for(desk: Desk, ctx: Context, decision: Decision, follows: TicketView | None) -> Ticket:
     """The ticket the mail lands on, opened or updated as the decision says."""
     settings, mail = desk.settings, ctx.mail
     if ctx.ticket is not None:
@@ -157,4 +216,5 @@ def _ticket_for(desk: Desk, ctx: Context, decision: Decision) -> Ticket:
         mail, language=ctx.language, account_id=ctx.account_id, labels=decision.labels, priority=priority,
         status=decision.status or Status.NEW, settings=settings,
         first_response_due=None if automated else sla.first_response_due(settings, mail.arrived_at),
-        resolution_due=None if automated else sla.resolution_due(settings, mail.arrived_at, priority))
+        resolution_due=None if automated else sla.resolution_due(settings, mail.arrived_at, priority),
+        follows=follows.tag if follows else None)

@@ -21,7 +21,7 @@ from mailproc import thread, tokens
 from mailproc.actions import ReplyBlock
 from mailproc.config import Settings
 from mailproc.errors import MailprocError
-from mailproc.mail import InboundMail, OutboundMail
+from mailproc.mail import Attachment, InboundMail, OutboundMail
 from mailproc.rules.automated import LOOP_HEADER
 from mailproc.vocab import Kind
 
@@ -82,8 +82,22 @@ def render_text(settings: Settings, language: str, template: str, variables: dic
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Thread:
+    """Where an outgoing mail sits in a conversation (RFC 5322 In-Reply-To / References)."""
+
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+
+    @classmethod
+    def answering(cls, mail: InboundMail) -> "Thread":
+        if not mail.message_id:
+            return cls()
+        return cls(mail.message_id, tuple(dict.fromkeys((*mail.references, mail.message_id))))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ReplyRequest:
-    """Everything needed to answer one client mail."""
+    """Everything needed for the one automatic reply to a client."""
 
     tag: str
     subject: str
@@ -91,43 +105,72 @@ class ReplyRequest:
     blocks: tuple[ReplyBlock, ...]
     first_response_due: dt.datetime | None
     resolution_due: dt.datetime | None = None
+    recipient: str = ""
+    recipient_name: str = ""
+    threading: Thread = Thread()
 
 
-def render_auto_reply(settings: Settings, secret: bytes, to: InboundMail, request: ReplyRequest,
-                      now: dt.datetime) -> OutboundMail:
+def render_auto_reply(settings: Settings, secret: bytes, request: ReplyRequest, now: dt.datetime) -> OutboundMail:
     subject, body = render_text(settings, request.language, "reply.txt.j2", {
         "tag": request.tag,
         "subject": thread.bare_subject(request.subject, settings.support.tag_prefix) or "—",
-        "client_name": to.from_name,
+        "client_name": request.recipient_name,
         "blocks": request.blocks,
         "first_response_due": _local(settings, request.first_response_due),
         "resolution_due": _local(settings, request.resolution_due),
         "zone_text": zone_text(settings, request.language),
         "support_name": settings.support.name,
     })
-    return compose(settings, secret, kind=Kind.AUTO_REPLY, tag=request.tag, to=(to.from_addr,),
-                   subject=subject, body=body, now=now, answering=to,
+    return compose(settings, secret, kind=Kind.AUTO_REPLY, tag=request.tag, to=(request.recipient,),
+                   subject=subject, body=body, now=now, threading=request.threading,
                    extra_headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
 
 
+def render_relay(settings: Settings, secret: bytes, *, tag: str, subject: str, client: str, text: str,
+                 threading: Thread, attachments: tuple[Attachment, ...], now: dt.datetime) -> OutboundMail:
+    """An agent's answer as the client sees it: from the support address, in the client's thread."""
+    subject = f"Re: {thread.bare_subject(subject, settings.support.tag_prefix) or '—'} [{tag}]"
+    return compose(settings, secret, kind=Kind.AGENT, tag=tag, to=(client,), subject=subject, body=text + "\n",
+                   now=now, threading=threading, attachments=attachments)
+
+
+def render_to_agents(settings: Settings, secret: bytes, *, template: str, tag: str, to: tuple[str, ...],
+                     variables: dict, threading: Thread, now: dt.datetime,
+                     attachments: tuple[Attachment, ...] = ()) -> OutboundMail:
+    """A mail for agents (notification, feedback). Replies to it go to the ticket's tokened address."""
+    language = settings.templates.default_language
+    subject, body = render_text(settings, language, template, {
+        **variables, "tag": tag, "zone_text": zone_text(settings, language), "support_name": settings.support.name})
+    reply_to = tokens.reply_address(secret, tag, settings.support.address)
+    headers = {"Auto-Submitted": "auto-generated", "Reply-To": reply_to}
+    if variables.get("priority") == "critical":
+        headers |= {"X-Priority": "1", "Importance": "high"}
+    return compose(settings, secret, kind=Kind.NOTIFICATION, tag=tag, to=to, subject=subject, body=body, now=now,
+                   threading=threading, extra_headers=headers, attachments=attachments)
+
+
 def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple[str, ...], subject: str,
-            body: str, now: dt.datetime, answering: InboundMail | None = None,
-            extra_headers: dict[str, str] | None = None) -> OutboundMail:
+            body: str, now: dt.datetime, threading: Thread = Thread(), extra_headers: dict[str, str] | None = None,
+            attachments: tuple[Attachment, ...] = ()) -> OutboundMail:
     support = settings.support
     message_id = tokens.new_message_id(secret, tag, support.message_id_domain)
     msg = email.message.EmailMessage(policy=email.policy.SMTP)
     msg["From"] = email.utils.formataddr((support.name, support.address))
     msg["To"] = ", ".join(to)
     msg["Subject"] = subject
-    msg["Date"] = email.utils.format_datetime(now)
+    msg["Date"] = email.utils.format_datetime(now.astimezone(settings.hours.timezone))
     msg["Message-ID"] = f"<{message_id}>"
-    if answering is not None and answering.message_id:
-        msg["In-Reply-To"] = f"<{answering.message_id}>"
-        refs = [*answering.references, answering.message_id]
-        msg["References"] = " ".join(f"<{r}>" for r in dict.fromkeys(refs))
+    if threading.in_reply_to:
+        msg["In-Reply-To"] = f"<{threading.in_reply_to}>"
+    if threading.references:
+        msg["References"] = " ".join(f"<{r}>" for r in threading.references)
     msg[LOOP_HEADER] = support.address
     for name, value in (extra_headers or {}).items():
         msg[name] = value
     msg.set_content(body)
+    for part in attachments:
+        maintype, _, subtype = part.content_type.partition("/")
+        msg.add_attachment(part.data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+                           filename=part.filename)
     return OutboundMail(kind=kind, message_id=message_id, mail_from=support.address, rcpt_to=to,
                         subject=subject, text=body, data=msg.as_bytes())

@@ -9,6 +9,7 @@ Anyone else gets a new ticket of their own (guessing a tag reveals nothing).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 
 VIA_REFERENCE = "reference"
@@ -27,6 +28,8 @@ class TicketView:
     status: str = "new"
     account_id: str | None = None
     language: str = "ru"
+    closed_at: dt.datetime | None = None
+    assignee: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class ThreadChoice:
     ticket: TicketView | None  # None: open a new ticket
     via: str | None = None
     refused: TicketView | None = None  # a ticket the sender pointed at but may not join
+    follows: TicketView | None = None  # closed too long ago to reopen: the new ticket links to it
 
 
 def _tag_pattern(prefix: str) -> re.Pattern[str]:
@@ -70,7 +74,10 @@ def may_join(sender: str, ticket: TicketView, agents: frozenset[str]) -> bool:
     return sender == ticket.client or sender in ticket.cc or sender in agents
 
 
-def match_ticket(sender: str, pointers: Pointers, agents: frozenset[str]) -> ThreadChoice:
+def match_ticket(sender: str, pointers: Pointers, agents: frozenset[str], *, now: dt.datetime | None = None,
+                 reopen_days: int = 14) -> ThreadChoice:
+    """The ticket to join, or a new one. A client writing on a ticket closed more than
+    `reopen_days` ago starts a new ticket that follows the old one (§2.5: one problem per ticket)."""
     refused = None
     for via, ticket in (
         (VIA_REFERENCE, pointers.by_reference),
@@ -80,6 +87,9 @@ def match_ticket(sender: str, pointers: Pointers, agents: frozenset[str]) -> Thr
         if ticket is None:
             continue
         if may_join(sender, ticket, agents):
+            stale = ticket.closed_at and now and now - ticket.closed_at > dt.timedelta(days=reopen_days)
+            if stale and sender.lower() not in agents:
+                return ThreadChoice(None, via, follows=ticket)
             return ThreadChoice(ticket, via)
         refused = refused or ticket
     return ThreadChoice(None, None, refused)

@@ -38,3 +38,19 @@ def looks_like_ours(message_id: str, domain: str) -> bool:
     m = _OUR_ID.match(message_id)
     return bool(m) and m["domain"].lower() == domain.lower()
 
+
+
+def reply_address(secret: bytes, tag: str, support_address: str) -> str:
+    """The per-ticket address agents answer notifications at: support+KB-000123-<token>@domain."""
+    local, _, domain = support_address.partition("@")
+    return f"{local}+{tag.lower()}-{_sign(secret, f'reply:{tag.upper()}')}@{domain}"
+
+
+def ticket_of_reply_address(secret: bytes, address: str, support_address: str) -> str | None:
+    """The tag of a tokened reply address whose token verifies, else None (absent, tampered, foreign)."""
+    local, _, domain = support_address.lower().partition("@")
+    m = re.fullmatch(rf"{re.escape(local)}\+([a-z0-9]+-\d+)-([0-9a-f]+)@{re.escape(domain)}", address.lower())
+    if not m:
+        return None
+    tag = m[1].upper()
+    return tag if hmac.compare_digest(_sign(secret, f"reply:{tag}"), m[2]) else None

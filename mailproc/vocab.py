@@ -27,6 +27,7 @@ class Kind(StrEnum):
     NOTIFICATION = "notification"
     NOTE = "note"
     AUTOMATED = "automated"  # inbound mail from a machine (§6): recorded, never answered
+    UNVERIFIED = "unverified"  # looked like an agent's reply but did not prove it: never relayed
 
 
 class Label(StrEnum):

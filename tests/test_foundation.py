@@ -27,7 +27,7 @@ def test_client_mail_becomes_one_ticket_and_is_acknowledged(mail, mailproc_confi
 
     [ticket] = tickets(mailproc_cli, config)
     assert ticket["tag"] == "KB-000001" and ticket["client"] == CLIENT and ticket["status"] == "new"
-    assert ticket["message_count"] == 2  # the client's mail and our acknowledgement
+    assert ticket["message_count"] == 3  # the client's mail, our acknowledgement, the agents' notification
     assert ticket["first_response_due"] and ticket["resolution_due"] is None
     ack = mail.wait_for(CLIENT, "KB-000001")
     assert ack["Subject"] == "Re: Не могу войти в личный кабинет [KB-000001]"
@@ -67,14 +67,15 @@ def test_replies_thread_by_reference_and_by_tag_but_strangers_do_not_join(mail, 
 
     rows = {t["tag"]: t for t in tickets(mailproc_cli, config)}
     assert sorted(rows) == ["KB-000001", "KB-000002", "KB-000003"]
-    assert rows["KB-000001"]["message_count"] == 4  # 3 client mails + 1 acknowledgement
+    assert rows["KB-000001"]["message_count"] == 7  # 3 client mails, 1 acknowledgement, 3 notifications
     assert rows["KB-000002"]["client"] == STRANGER and rows["KB-000003"]["client"] == CLIENT2
     # Follow-ups get no second acknowledgement; the stranger learns nothing of KB-000001.
     assert len(mail.messages(CLIENT)) == 1
     stranger_ack = mail.wait_for(STRANGER, "KB-000002")
     assert "KB-000001" not in stranger_ack.as_string()
     shown = mailproc_cli(config, "show", "KB-000001", "--json", json=True)
-    assert [m["kind"] for m in shown["messages"]] == ["client", "auto_reply", "client", "client"]
+    assert [m["kind"] for m in shown["messages"]] == ["client", "auto_reply", "notification", "client",
+                                                      "notification", "client", "notification"]
 
 
 def test_polling_twice_changes_nothing(mail, mailproc_config, mailproc_cli):
@@ -243,5 +244,7 @@ def test_account_id_is_recorded_and_replies_are_stored_without_quotes(mail, mail
     mailproc_cli(config, "poll")
     [ticket] = tickets(mailproc_cli, config)
     assert ticket["account_id"] == "10452"
+    assert "missing_account_id" not in ticket["labels"]
     shown = mailproc_cli(config, "show", "KB-000001", "--json", json=True)
-    assert shown["messages"][-1]["text"] == "ID аккаунта: 10452"
+    [*_, latest] = [m for m in shown["messages"] if m["direction"] == "in"]
+    assert latest["text"] == "ID аккаунта: 10452"

@@ -47,7 +47,7 @@ def test_the_client_reads_when_we_answer():
     decision = decide(ctx)
     for language, expected in [("ru", "Мы ответим с 28 ноября в 07:00 по московскому времени"),
                                ("en", "We will answer from 28 November, 07:00 Moscow time")]:
-        text = render.render_auto_reply(ctx.settings, b"s", ctx.mail, render.ReplyRequest(
+        text = render.render_auto_reply(ctx.settings, b"s", render.ReplyRequest(
             tag="KB-000001", subject="x", language=language, blocks=decision.reply_blocks,
-            first_response_due=moscow("2026-11-28 07:30")), ctx.now).text
+            first_response_due=moscow("2026-11-28 07:30"), recipient=ctx.mail.from_addr), ctx.now).text
         assert expected in text

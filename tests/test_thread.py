@@ -1,4 +1,6 @@
 """Threading choice (SPEC §3), table-driven: which ticket a mail joins, and who may not."""
+import datetime as dt
+
 import pytest
 
 from mailproc.thread import Pointers, TicketView, bare_subject, match_ticket, subject_tags
@@ -55,3 +57,21 @@ def test_subject_tags(subject, tags):
 ], ids=["reply prefixes and tag", "russian prefix", "counted prefix", "word starting with re"])
 def test_bare_subject(subject, bare):
     assert bare_subject(subject, "KB") == bare
+
+
+CLOSED = TicketView(id=3, tag="KB-000003", client="client@example.test", status="closed",
+                    closed_at=dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc))
+
+
+@pytest.mark.parametrize("sender,days_later,joins,follows", [
+    ("client@example.test", 3, True, False),
+    ("client@example.test", 14, True, False),
+    ("client@example.test", 15, False, True),
+    ("agent1@example.test", 40, True, False),
+], ids=["client 3 days after closing: reopens", "client 14 days after: still reopens",
+        "client 15 days after: new ticket following the old", "agents may always add to a closed ticket"])
+def test_closed_tickets_reopen_within_the_window(sender, days_later, joins, follows):
+    choice = match_ticket(sender, Pointers(by_reference=CLOSED), AGENTS,
+                          now=CLOSED.closed_at + dt.timedelta(days=days_later, minutes=-1), reopen_days=14)
+    assert (choice.ticket is not None) is joins
+    assert (choice.follows is not None) is follows

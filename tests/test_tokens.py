@@ -25,3 +25,20 @@ def test_other_secret_or_domain_is_not_ours():
     assert tokens.ticket_of_message_id(SECRET, mid, "elsewhere.test") is None
     assert tokens.ticket_of_message_id(SECRET, "abc@client.test", "example.test") is None
 
+
+
+def test_reply_address_names_its_ticket():
+    address = tokens.reply_address(SECRET, "KB-000123", "support@example.test")
+    assert address.startswith("support+kb-000123-") and address.endswith("@example.test")
+    assert tokens.ticket_of_reply_address(SECRET, address, "support@example.test") == "KB-000123"
+    assert tokens.ticket_of_reply_address(SECRET, address.upper(), "support@example.test") == "KB-000123"
+
+
+def test_tampered_or_foreign_reply_addresses_do_not_verify():
+    address = tokens.reply_address(SECRET, "KB-000123", "support@example.test")
+    other_ticket = address.replace("kb-000123", "kb-000124")
+    flipped = address[:-15] + ("0" if address[-15] != "0" else "1") + address[-14:]
+    for forged in (other_ticket, flipped, "support@example.test", "support+kb-000123@example.test",
+                   address.replace("@example.test", "@evil.test")):
+        assert tokens.ticket_of_reply_address(SECRET, forged, "support@example.test") is None, forged
+    assert tokens.ticket_of_reply_address(b"other", address, "support@example.test") is None

@@ -1,8 +1,10 @@
 """The regulation as rules: each a function Context -> list[Action], run top to bottom."""
-from mailproc.rules import acknowledge, automated, hours, screenshots
+from mailproc.rules import acknowledge, agent, automated, conversation, hours, screenshots
 
 RULES = (
     automated.check,
+    agent.check,
+    conversation.check,
     acknowledge.check,
     screenshots.check,
     hours.check,

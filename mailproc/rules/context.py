@@ -32,6 +32,7 @@ class Context:
     registry_in_use: bool = False  # False: no registry imported, IDs are recorded, not checked
     language: str = "ru"  # of the reply: the ticket's, else guessed from this mail
     sender_is_agent: bool = False
+    agent_verified: bool = False  # an agent's mail proved itself: tokened address or notification thread
     auto_replies_today: int = 0  # automatic replies already sent to this sender today
 
     @property

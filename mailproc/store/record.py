@@ -13,7 +13,7 @@ from mailproc.mail import InboundMail, OutboundMail, RawMail
 from mailproc.store.db import BlobStore
 from mailproc.rules.context import AccountRecord
 from mailproc.store.models import Account, Attachment, FolderState, Message, Outbox, Quarantined, Ticket
-from mailproc.vocab import Direction, Kind, Priority, Status
+from mailproc.vocab import Direction, Kind, Label, Priority, Status
 
 
 def is_known(dedupe_key: str) -> bool:
@@ -23,15 +23,32 @@ def is_known(dedupe_key: str) -> bool:
 
 def ticket_view(ticket: Ticket) -> thread.TicketView:
     return thread.TicketView(id=ticket.id, tag=ticket.tag, client=ticket.client, cc=tuple(ticket.cc),
-                             status=ticket.status, account_id=ticket.account_id, language=ticket.language)
+                             status=ticket.status, account_id=ticket.account_id, language=ticket.language,
+                             closed_at=ticket.closed_at, assignee=ticket.assignee)
 
 
 def find_pointers(mail: InboundMail, settings: Settings, secret: bytes) -> thread.Pointers:
-    """The tickets a mail points at by reference and by subject tag (SPEC §3)."""
+    """The tickets a mail points at: by reference, by subject tag, by tokened reply address (SPEC §3)."""
     return thread.Pointers(
         by_reference=_ticket_by_reference(mail, settings, secret),
         by_tag=_ticket_by_tag(mail, settings),
+        by_reply_address=_ticket_by_reply_address(mail, settings, secret),
     )
+
+
+def _ticket_by_reply_address(mail: InboundMail, settings: Settings, secret: bytes) -> thread.TicketView | None:
+    for address in (*mail.to, *mail.cc):
+        tag = tokens.ticket_of_reply_address(secret, address, settings.support.address)
+        if tag and (ticket := Ticket.get_or_none(Ticket.tag == tag)):
+            return ticket_view(ticket)
+    return None
+
+
+def answers_notification(mail: InboundMail, ticket_id: int) -> bool:
+    """Whether the mail answers one of the notifications of this ticket (sent only to agents)."""
+    return bool(mail.thread_ids) and Message.select().where(
+        Message.ticket == ticket_id, Message.kind == Kind.NOTIFICATION,
+        Message.message_id.in_(list(mail.thread_ids))).exists()
 
 
 def _ticket_by_tag(mail: InboundMail, settings: Settings) -> thread.TicketView | None:
@@ -76,13 +93,13 @@ def auto_replies_today(address: str, now: dt.datetime, settings: Settings) -> in
 
 def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, labels: frozenset[str], priority: str,
                 status: str, first_response_due: dt.datetime | None, resolution_due: dt.datetime | None,
-                settings: Settings) -> Ticket:
+                follows: str | None, settings: Settings) -> Ticket:
     ticket = Ticket.create(
         status=status, priority=priority, client=mail.from_addr,
         cc=sorted(set(mail.cc) - {settings.support.address}), subject=mail.subject, language=language,
         account_id=account_id, labels=sorted(labels), created_at=mail.arrived_at,
         first_response_due=first_response_due, resolution_due=resolution_due, updated_at=mail.arrived_at,
-        closed_at=mail.arrived_at if status == Status.CLOSED else None)
+        closed_at=mail.arrived_at if status == Status.CLOSED else None, follows=follows)
     ticket.tag = f"{settings.support.tag_prefix}-{ticket.id:06d}"
     ticket.save()
     return ticket
@@ -92,8 +109,9 @@ def update_ticket(ticket: Ticket, *, labels: frozenset[str], account_id: str | N
                   status: str | None, resolution_due: dt.datetime | None, now: dt.datetime) -> None:
     """A follow-up adds its labels, supplies the account ID if the ticket had none, and may
     change priority (deadlines follow) or status."""
-    ticket.labels = sorted(set(ticket.labels) | labels)
     ticket.account_id = ticket.account_id or account_id
+    supplied = {Label.MISSING_ACCOUNT_ID} if ticket.account_id else set()
+    ticket.labels = sorted((set(ticket.labels) | labels) - supplied)
     if priority and priority != ticket.priority:
         ticket.priority, ticket.resolution_due = priority, resolution_due
     if status and status != ticket.status:
@@ -167,3 +185,33 @@ def begin_attempt(folder: str, uid: int) -> int:
 def quarantined_uids(folder: str, uidvalidity: int) -> set[int]:
     return {q.uid for q in Quarantined.select(Quarantined.uid)
             .where(Quarantined.folder == folder, Quarantined.uidvalidity == uidvalidity)}
+
+
+
+
+def client_thread(ticket: Ticket) -> tuple[str | None, tuple[str, ...]]:
+    """(the client's latest Message-ID, the ids of the client's conversation): what a mail to the
+    client answers, so that the client's mail program shows one thread (§4.5)."""
+    seen_by_client = (((Message.direction == Direction.IN) & (Message.kind == Kind.CLIENT))
+                      | ((Message.direction == Direction.OUT) & Message.kind.in_((Kind.AUTO_REPLY, Kind.AGENT))))
+    rows = list(Message.select(Message.message_id, Message.direction)
+                .where(Message.ticket == ticket, seen_by_client, Message.message_id.is_null(False))
+                .order_by(Message.id))
+    latest = next((r.message_id for r in reversed(rows) if r.direction == Direction.IN), None)
+    return latest, tuple(dict.fromkeys(r.message_id for r in rows))[-20:]
+
+
+def agents_thread(ticket: Ticket) -> tuple[str | None, tuple[str, ...]]:
+    """The same for the notifications of a ticket: agents see one thread per ticket."""
+    ids = [r.message_id for r in Message.select(Message.message_id)
+           .where(Message.ticket == ticket, Message.kind == Kind.NOTIFICATION).order_by(Message.id)]
+    return (ids[-1] if ids else None), tuple(ids[-20:])
+
+
+def record_agent_answer(ticket: Ticket, *, assignee: str | None, relayed: bool, now: dt.datetime) -> None:
+    """An agent's reply: who handles the ticket; the first relayed answer stops the first-reaction clock."""
+    if assignee:
+        ticket.assignee = assignee
+    if relayed and ticket.first_response_at is None:
+        ticket.first_response_at = now
+    ticket.save()

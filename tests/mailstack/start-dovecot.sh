@@ -167,6 +167,8 @@ default_login_user = $LOGIN_USER
 default_internal_user = $INTERNAL_USER
 
 protocols = imap lmtp
+# support+KB-000123-<token>@ is delivered to support@ (agents reply to tokened addresses)
+recipient_delimiter = +
 listen = 127.0.0.1
 $SSL_SETTINGS
 disable_plaintext_auth = no

@@ -1,0 +1,62 @@
+"""SPEC §5 — agents answer from their mail client: a verified reply is relayed, its commands applied.
+
+An agent's mail proves itself by answering a notification (the tokened Reply-To address
+or the notification's Message-ID). Anything else from an agent address — a guessed tag,
+a tampered token, a forged From — is recorded as unverified, never relayed, and the
+agents are told.
+"""
+from __future__ import annotations
+
+from mailproc.actions import (Action, AddLabel, Assign, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock,
+                              SetPriority, SetStatus, TellSender)
+from mailproc.parse.commands import KNOWN, Command, split_commands
+from mailproc.rules.automated import dmarc_failed, machine_reasons
+from mailproc.rules.context import Context
+from mailproc.vocab import Kind, Label, Priority, Status
+
+
+def check(ctx: Context) -> list[Action]:
+    if not ctx.sender_is_agent or ctx.ticket is None:
+        return []
+    support = ctx.settings.support
+    if machine_reasons(ctx.mail, support.address, support.message_id_domain):
+        return [RecordAs(Kind.AUTOMATED)]  # an agent's vacation notice is not an answer
+    if not ctx.agent_verified or dmarc_failed(ctx.mail):
+        return [RecordAs(Kind.UNVERIFIED), NotifyAgents("unverified"),
+                NoAutoReply("agent mail without a valid reply token: never relayed")]
+    commands, text = split_commands(ctx.new_text)
+    actions: list[Action] = []
+    for command in commands:
+        actions += _apply(command, ctx)
+    if any(isinstance(a, RecordAs) for a in actions):  # #note: recorded for the agents only
+        return actions
+    actions.append(RecordAs(Kind.AGENT))
+    if text:
+        actions += [Relay(text), SetStatus(Status.WAITING)]
+    return actions
+
+
+def _apply(command: Command, ctx: Context) -> list[Action]:
+    match command.name, command.argument.lower():
+        case "close", _:
+            return [SetStatus(Status.CLOSED), ReplyBlock("closed", order=0)]
+        case "critical", _:
+            return [SetPriority(Priority.CRITICAL), AddLabel(Label.CRITICAL)]
+        case "priority", ("normal" | "critical") as priority:
+            return [SetPriority(priority)]
+        case "suspend", _:
+            return [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED),
+                    ReplyBlock("suspension", order=0, exclusive=True)]
+        case "note", _:
+            return [RecordAs(Kind.NOTE), NotifyAgents("note")]
+        case "assign", ("me" | ""):
+            return [Assign(ctx.mail.from_addr)]
+        case "assign", agent if agent in ctx.settings.support.agents:
+            return [Assign(agent)]
+        case "assign", agent:
+            return [TellSender(f"#assign {agent}: not an agent address (agents: "
+                               f"{', '.join(ctx.settings.support.agents)}); nothing assigned")]
+        case "priority", other:
+            return [TellSender(f"#priority {other}: expected 'normal' or 'critical'; priority unchanged")]
+    return [TellSender(f"{command}: unknown command; known: {', '.join('#' + k for k in KNOWN)}. "
+                       "It was not sent to the client.")]

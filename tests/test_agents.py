@@ -1,0 +1,134 @@
+"""SPEC §5 end to end: agents work from their mail client. Notifications carry a tokened
+Reply-To; a verified reply reaches the client from support@ in the client's thread;
+commands act; anything unverified never reaches a client."""
+from __future__ import annotations
+
+import email.utils
+
+from tests.mailfactory import make_mail
+
+SUPPORT, CLIENT, AGENT1, AGENT2, STRANGER = ("support@example.test", "client@example.test", "agent1@example.test",
+                                             "agent2@example.test", "stranger@example.test")
+
+
+def _reply_to_notification(notification, agent: str, body: str, subject_prefix: str = "Re: ") -> bytes:
+    """What an agent's mail program sends on "Reply": to the Reply-To, quoting the notification."""
+    quoted = "\n".join("> " + line for line in notification.get_content().splitlines())
+    return make_mail(from_=agent, to=str(notification["Reply-To"]), subject=subject_prefix + notification["Subject"],
+                     body=f"{body}\n\n{email.utils.format_datetime(email.utils.localtime())}, Support "
+                          f"<{SUPPORT}> wrote:\n{quoted}\n",
+                     in_reply_to=notification["Message-ID"], references=notification["Message-ID"])
+
+
+def _open_ticket(mail, cli, config, subject="Касса не пробивает бонусы", body="Здравствуйте! Касса не начисляет "
+                 "бонусы покупателям со вчерашнего дня. ID аккаунта: 10452"):
+    mail.deliver(make_mail(from_=f"Иван <{CLIENT}>", subject=subject, body=body, message_id="<orig@c.test>"))
+    cli(config, "poll")
+    return mail.wait_for(AGENT1, "KB-000001")
+
+
+def _ticket(cli, config):
+    return cli(config, "show", "KB-000001", "--json", json=True)
+
+
+def test_notification_reaches_every_agent_with_a_tokened_reply_address(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    notification = _open_ticket(mail, mailproc_cli, config)
+    assert notification["Reply-To"].addresses[0].addr_spec.startswith("support+kb-000001-")
+    assert "Касса не начисляет бонусы" in notification.get_content() and "10452" in notification.get_content()
+    assert mail.wait_for(AGENT2, "KB-000001")["Message-ID"] == notification["Message-ID"]
+
+
+def test_agent_reply_reaches_the_client_from_support_in_the_clients_thread(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    notification = _open_ticket(mail, mailproc_cli, config)
+    mail.deliver(_reply_to_notification(notification, AGENT1, "Добрый день! Перезапустите кассу, пожалуйста."),
+                 to=str(notification["Reply-To"]))
+    mailproc_cli(config, "poll")
+
+    answer = mail.wait_for(CLIENT, lambda m: "Перезапустите" in m.get_content())
+    assert answer.get_content().strip() == "Добрый день! Перезапустите кассу, пожалуйста."
+    assert answer["From"].addresses[0].addr_spec == SUPPORT and AGENT1 not in answer.as_string()
+    assert answer["In-Reply-To"] == "<orig@c.test>" and "<orig@c.test>" in answer["References"]
+    assert "[KB-000001]" in answer["Subject"] and answer["Auto-Submitted"] is None
+    ticket = _ticket(mailproc_cli, config)
+    assert ticket["status"] == "waiting"
+    assert [m["kind"] for m in ticket["messages"] if m["direction"] == "in"] == ["client", "agent"]
+
+    # The client answers the agent: the ticket is open again and the agents hear of it.
+    mail.deliver(make_mail(from_=CLIENT, subject="Re: " + answer["Subject"], body="Перезапустил, не помогло.",
+                           in_reply_to=answer["Message-ID"]))
+    mailproc_cli(config, "poll")
+    assert _ticket(mailproc_cli, config)["status"] == "open"
+    mail.wait_for(AGENT1, lambda m: "не помогло" in m.get_content())
+
+
+def test_note_close_and_critical_commands(mail, mailproc_config, mailproc_cli, smtp_server):
+    config = mailproc_config()
+    notification = _open_ticket(mail, mailproc_cli, config)
+    to_client_before = len(mail.messages(CLIENT))
+    mail.deliver(_reply_to_notification(notification, AGENT1, "#note\nКлиент звонил, ждёт до обеда."),
+                 to=str(notification["Reply-To"]))
+    mail.deliver(_reply_to_notification(notification, AGENT2, "#critical\n#assign me"),
+                 to=str(notification["Reply-To"]))
+    mailproc_cli(config, "poll")
+    ticket = _ticket(mailproc_cli, config)
+    assert len(mail.messages(CLIENT)) == to_client_before  # neither the note nor the commands reach the client
+    assert ticket["priority"] == "critical" and ticket["resolution_due"] is not None
+    assert [m["kind"] for m in ticket["messages"] if m["direction"] == "in"] == ["client", "note", "agent"]
+    mail.wait_for(AGENT2, lambda m: "ждёт до обеда" in m.get_content())  # the note is shown to the other agent
+
+    mail.deliver(_reply_to_notification(notification, AGENT2, "#close\nВсё починили, проверьте, пожалуйста."),
+                 to=str(notification["Reply-To"]))
+    mailproc_cli(config, "poll")
+    assert _ticket(mailproc_cli, config)["status"] == "closed"
+    mail.wait_for(CLIENT, lambda m: "Всё починили" in m.get_content())
+    closing = mail.wait_for(CLIENT, lambda m: "закрыто" in m.get_content())
+    assert closing["In-Reply-To"] and "KB-000001" in closing["Subject"]
+
+
+def test_unknown_command_is_reported_to_the_agent_not_the_client(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    notification = _open_ticket(mail, mailproc_cli, config)
+    mail.deliver(_reply_to_notification(notification, AGENT1, "#escalate\nСейчас посмотрю."),
+                 to=str(notification["Reply-To"]))
+    mailproc_cli(config, "poll")
+    feedback = mail.wait_for(AGENT1, lambda m: "#escalate" in m.get_content())
+    assert "unknown command" in feedback.get_content()
+    to_client = mail.wait_for(CLIENT, lambda m: "Сейчас посмотрю" in m.get_content())
+    assert "#escalate" not in to_client.get_content()
+
+
+def test_forged_tampered_and_stranger_replies_never_reach_the_client(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    notification = _open_ticket(mail, mailproc_cli, config)
+    token_address = notification["Reply-To"].addresses[0].addr_spec
+    tampered = token_address[:-14] + ("0" if token_address[-14] != "0" else "1") + token_address[-13:]
+    before = len(mail.messages(CLIENT))
+    # A forged agent From with a guessed tag, no token.
+    mail.deliver(make_mail(from_=AGENT1, subject="[KB-000001] Ваш пароль", body="Пришлите пароль от кабинета."))
+    # An agent address with a tampered token.
+    mail.deliver(make_mail(from_=AGENT1, to=tampered, subject="Re: [KB-000001]", body="Перейдите по ссылке."),
+                 to=tampered)
+    # A stranger who got hold of the real tokened address.
+    mail.deliver(make_mail(from_=STRANGER, to=token_address, subject="Re: [KB-000001]", body="Я тоже агент."),
+                 to=token_address)
+    mailproc_cli(config, "poll")
+
+    texts = [m.get_content() for m in mail.messages(CLIENT)]
+    assert len(texts) == before, texts
+    ticket = _ticket(mailproc_cli, config)
+    assert [m["kind"] for m in ticket["messages"] if m["direction"] == "in"] == ["client", "unverified", "unverified"]
+    tickets = mailproc_cli(config, "tickets", "--json", json=True)
+    assert [t["client"] for t in tickets] == [CLIENT, STRANGER]  # the stranger only got a ticket of their own
+    mail.wait_for(AGENT2, lambda m: "UNVERIFIED" in (m["Subject"] or "") or "НЕПОДТВЕРЖД" in (m["Subject"] or ""))
+
+
+def test_two_agents_answer_and_both_answers_reach_the_client_in_order(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    notification = _open_ticket(mail, mailproc_cli, config)
+    for agent, text in ((AGENT1, "Первый ответ: проверяем."), (AGENT2, "Второй ответ: исправлено.")):
+        mail.deliver(_reply_to_notification(notification, agent, text), to=str(notification["Reply-To"]))
+    mailproc_cli(config, "poll")
+    answers = [m.get_content().strip() for m in mail.messages(CLIENT) if "ответ:" in m.get_content()]
+    assert answers == ["Первый ответ: проверяем.", "Второй ответ: исправлено."]
