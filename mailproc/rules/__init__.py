@@ -1,5 +1,5 @@
 """The regulation as rules: each a function Context -> list[Action], run top to bottom."""
-from mailproc.rules import acknowledge, agent, automated, conversation, hours, screenshots
+from mailproc.rules import acknowledge, agent, automated, conversation, faq, hours, screenshots
 
 RULES = (
     automated.check,
@@ -8,4 +8,5 @@ RULES = (
     acknowledge.check,
     screenshots.check,
     hours.check,
+    faq.check,
 )
