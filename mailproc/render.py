@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import email.header
 import email.message
 import email.policy
 import email.utils
@@ -157,7 +158,6 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
     msg = email.message.EmailMessage(policy=email.policy.SMTP)
     msg["From"] = email.utils.formataddr((support.name, support.address))
     msg["To"] = ", ".join(to)
-    msg["Subject"] = subject
     msg["Date"] = email.utils.format_datetime(now.astimezone(settings.hours.timezone))
     msg["Message-ID"] = f"<{message_id}>"
     if threading.in_reply_to:
@@ -172,5 +172,9 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
         maintype, _, subtype = part.content_type.partition("/")
         msg.add_attachment(part.data, maintype=maintype or "application", subtype=subtype or "octet-stream",
                            filename=part.filename)
+    # The Subject is encoded by the legacy Header class: email.policy's folder drops the space
+    # where it splits a Cyrillic subject into encoded words ("Не могу" arrives as "Немогу").
+    encoded_subject = email.header.Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    data = f"Subject: {encoded_subject}\r\n".encode("ascii") + msg.as_bytes()
     return OutboundMail(kind=kind, message_id=message_id, mail_from=support.address, rcpt_to=to,
-                        subject=subject, text=body, data=msg.as_bytes())
+                        subject=subject, text=body, data=data)
