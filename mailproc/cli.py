@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate the config")
     check.add_argument("--connect", action="store_true", help="also log in to IMAP and SMTP")
     sub.add_parser("demo", help="zero-setup run on embedded servers and sample mail")
+    accounts = sub.add_parser("accounts", help="the accounts registry (§4.7, §5)")
+    accounts_sub = accounts.add_subparsers(dest="accounts_command", metavar="{import}", required=True,
+                                           parser_class=_Parser)
+    imports = accounts_sub.add_parser("import", help="add or update accounts from a CSV file; all or nothing")
+    imports.add_argument("file", metavar="FILE.csv",
+                         help="columns account_id, name, status (active|inactive), partner, partner_contact")
     return parser
 
 
@@ -155,10 +161,29 @@ def cmd_check_config(settings: Settings, args) -> int:
     return EXIT_OK
 
 
+def cmd_accounts(settings: Settings, args) -> int:
+    """`accounts import FILE.csv`: needs no secrets; a bad file changes nothing and exits 2."""
+    import datetime as dt
+    import pathlib
+
+    from mailproc import accounts
+    from mailproc.store.db import open_database
+
+    try:
+        rows = accounts.read_file(pathlib.Path(args.file))
+    except accounts.AccountsFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    open_database(settings.database.path)
+    print(accounts.store(rows, dt.datetime.now(dt.timezone.utc)), file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS = {
     "run": cmd_run,
     "poll": cmd_poll,
     "tickets": cmd_tickets,
     "show": cmd_show,
     "check-config": cmd_check_config,
+    "accounts": cmd_accounts,
 }

@@ -1,5 +1,5 @@
 """The regulation as rules: each a function Context -> list[Action], run top to bottom."""
-from mailproc.rules import acknowledge, agent, automated, conversation, faq, hours, screenshots
+from mailproc.rules import account, acknowledge, agent, automated, conversation, faq, hours, missing, screenshots
 
 RULES = (
     automated.check,
@@ -7,6 +7,8 @@ RULES = (
     conversation.check,
     acknowledge.check,
     screenshots.check,
+    missing.check,
+    account.check,
     hours.check,
     faq.check,
 )
