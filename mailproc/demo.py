@@ -20,6 +20,7 @@ The server context managers are also used by the tests.
 
 from __future__ import annotations
 
+import email.message
 import email.policy
 import email.utils
 import imaplib
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import tomllib
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -43,6 +45,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import TextIO
 
+from mailproc.config import SHIPPED_TEMPLATES
 from mailproc.errors import MailprocError
 
 HOST = "127.0.0.1"
@@ -376,10 +379,25 @@ def write_config(path: Path, imap: ImapServer, smtp: SmtpSink) -> Path:
             [database]
             url = "sqlite:///mailproc.db"
             """
-        ),
+        ) + _shipped_faq(),
         encoding="utf-8",
     )
     return path
+
+
+def _shipped_faq() -> str:
+    """The [[faq]] entries of the shipped config.toml, so the demo links documentation too."""
+    shipped = SHIPPED_TEMPLATES.parent / "config.toml"
+    if not shipped.is_file():
+        return ""
+    entries = tomllib.loads(shipped.read_text(encoding="utf-8")).get("faq", [])
+    return "".join(
+        "\n[[faq]]\n" + "".join(f"{key} = {_toml_value(value)}\n" for key, value in entry.items())
+        for entry in entries)
+
+
+def _toml_value(value) -> str:
+    return "[" + ", ".join(map(_toml, value)) + "]" if isinstance(value, list) else _toml(value)
 
 
 def _toml(value: str) -> str:
@@ -482,9 +500,13 @@ def run(out: TextIO | None = None) -> DemoOutcome:
                     "MAILPROC_TOKEN_SECRET": secrets.token_hex(32),
                 }
                 with environment(secrets_env):
-                    exit_code = _demo_commands(config, say)
-                sent = list(smtp.mails)
-                _report_sent(sent, say)
+                    exit_code = _demo_round(config, smtp, sent, say, "1. mailproc reads the client mails")
+                    notification = next((m for m in sent if AGENT_ADDRESS in m.rcpt_tos), None)
+                    if exit_code == 0 and notification is not None:
+                        say("")
+                        say(f"2. {AGENT_ADDRESS} answers the first notification from their mail program")
+                        append_mails(imap, [agent_reply(notification.data)], arrival_times(1))
+                        exit_code = _demo_round(config, smtp, sent, say, "   mailproc relays the answer")
             say("Servers stopped, temporary files removed.")
     except DemoError as exc:
         print(f"mailproc demo: {exc}", file=sys.stderr)
@@ -495,20 +517,44 @@ def run(out: TextIO | None = None) -> DemoOutcome:
     return DemoOutcome(exit_code, tuple(sent))
 
 
-def _demo_commands(config: Path, say: Callable[[str], None]) -> int:
-    """The two ordinary commands a user would run; 1 if either failed."""
+def _demo_round(config: Path, smtp: "SmtpSink", sent: list[SentMail], say: Callable[[str], None],
+                title: str) -> int:
+    """One poll as a user would run it, the tickets, and the mails that poll sent; 1 on failure."""
     say("")
+    say(title)
     say("$ mailproc poll")
     poll_code = _cli(["--config", str(config), "poll"])
     say("")
     say("$ mailproc tickets")
     tickets_code = _cli(["--config", str(config), "tickets"])
+    new_mails = list(smtp.mails[len(sent):])
+    sent.extend(new_mails)
+    _report_sent(new_mails, len(sent) - len(new_mails), say)
     codes = {"poll": poll_code, "tickets": tickets_code}
     failed = " and ".join(name for name, code in codes.items() if code)
     if failed:
         print(f"mailproc demo: `mailproc {failed}` failed (see above)", file=sys.stderr)
         return 1
     return 0
+
+
+def agent_reply(notification: bytes) -> bytes:
+    """What the agent's mail program sends on "Reply": to the tokened Reply-To, quoting the notification."""
+    original = BytesParser(policy=email.policy.default).parsebytes(notification)
+    reply = email.message.EmailMessage()
+    reply["From"] = f"Анна, поддержка <{AGENT_ADDRESS}>"
+    reply["To"] = str(original["Reply-To"])
+    reply["Subject"] = "Re: " + str(original["Subject"])
+    reply["Message-ID"] = email.utils.make_msgid(domain="example.test")
+    reply["In-Reply-To"] = str(original["Message-ID"])
+    reply["References"] = str(original["Message-ID"])
+    quoted = "\n".join("> " + line for line in original.get_body(("plain",)).get_content().splitlines())
+    reply.set_content(
+        "Иван, добрый день!\n\nСбросить пароль можно по ссылке «Забыли пароль?» на странице входа:\n"
+        "https://lk.kilbil.ru/. Если письмо со ссылкой не придёт за 5 минут, напишите нам.\n\n"
+        f"Анна\n\n{email.utils.format_datetime(email.utils.localtime())}, Support <{SUPPORT_ADDRESS}> wrote:\n"
+        + quoted + "\n")
+    return reply.as_bytes(policy=email.policy.SMTP)
 
 
 def _cli(args: list[str]) -> int:
@@ -521,10 +567,10 @@ def _cli(args: list[str]) -> int:
     return code if isinstance(code, int) else (0 if code is None else 1)
 
 
-def _report_sent(sent: list[SentMail], say: Callable[[str], None]) -> None:
+def _report_sent(mails: list[SentMail], already: int, say: Callable[[str], None]) -> None:
     say("")
-    say(f"Mails mailproc sent over SMTP: {len(sent)}")
-    for number, mail in enumerate(sent, start=1):
+    say(f"Mails mailproc sent over SMTP in this round: {len(mails)}")
+    for number, mail in enumerate(mails, start=already + 1):
         say(format_sent_mail(mail, number))
-    if sent:
+    if mails:
         say("-" * 72)

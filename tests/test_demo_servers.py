@@ -186,15 +186,19 @@ def test_config_names_both_servers(tmp_path):
 
 
 def test_demo_answers_each_client_once_and_not_the_auto_reply(capsys):
-    """The whole `mailproc demo`: §1 acknowledgement per client, §6 none to auto-replies."""
+    """The whole `mailproc demo`: one acknowledgement per client (§3), none to the auto-reply (§6),
+    notifications to the agent, and the agent's answer relayed to the client (SPEC §5)."""
     report = io.StringIO()
 
     outcome = demo.run(report)
 
     assert outcome.exit_code == 0, capsys.readouterr().err
-    recipients = [rcpt for mail in outcome.sent for rcpt in mail.rcpt_tos]
-    for client in ("ivan@shop.example.test", "emily@bakery.example.test",
-                   "olga@flowers.example.test"):
-        assert client in recipients
-    assert "dmitry@cafe.example.test" not in recipients
-    assert f"Mails mailproc sent over SMTP: {len(outcome.sent)}" in report.getvalue()
+    to = [(rcpt, email.message_from_bytes(mail.data, policy=email.policy.default))
+          for mail in outcome.sent for rcpt in mail.rcpt_tos]
+    for client in ("ivan@shop.example.test", "emily@bakery.example.test", "olga@flowers.example.test"):
+        assert [m["Auto-Submitted"] for rcpt, m in to if rcpt == client][0] == "auto-replied"
+    assert "dmitry@cafe.example.test" not in {rcpt for rcpt, _ in to}
+    relayed = [m for rcpt, m in to if rcpt == "ivan@shop.example.test" and m["Auto-Submitted"] is None]
+    assert len(relayed) == 1 and "Забыли пароль" in relayed[0].get_content()
+    assert any(rcpt == demo.AGENT_ADDRESS for rcpt, _ in to)
+    assert "mailproc relays the answer" in report.getvalue()
