@@ -228,7 +228,7 @@ class Requests:
 
     min_description_chars: int = _key(_int(0), 40, "a shorter description gets a request for steps to reproduce")
     error_words: tuple[str, ...] = _key(
-        _phrases(), ["ошибк", "не работает", "не могу", "не получается", "сбой", "error", "fail", "doesn't work",
+        _phrases(), ["ошиб", "не работает", "не могу", "не получается", "сбой", "error", "fail", "doesn't work",
                      "does not work", "cannot", "can't", "broken"],
         "words that mean 'something fails': without a screenshot the reply asks for one (prefix match)")
 

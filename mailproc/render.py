@@ -23,7 +23,7 @@ from mailproc.actions import ReplyBlock
 from mailproc.config import Settings
 from mailproc.errors import MailprocError
 from mailproc.mail import Attachment, InboundMail, OutboundMail
-from mailproc.rules.automated import LOOP_HEADER
+from mailproc.rules.machines import LOOP_HEADER
 from mailproc.vocab import Kind
 
 _MONTHS_RU = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",

@@ -53,13 +53,13 @@ def test_machine_mail_is_never_answered_and_labelled_automated(fields):
     decision = _decide(**fields)
     assert decision.reply_blocks == ()
     assert decision.vetoes
-    assert Label.AUTOMATED in decision.labels
+    assert decision.labels == {Label.AUTOMATED}  # nothing a person's request would get (missing ID, FAQ …)
 
 
 @pytest.mark.parametrize("fields", [c[1] for c in HUMAN], ids=[c[0] for c in HUMAN])
 def test_human_mail_gets_one_acknowledgement(fields):
     decision = _decide(**fields)
-    assert [b.name for b in decision.reply_blocks] == ["ack"]
+    assert decision.vetoes == () and decision.reply_blocks[0].name == "ack"
     assert Label.AUTOMATED not in decision.labels
 
 
@@ -81,7 +81,7 @@ def test_dmarc_failure_stamped_by_our_server_vetoes_the_reply():
 def test_dmarc_failure_claimed_below_our_stamp_is_ignored():
     decision = _decide(headers={"Authentication-Results": ["mx.example.test; dmarc=pass",
                                                            "evil.test; dmarc=fail"]})
-    assert [b.name for b in decision.reply_blocks] == ["ack"]
+    assert decision.vetoes == () and decision.reply_blocks[0].name == "ack"
 
 
 @pytest.mark.parametrize("sent_today,answered", [(0, True), (2, True), (3, False), (7, False)],

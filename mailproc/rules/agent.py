@@ -10,7 +10,7 @@ from __future__ import annotations
 from mailproc.actions import (Action, AddLabel, Assign, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock,
                               SetPriority, SetStatus, TellSender)
 from mailproc.parse.commands import KNOWN, Command, split_commands
-from mailproc.rules.automated import dmarc_failed, machine_reasons
+from mailproc.rules.machines import dmarc_failed
 from mailproc.rules.context import Context
 from mailproc.vocab import Kind, Label, Priority, Status
 
@@ -18,8 +18,7 @@ from mailproc.vocab import Kind, Label, Priority, Status
 def check(ctx: Context) -> list[Action]:
     if not ctx.sender_is_agent or ctx.ticket is None:
         return []
-    support = ctx.settings.support
-    if machine_reasons(ctx.mail, support.address, support.message_id_domain):
+    if ctx.machine_reasons:
         return [RecordAs(Kind.AUTOMATED)]  # an agent's vacation notice is not an answer
     if not ctx.agent_verified or dmarc_failed(ctx.mail):
         return [RecordAs(Kind.UNVERIFIED), NotifyAgents("unverified"),

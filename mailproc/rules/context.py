@@ -6,6 +6,7 @@ import datetime as dt
 
 from mailproc.config import Settings
 from mailproc.mail import InboundMail
+from mailproc.rules import machines
 from mailproc.thread import TicketView
 
 
@@ -38,3 +39,9 @@ class Context:
     @property
     def is_new_ticket(self) -> bool:
         return self.ticket is None
+
+    @property
+    def machine_reasons(self) -> list[str]:
+        """Why this mail was sent by a machine (SPEC §6); empty for a person's mail."""
+        support = self.settings.support
+        return machines.machine_reasons(self.mail, support.address, support.message_id_domain)

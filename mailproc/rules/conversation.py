@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from mailproc.actions import Action, NotifyAgents, SetStatus
-from mailproc.rules.automated import machine_reasons
 from mailproc.rules.context import Context
 from mailproc.vocab import Status
 
 
 def check(ctx: Context) -> list[Action]:
-    support = ctx.settings.support
-    if ctx.sender_is_agent or machine_reasons(ctx.mail, support.address, support.message_id_domain):
+    if ctx.sender_is_agent or ctx.machine_reasons:
         return []
     if ctx.is_new_ticket:
         return [NotifyAgents("new_ticket")]

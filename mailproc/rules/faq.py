@@ -14,7 +14,6 @@ import functools
 from mailproc.actions import Action, AddLabel, ReplyBlock
 from mailproc.config import FaqEntry
 from mailproc.parse.wordforms import Phrase, Text
-from mailproc.rules import automated
 from mailproc.rules.context import Context
 from mailproc.vocab import Label
 
@@ -62,8 +61,7 @@ def match_faq(entries: tuple[FaqEntry, ...], *texts: str, limit: int) -> list[Fa
 def check(ctx: Context) -> list[Action]:
     if not ctx.is_new_ticket or ctx.sender_is_agent:
         return []
-    support = ctx.settings.support
-    if automated.machine_reasons(ctx.mail, support.address, support.message_id_domain):
+    if ctx.machine_reasons:
         return []  # never answered, so nothing to link (and no `faq` label on a bounce)
     matches = match_faq(ctx.settings.faq, ctx.mail.subject, ctx.new_text, limit=ctx.settings.replies.max_faq_links)
     if not matches:

@@ -1,0 +1,45 @@
+"""SPEC §6 (RFC 3834): how a mail shows it was sent by a machine, not a person. Pure."""
+from __future__ import annotations
+
+import re
+
+from mailproc import tokens
+from mailproc.mail import InboundMail
+
+LOOP_HEADER = "X-Loop"  # set on everything we send; its value is the support address
+
+_BULK_PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
+_MACHINE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)([+._-].*)?$")
+_PRESENCE_HEADERS = ("list-id", "list-unsubscribe", "x-autoreply", "x-autorespond", "x-loop")
+
+
+def machine_reasons(mail: InboundMail, support_address: str, our_domain: str) -> list[str]:
+    reasons = []
+    auto_submitted = (mail.header("auto-submitted") or "no").strip().lower()
+    if not auto_submitted.startswith("no"):
+        reasons.append(f"Auto-Submitted: {auto_submitted}")
+    precedence = (mail.header("precedence") or "").strip().lower()
+    if precedence in _BULK_PRECEDENCE:
+        reasons.append(f"Precedence: {precedence}")
+    reasons += [f"{name} header" for name in _PRESENCE_HEADERS if mail.header(name) is not None]
+    suppress = (mail.header("x-auto-response-suppress") or "").lower()
+    if re.search(r"\b(all|autoreply)\b", suppress):
+        reasons.append(f"X-Auto-Response-Suppress: {suppress}")
+    if mail.content_type == "multipart/report":
+        reasons.append("delivery/disposition report (multipart/report)")
+    if (mail.header("return-path") or "").strip() == "<>":
+        reasons.append("null Return-Path (bounce)")
+    local_part = mail.from_addr.split("@")[0]
+    if _MACHINE_SENDERS.match(local_part) or not mail.from_addr:
+        reasons.append(f"machine sender {mail.from_addr or '(none)'}")
+    if mail.from_addr == support_address.lower():
+        reasons.append("sent by the support address itself")
+    if mail.message_id and tokens.looks_like_ours(mail.message_id, our_domain):
+        reasons.append("our own mail came back")
+    return reasons
+
+
+def dmarc_failed(mail: InboundMail) -> bool:
+    """The receiving server's verdict: the topmost Authentication-Results is the one it stamped."""
+    results = mail.header_values("authentication-results")
+    return bool(results) and re.search(r"\bdmarc\s*=\s*fail\b", results[0], re.IGNORECASE) is not None
