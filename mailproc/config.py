@@ -194,6 +194,7 @@ class Sla:
     first_response_minutes: int = _key(_int(1), 30, "working minutes to the first reaction")
     critical_in_hours_minutes: int = _key(_int(1), 120, "resolution term of a critical problem in working hours")
     critical_out_of_hours_minutes: int = _key(_int(1), 240, "resolution term of a critical problem outside hours")
+    warning_minutes: int = _key(_int(0), 10, "agents are warned this many minutes before a deadline")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ Reply-To; a verified reply reaches the client from support@ in the client's thre
 commands act; anything unverified never reaches a client."""
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 
 from tests.mailfactory import make_mail
@@ -132,3 +133,23 @@ def test_two_agents_answer_and_both_answers_reach_the_client_in_order(mail, mail
     mailproc_cli(config, "poll")
     answers = [m.get_content().strip() for m in mail.messages(CLIENT) if "ответ:" in m.get_content()]
     assert answers == ["Первый ответ: проверяем.", "Второй ответ: исправлено."]
+
+
+
+def test_time_waiting_on_the_client_does_not_count_against_support(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    notification = _open_ticket(mail, mailproc_cli, config)
+    mail.deliver(_reply_to_notification(notification, AGENT1, "#critical\nУточните, пожалуйста, модель кассы."),
+                 to=str(notification["Reply-To"]))
+    mailproc_cli(config, "poll")
+    due_before = dt.datetime.fromisoformat(_ticket(mailproc_cli, config)["resolution_due"])
+    question = mail.wait_for(CLIENT, lambda m: "модель кассы" in m.get_content())
+    # The client answers two hours later by the server's clock (INTERNALDATE), not by its Date header.
+    mail.append(SUPPORT, make_mail(from_=CLIENT, subject="Re: " + question["Subject"], body="Эвотор 7.2",
+                                   in_reply_to=question["Message-ID"]),
+                date=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2))
+    mailproc_cli(config, "poll")
+    ticket = _ticket(mailproc_cli, config)
+    assert ticket["status"] == "open"
+    shift = dt.datetime.fromisoformat(ticket["resolution_due"]) - due_before
+    assert dt.timedelta(hours=1, minutes=55) < shift < dt.timedelta(hours=2, minutes=5)

@@ -49,6 +49,8 @@ class Ticket(BaseModel):
     first_response_at = UtcDateTimeField(null=True)
     resolution_due = UtcDateTimeField(null=True)
     closed_at = UtcDateTimeField(null=True)
+    waiting_since = UtcDateTimeField(null=True)  # on the client since then: §2.4 clock paused
+    escalations = JsonField(default=list)  # escalation mails already sent, e.g. "first_response:breached"
     assignee = peewee.CharField(null=True)  # the agent notified about this ticket; null: all agents
     follows = peewee.CharField(null=True)  # tag of the closed ticket this one continues
     updated_at = UtcDateTimeField()

@@ -115,8 +115,12 @@ def update_ticket(ticket: Ticket, *, labels: frozenset[str], account_id: str | N
     if priority and priority != ticket.priority:
         ticket.priority, ticket.resolution_due = priority, resolution_due
     if status and status != ticket.status:
+        if ticket.status == Status.WAITING and ticket.waiting_since and ticket.resolution_due:
+            # §2.4: the time the ticket waited on the client does not count against support.
+            ticket.resolution_due += max(now - ticket.waiting_since, dt.timedelta())
         ticket.status = status
         ticket.closed_at = now if status == Status.CLOSED else None
+        ticket.waiting_since = now if status == Status.WAITING else None
     ticket.updated_at = now
     ticket.save()
 
