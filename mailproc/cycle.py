@@ -9,7 +9,7 @@ import dataclasses
 import logging
 from typing import Callable
 
-from mailproc import fetch, send
+from mailproc import escalate, fetch, send
 from mailproc.pipeline import Desk, process_mail
 from mailproc.store import record
 
@@ -21,11 +21,13 @@ class CycleReport:
     recorded: int = 0
     duplicate: int = 0
     quarantined: int = 0
+    escalations: int = 0
     send: send.SendReport | None = None
 
     def __str__(self) -> str:
         sent = self.send or send.SendReport()
-        text = (f"{self.recorded} recorded, {self.duplicate} duplicate(s), {self.quarantined} quarantined; "
+        text = (f"{self.recorded} recorded, {self.duplicate} duplicate(s), {self.quarantined} quarantined, "
+                f"{self.escalations} escalation(s); "
                 f"{sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed")
         return text + (f"; {sent.error}" if sent.error else "")
 
@@ -65,14 +67,17 @@ def _move_leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_
 
 
 def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox: bool = True) -> CycleReport:
-    """Poll, then send. Mail already in the outbox goes out even when IMAP is unreachable."""
+    """Poll, check deadlines, then send. Escalations and mail already in the outbox go out even
+    when IMAP is unreachable."""
     def drain():
         return send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock()) if send_outbox else None
 
     try:
         report = poll_mailbox(desk, stop)
     except fetch.ImapError:
+        escalate.escalate(desk)
         drain()
         raise
+    report.escalations = escalate.escalate(desk).sent
     report.send = drain()
     return report

@@ -1,0 +1,55 @@
+"""Deadline escalations (edge: database, clock): agents are mailed when a §2.3/§2.4 deadline
+is near and again when it passes — each once, never repeatedly. Runs in every poll cycle."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+from mailproc import render, sla
+from mailproc.pipeline import Desk
+from mailproc.store import record
+from mailproc.store.models import Ticket, database
+from mailproc.vocab import Status
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(slots=True)
+class EscalationReport:
+    sent: int = 0
+
+
+def escalate(desk: Desk) -> EscalationReport:
+    settings, now = desk.settings, desk.clock()
+    warning = dt.timedelta(minutes=settings.sla.warning_minutes)
+    report = EscalationReport()
+    candidates = Ticket.select().where(Ticket.status.in_((Status.NEW, Status.OPEN)),
+                                       Ticket.first_response_due.is_null(False) | Ticket.resolution_due.is_null(False))
+    for ticket in candidates:
+        due_now = sla.escalations_due(
+            status=ticket.status, first_response_due=ticket.first_response_due,
+            first_response_at=ticket.first_response_at, resolution_due=ticket.resolution_due,
+            already=list(ticket.escalations), now=now, warning=warning)
+        if due_now:
+            with database.atomic():
+                for deadline, stage, due in due_now:
+                    record.queue_outbound(ticket, _escalation_mail(desk, ticket, deadline, stage, due, now), now)
+                    log.warning("ticket=%s %s deadline %s (%s)", ticket.tag, deadline, stage, due.isoformat())
+                ticket.escalations = sorted({*ticket.escalations, *(f"{d}:{s}" for d, s, _ in due_now)})
+                ticket.save()
+            report.sent += len(due_now)
+    return report
+
+
+def _escalation_mail(desk: Desk, ticket: Ticket, deadline: str, stage: str, due: dt.datetime, now: dt.datetime):
+    settings = desk.settings
+    zone = settings.hours.timezone
+    agents = (ticket.assignee,) if ticket.assignee else tuple(settings.support.agents)
+    latest, refs = record.agents_thread(ticket)
+    return render.render_to_agents(
+        settings, desk.secrets.token_secret, template="escalation.txt.j2", tag=ticket.tag, to=agents,
+        variables={"deadline": deadline, "stage": stage, "due": due.astimezone(zone),
+                   "minutes": round(abs((due - now).total_seconds()) / 60), "subject": ticket.subject,
+                   "client": ticket.client, "priority": ticket.priority, "status": ticket.status},
+        threading=render.Thread(latest, refs), now=now)
