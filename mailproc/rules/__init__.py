@@ -1,5 +1,6 @@
 """The regulation as rules: each a function Context -> list[Action], run top to bottom."""
 from mailproc.rules import account, acknowledge, agent, automated, conversation, faq, hours, missing, screenshots
+from mailproc.rules import abuse, critical, scope
 
 RULES = (
     automated.check,
@@ -11,4 +12,7 @@ RULES = (
     account.check,
     hours.check,
     faq.check,
+    critical.check,
+    scope.check,
+    abuse.check,
 )

@@ -1,0 +1,161 @@
+"""Phrases found in order, with their positions, so a rule can look around them. Pure.
+
+`mailproc.parse.wordforms` answers "does this phrase occur?" (any order, stop words
+dropped), which is right for FAQ keywords. The critical and scope rules also need to
+know *where*: whether "не" or "not" stands just before the phrase ("обучение нам не
+нужно"), whether "как" or "how" makes it a question, whether "уже работает" comes after
+"не могу войти". This module keeps every word (stop words included) with its sentence
+and matches a pattern word by word, reusing the wordforms normalisation and stemmer.
+
+A pattern is a few words; `{a|b|c}` lists alternatives for one word. Each word matches
+a token of the text:
+
+* `word=` exactly (after lower case and ё -> е): "могу=" is not "мог" (past tense);
+* `stem*` when the token starts with it: "внедр*" -> "внедрение", "внедрить";
+* otherwise when both are the same word for the wordforms stemmer ("отчет" -> "отчеты",
+  "выгрузить" -> "выгрузите", "выгрузка").
+
+Words must come in the pattern's order, in one sentence, with at most `gap` other
+words between two of them ("не могу никак войти" matches "не могу войти" with gap 1).
+"""
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import functools
+import itertools
+import re
+
+from mailproc.parse.wordforms import normalize, same_word, stem
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_SENTENCE_BREAK = re.compile(r"[.!?…;]+(?=\s|$)|\n[ \t]*\n")
+
+# Words that negate a phrase they stand before or inside: "не нужно обучение", "no need for training".
+NEGATORS = frozenset("""
+    не нет ни без никак нельзя not no never without dont doesnt didnt isnt arent wasnt werent cant cannot
+    wont havent hasnt couldnt shouldnt
+""".split())
+
+
+class Tokens:
+    """The words of a text in order, each with the number of its sentence; word look-ups are memoised."""
+
+    def __init__(self, words: tuple[str, ...], sentences: tuple[int, ...]) -> None:
+        self.words, self.sentences = words, sentences
+        self._index: dict[str, list[int]] = {}
+        for position, word in enumerate(words):
+            self._index.setdefault(word, []).append(position)
+        self._sorted = sorted(self._index)
+        self._by_stem: dict[str, list[str]] = {}  # first 4 letters of a stem (or the whole short stem) -> words
+        for word in self._index:
+            self._by_stem.setdefault(stem(word)[:4], []).append(word)
+        self._memo: dict[str, frozenset[int]] = {}
+
+    @classmethod
+    def of(cls, *parts: str) -> "Tokens":
+        """Several parts (subject, text) never share a sentence."""
+        words: list[str] = []
+        sentences: list[int] = []
+        number = 0
+        for part in parts:
+            for sentence in _SENTENCE_BREAK.split(normalize(part)):
+                found = [t.replace("'", "").replace("’", "") for t in _TOKEN.findall(sentence)]
+                words += found
+                sentences += [number] * len(found)
+                number += 1
+        return cls(tuple(words), tuple(sentences))
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def positions(self, pattern_word: str) -> frozenset[int]:
+        """Where a pattern word (notation in the module docstring) matches."""
+        if pattern_word not in self._memo:
+            if pattern_word.endswith("="):
+                candidates = [pattern_word[:-1]]
+            elif pattern_word.endswith("*"):
+                prefix = pattern_word[:-1]
+                start = bisect.bisect_left(self._sorted, prefix)
+                candidates = list(itertools.takewhile(lambda w: w.startswith(prefix), self._sorted[start:]))
+            else:
+                candidates = self._by_stem.get(stem(pattern_word)[:4], []) + [pattern_word]
+            self._memo[pattern_word] = frozenset(
+                p for w in candidates if w in self._index and word_matches(pattern_word, w) for p in self._index[w])
+        return self._memo[pattern_word]
+
+    def any_positions(self, alternatives: tuple[str, ...]) -> frozenset[int]:
+        return frozenset().union(*(self.positions(a) for a in alternatives))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Hit:
+    start: int  # index of the first matched word
+    end: int  # index after the last matched word
+    positions: tuple[int, ...]  # the matched words (the rest of start..end are gap words)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Pattern:
+    text: str
+    words: tuple[tuple[str, ...], ...]  # per position: its alternatives, in the notation above
+
+    @classmethod
+    def of(cls, text: str) -> "Pattern":
+        words = []
+        for word in re.findall(r"\{[^}]*\}|\S+", normalize(text)):
+            words.append(tuple(a.strip() for a in word.strip("{}").split("|") if a.strip()))
+        return cls(text, tuple(w for w in words if w))
+
+
+@functools.lru_cache(maxsize=65536)
+def word_matches(pattern_word: str, token: str) -> bool:
+    if pattern_word.endswith("="):
+        return token == pattern_word[:-1]
+    if pattern_word.endswith("*"):
+        return token.startswith(pattern_word[:-1])
+    return token == pattern_word or same_word(stem(pattern_word), stem(token))
+
+
+def find(tokens: Tokens, pattern: Pattern, gap: int = 1) -> list[Hit]:
+    """Every place where the pattern's words occur in order (the nearest next word wins at each start)."""
+    if not pattern.words:
+        return []
+    hits = []
+    later = [tokens.any_positions(alternatives) for alternatives in pattern.words[1:]]
+    for start in sorted(tokens.any_positions(pattern.words[0])):
+        positions = [start]
+        for allowed in later:
+            last = positions[-1]
+            nxt = next((j for j in range(last + 1, min(len(tokens), last + gap + 2))
+                        if j in allowed and tokens.sentences[j] == tokens.sentences[start]), None)
+            if nxt is None:
+                break
+            positions.append(nxt)
+        if len(positions) == len(pattern.words):
+            hits.append(Hit(start, positions[-1] + 1, tuple(positions)))
+    return hits
+
+
+def find_any(tokens: Tokens, patterns: tuple[Pattern, ...], gap: int = 1) -> list[Hit]:
+    return sorted((h for p in patterns for h in find(tokens, p, gap)), key=lambda h: (h.start, h.end))
+
+
+def before(tokens: Tokens, hit: Hit, window: int) -> list[str]:
+    """Up to `window` words just before the hit, in its sentence."""
+    sentence = tokens.sentences[hit.start]
+    low = max(0, hit.start - window)
+    return [tokens.words[i] for i in range(low, hit.start) if tokens.sentences[i] == sentence]
+
+
+def negated(tokens: Tokens, hit: Hit, window: int = 3, negators: frozenset[str] = NEGATORS) -> bool:
+    """A negator stands up to `window` words before the hit, or between its words."""
+    gaps = [tokens.words[i] for i in range(hit.start, hit.end) if i not in hit.positions]
+    return any(w in negators for w in before(tokens, hit, window) + gaps)
+
+
+def after(tokens: Tokens, hit: Hit, window: int) -> list[str]:
+    """Up to `window` words just after the hit, in its sentence."""
+    sentence = tokens.sentences[hit.start]
+    high = min(len(tokens), hit.end + window)
+    return [tokens.words[i] for i in range(hit.end, high) if tokens.sentences[i] == sentence]

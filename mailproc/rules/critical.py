@@ -1,0 +1,214 @@
+"""§2.1, §2.4, definitions — critical problems: no login to the personal account; the system down at the POS.
+
+The regulation's definitions name two critical problems: a user of the account cannot
+enter the personal account (lk.kilbil.ru), and the system is unavailable at the
+cashier's workstation (РМК). Such a ticket gets priority `critical` and label
+`critical` (agents see it first, §2.1), and the reply states the §2.4 resolution term
+(2 h in working hours, 4 h outside: the time itself comes from mailproc.sla). Any other
+mail stays `normal`. Clients only; new tickets and follow-ups alike, since a ticket can
+turn critical later. On a follow-up only the new text counts (not the "Re:" subject).
+
+What counts, sentence by sentence (see mailproc.parse.phrases for the pattern notation):
+
+* login: a present-tense failure ("не могу войти", "не получается зайти", "не пускает",
+  "ЛК не открывается", "нет доступа к личному кабинету", "cannot log in", "login
+  failed", "locked out"). When the verb is followed by a place ("не могу зайти в
+  раздел Акции", "can't log in to the reports page"), the place must be the personal
+  account or the system, else it is not a login problem; and the account must be what
+  fails, not where something fails ("в ЛК не работает рассылка").
+* POS: a word for the workstation (РМК, касса, терминал, POS, till, cashier) within a few
+  words of a failure ("не работает", "недоступна", "нет связи", "not working", "down"),
+  with no "а"/"но"/"but" between them ("касса работает, а отчёт не открывается").
+* `[critical].extra_phrases`: any of these phrases, in this order, word forms aside
+  (problem "other").
+
+What does not count, to keep false alarms down:
+
+* past tense: only present forms are listed ("не могу", not "не мог"/"не могли");
+* resolved: a resolution marker after the failure ("уже работает", "теперь могу",
+  "проблема решена", "вход работает", "works again", "is fixed", "I can log in now"),
+  itself not negated ("уже не работает" is no resolution);
+* hypothetical: "если" / "if" / "in case" earlier in the sentence ("что делать, если
+  касса не работает?").
+"""
+from __future__ import annotations
+
+import functools
+
+from mailproc.actions import Action, AddLabel, ReplyBlock, SetPriority
+from mailproc.parse.phrases import Hit, Pattern, Tokens, after, before, find_any, negated, word_matches
+from mailproc.rules.context import Context
+from mailproc.vocab import Label, Priority
+
+LOGIN, POS, OTHER = "login", "pos", "other"  # OTHER: one of [critical].extra_phrases
+MAX_CHARS = 20_000  # of subject + new text: the problem is stated at the top, not in pasted logs
+
+_MODAL_RU = "{могу=|можем=|может=|могут=|получается=|получилось=|удается=|удалось=|выходит=}"
+_ENTER_RU = "{войти=|зайти=|попасть=|авторизоваться=|авторизироваться=|залогиниться=}"
+_FAILS_RU = ("{работает=|работают=|открывается=|грузится=|загружается=|запускается=|отвечает=|доступен=|"
+             "доступна=|пускает=|пускают=}")
+_LK_RU = "{лк=|кабинет*|lk=}"
+_LK_EN = "{account=|dashboard=|lk=|cabinet=|panel=|backoffice=}"
+_LOGIN_EN = "{log=|login=|logon=|sign=|signin=}"
+_NOT_EN = "{not=|doesnt=|isnt=|wont=|cant=|cannot=}"
+
+LOGIN_PATTERNS = tuple(map(Pattern.of, (
+    f"не {_MODAL_RU} {_ENTER_RU}",
+    "не {пускает=|пускают=|впускает=|заходит=|входит=|входим=|заходим=}",
+    f"{_LK_RU} не {_FAILS_RU}",
+    f"не {_FAILS_RU} {_LK_RU}",
+    f"{_LK_RU} недоступ*",
+    f"недоступ* {_LK_RU}",
+    "нет {доступа=|входа=} {лк=|кабинет*|lk=|систем*|аккаунт*|учетн*}",
+    "ошибк* {входа=|авторизац*}",
+    "{вход=|авторизац*} не {работает=|проходит=|выполняется=}",
+    f"{{cannot=|cant=|unable=}} {_LOGIN_EN}",
+    f"can= not= {_LOGIN_EN}",
+    f"not= able= {_LOGIN_EN}",
+    "{cannot=|cant=|unable=} {access=|enter=|get=|open=}",
+    "{login=|logins=|signin=|authorization=|authorisation=|authentication=} "
+    "{fails=|failed=|failing=|error=|errors=|broken=}",
+    f"{{login=|signin=|authorization=|authorisation=|authentication=}} {_NOT_EN} "
+    "{work=|working=|works=|possible=|load=|loading=}",
+    "locked= out=",
+    f"{_LK_EN} {{down=|unavailable=|inaccessible=}}",
+    f"{_LK_EN} {_NOT_EN} {{work=|working=|load=|loading=|open=|opening=}}",
+)))
+# A login verb followed by a place: "в личный кабинет" is a login, "в раздел Акции" is not.
+_PLACE_PREPOSITIONS = frozenset("в во на к ко to into".split())
+_LOCATIONS = frozenset("в во на из in on at from".split())
+_PARTICLES = frozenset("in on the my our your a an мой наш свой этот".split())
+_LK_PLACE = Pattern.of(
+    "{личн*|кабинет*|лк=|lk=|систем*|аккаунт*|учетн*|kilbil*|килбил*|админ*|сайт*|профил*|personal=|"
+    "account*|dashboard*|system*|admin*|site=|website=|portal=|cabinet=|backoffice=}")
+_ENTERING = frozenset("""войти зайти попасть авторизоваться авторизироваться залогиниться пускает пускают впускает
+    заходит входит входим заходим log login logon sign signin access enter get open""".split())
+_NEEDS_PLACE = frozenset("попасть access enter get open".split())  # "не могу попасть" alone says nothing
+
+_POS_WORDS = tuple(map(Pattern.of, (
+    "{рмк=|касс*|терминал*|pos=|till=|tills=|checkout*|cashier*|register=|registers=|terminal*}",
+    "рабоч* мест* кассир*",
+)))
+_POS_FAILURES = tuple(map(Pattern.of, (
+    "не {работает=|работают=|запускается=|запускаются=|загружается=|грузится=|открывается=|отвечает=|"
+    "подключается=|подключаются=|видит=|видят=|доступна=|доступен=|доступно=|доступны=}",
+    "недоступ*",
+    "нет {связи=|соединения=|подключения=|доступа=}",
+    "ошибк* {подключения=|соединения=|связи=}",
+    "{перестал=|перестала=|перестали=|перестало=} работать=",
+    "{упал=|упала=|упали=|лежит=|отвалилась=|отвалился=|отвалились=}",
+    f"{_NOT_EN} {{work=|working=|works=|start=|starting=|load=|loading=|open=|connect=|connecting=|"
+    "respond=|responding=|available=}",
+    "{down=|unavailable=|offline=|inaccessible=}",
+    "stopped= working=",
+    "no= {connection=|access=}",
+    "connection= {error=|lost=|failed=|fails=}",
+)))
+_POS_WINDOW = 6  # words between the workstation and its failure
+_CONTRAST = frozenset("а но однако зато but however while whereas".split())  # "касса работает, а ЛК нет"
+
+_RESOLVED = tuple(map(Pattern.of, (
+    "{уже=|теперь=|снова=|опять=|сейчас=|наконец=} {могу=|можем=|может=|получается=|получилось=|удалось=|"
+    "работает=|работают=|заработал*|зашел=|зашла=|зашли=|вошел=|вошла=|вошли=|пускает=|открывается=|ок=|ok=|"
+    "нормально=|норм=|хорошо=|порядке=}",
+    "{заработал=|заработала=|заработало=|заработали=|починили=|починил=|исправили=|восстановили=|наладили=|"
+    "разобрались=|разобрался=|разобралась=}",
+    "{проблема=|вопрос=|ошибка=|все=} {решена=|решен=|решено=|решился=|решилась=|решилось=|устранена=|"
+    "устранен=|устранено=|исправлена=|исправлено=|ушла=|пропала=|исчезла=}",
+    "{вход=|логин=|авторизация=} работает=",
+    "{получилось=|удалось=} {войти=|зайти=}",
+    "{неактуальн*}",
+    "не= актуальн*",
+    "{works=|working=|work=} {again=|now=|fine=}",
+    "{is=|was=|been=|got=|are=|were=|its=} {fixed=|resolved=|solved=|sorted=}",
+    "{fixed=|resolved=|solved=|sorted=} now=",
+    "{problem=|issue=} {fixed=|resolved=|solved=|gone=}",
+    f"{{can=|could=}} {_LOGIN_EN} {{now=|again=}}",
+    f"{{managed=|able=}} to= {_LOGIN_EN}",
+    "{never=} mind=",
+    "nevermind=",
+    "back= {online=|normal=}",
+    "no= longer= {an=|a=|relevant=|needed=|actual=}",
+)))
+_HYPOTHETICAL = frozenset("если if whether".split())
+
+
+def check(ctx: Context) -> list[Action]:
+    if ctx.sender_is_agent:
+        return []
+    parts = ((ctx.mail.subject,) if ctx.is_new_ticket else ()) + (ctx.new_text,)
+    problem = find_problem(*parts, extra_phrases=ctx.settings.critical.extra_phrases)
+    if problem is None:
+        return []
+    return [SetPriority(Priority.CRITICAL), AddLabel(Label.CRITICAL),
+            ReplyBlock("critical", order=10, data={"problem": problem})]
+
+
+def find_problem(*texts: str, extra_phrases: tuple[str, ...] = ()) -> str | None:
+    """LOGIN, POS, OTHER or None: the critical problem the texts report, if any (see the module docstring)."""
+    budget, parts = MAX_CHARS, []
+    for text in texts:
+        parts.append(text[:budget])
+        budget = max(0, budget - len(text))
+    tokens = Tokens.of(*parts)
+    resolved_at = [h.start for h in find_any(tokens, _RESOLVED, gap=2) if not negated(tokens, h, window=1)]
+
+    def live(hit: Hit) -> bool:
+        return not _hypothetical(before(tokens, hit, len(tokens))) and not any(r >= hit.start for r in resolved_at)
+
+    if any(live(h) and _is_login(tokens, h) for h in find_any(tokens, LOGIN_PATTERNS, gap=2)):
+        return LOGIN
+    if any(live(h) for h in find_any(tokens, _extra(tuple(extra_phrases)), gap=1)):
+        return OTHER
+    failures = [h for h in find_any(tokens, _POS_FAILURES, gap=1) if live(h)]
+    for place in find_any(tokens, _POS_WORDS, gap=1):
+        for failure in failures:
+            same_sentence = tokens.sentences[place.start] == tokens.sentences[failure.start]
+            low, high = min(place.end, failure.end), max(place.start, failure.start)
+            if same_sentence and high - low <= _POS_WINDOW and not _CONTRAST & set(tokens.words[low:high]):
+                return POS
+    return None
+
+
+@functools.lru_cache(maxsize=8)
+def _extra(phrases: tuple[str, ...]) -> tuple[Pattern, ...]:
+    return tuple(Pattern.of(p) for p in phrases)
+
+
+def _hypothetical(words: list[str]) -> bool:
+    """"если", "if", "в случае", "in case" in these words (but not "если честно", "в любом случае")."""
+    for i, word in enumerate(words):
+        following, previous = words[i + 1:i + 2], words[i - 1:i]
+        if word in _HYPOTHETICAL and following != ["честно"]:
+            return True
+        if word in ("случае", "case") and previous in (["в"], ["in"]):
+            return True
+    return False
+
+
+def _is_login(tokens: Tokens, hit: Hit) -> bool:
+    """A login failure, unless the verb goes on to a place that is not the personal account."""
+    words = [tokens.words[i] for i in hit.positions]
+    if words[0] != "нет" and any(_names_lk([tokens.words[i]]) and _location(tokens, i) for i in hit.positions):
+        return False  # "в ЛК не открывается отчёт": the personal account is where, not what fails
+    if _names_lk(words) or words[-1] not in _ENTERING:
+        return True
+    following = after(tokens, hit, 6)
+    while following and following[0] in _PARTICLES:
+        following = following[1:]
+    if following and following[0] in _PLACE_PREPOSITIONS:
+        return _names_lk([w for w in following[1:] if w not in _PARTICLES][:2])
+    return words[-1] not in _NEEDS_PLACE or _names_lk(following[:4])
+
+
+def _location(tokens: Tokens, i: int) -> bool:
+    """The word at i is where something happens: "в ЛК", "in my account"."""
+    j = i - 1
+    while j >= 0 and tokens.sentences[j] == tokens.sentences[i] and (
+            tokens.words[j] in _PARTICLES - {"in", "on"} or tokens.words[j].startswith(("личн", "personal"))):
+        j -= 1
+    return j >= 0 and tokens.sentences[j] == tokens.sentences[i] and tokens.words[j] in _LOCATIONS
+
+
+def _names_lk(words: list[str]) -> bool:
+    return any(word_matches(a, w) for w in words for a in _LK_PLACE.words[0])

@@ -1,0 +1,132 @@
+"""Definitions, §2.1, §2.4 — critical problems (no login to the personal account, system down at the POS)."""
+import dataclasses
+
+import pytest
+
+from mailproc import sla
+from mailproc.actions import AddLabel, ReplyBlock, SetPriority
+from mailproc.config import Critical
+from mailproc.decide import decide
+from mailproc.parse import quotes
+from mailproc.render import render_text, zone_text
+from mailproc.rules import critical
+from mailproc.rules.context import Context
+from mailproc.thread import TicketView
+from mailproc.vocab import Label, Priority
+from tests.pure import default_settings, inbound, moscow
+
+SETTINGS = default_settings()
+NOW = moscow("2026-11-27 12:00")
+CLIENT = "client@example.test"
+AGENT = "agent1@example.test"
+TICKET = TicketView(id=3, tag="KB-000003", client=CLIENT)
+LOGIN, POS, OTHER = critical.LOGIN, critical.POS, critical.OTHER
+
+
+def _ctx(subject, body, *, ticket=None, from_=CLIENT, agent=False, settings=SETTINGS, arrived=NOW, language="ru"):
+    mail = inbound(arrived_at=arrived, from_=from_, subject=subject, body=body)
+    return Context(mail=mail, ticket=ticket, settings=settings, now=arrived, language=language,
+                   new_text=quotes.new_text(mail.text) or mail.text, sender_is_agent=agent)
+
+
+def _problem(actions):
+    blocks = [a for a in actions if isinstance(a, ReplyBlock)]
+    if not blocks:
+        assert actions == []
+        return None
+    assert actions[:2] == [SetPriority(Priority.CRITICAL), AddLabel(Label.CRITICAL)]
+    assert (blocks[0].name, blocks[0].order, blocks[0].exclusive) == ("critical", 10, False)
+    return blocks[0].data["problem"]
+
+
+CASES = [
+    # (what the support lead reads, subject, body, expected problem or None)
+    ("ru: cannot log in to the personal account", "Срочно", "Не могу войти в личный кабинет, ID 12345", LOGIN),
+    ("ru: 'не можем зайти в ЛК' in the subject only", "Не можем зайти в ЛК", "ID аккаунта 12345", LOGIN),
+    ("ru: login fails with an error, no place named", "Вход", "Не получается войти, пишет ошибку.", LOGIN),
+    ("ru: the personal account does not open", "ЛК", "У нас личный кабинет не открывается с утра.", LOGIN),
+    ("ru: no access to lk.kilbil.ru", "Доступ", "Нет доступа к личному кабинету lk.kilbil.ru", LOGIN),
+    ("ru: 'если честно' is not a hypothetical", "Вход", "Если честно, не могу войти уже час.", LOGIN),
+    ("ru: 'в любом случае' is not a hypothetical", "Вход", "В любом случае, не могу войти в ЛК.", LOGIN),
+    ("ru: the POS does not work", "Касса", "Касса не работает, бонусы не списываются.", POS),
+    ("ru: system unavailable at the cashier's workstation", "РМК", "На РМК недоступна система лояльности.", POS),
+    ("ru: still failing after a short-lived fix", "Вход",
+     "Не могу войти в ЛК. Теперь снова не работает.", LOGIN),
+    ("ru: another problem solved, now no login", "Вход",
+     "Проблема с отчётом решена, но теперь не могу войти в ЛК.", LOGIN),
+    ("ru near miss: cannot open a section, not the account", "Акции", "Не могу зайти в раздел Акции.", None),
+    ("ru near miss: something inside the account fails, not the login", "Рассылка",
+     "В ЛК не работает рассылка.", None),
+    ("ru near miss: resolved in the same mail", "Вход", "Не могу войти в ЛК. Уже всё работает, спасибо!", None),
+    ("ru near miss: 'уже могу войти, спасибо'", "Вход", "Уже могу войти, спасибо.", None),
+    ("ru near miss: 'вход работает'", "Вход", "Вход работает, вопрос про бонусы.", None),
+    ("ru near miss: 'проблема решена'", "Касса", "Проблема решена, касса снова в строю.", None),
+    ("ru near miss: past tense, fixed since", "Вход", "Вчера не могли войти в ЛК, сейчас всё работает.", None),
+    ("ru near miss: a hypothetical question", "Касса", "Что делать, если касса не работает?", None),
+    ("ru near miss: POS fine, a report in the account is not", "Отчёт",
+     "Касса работает, а в ЛК не открывается отчёт.", None),
+    ("ru near miss: a how-to question about the POS", "Касса", "Как настроить кассу?", None),
+    ("ru near miss: 'не входит в тариф' is not a login", "Тариф", "Это не входит в тариф?", None),
+    ("en: cannot log in to the personal account", "Login", "I cannot log in to the personal account.", LOGIN),
+    ("en: login failed", "Help", "Login failed again and again.", LOGIN),
+    ("en: still not resolved", "Login", "Can't log in. Still not resolved.", LOGIN),
+    ("en: POS terminal down", "POS", "The POS terminal is down.", POS),
+    ("en: tills not working", "Tills", "Our tills are not working since 9am.", POS),
+    ("en near miss: a hypothetical question", "POS", "In case the POS is down, what do we do?", None),
+    ("en near miss: the reports section, not the account", "Reports", "I can't log in to the reports section.", None),
+    ("en near miss: 'I can log in now'", "Login", "I can log in now, thank you.", None),
+    ("en near miss: 'login works again'", "Login", "Login works again.", None),
+    ("en near miss: past tense, fixed now", "Login", "I couldn't log in yesterday but it is fixed now.", None),
+    ("en near miss: a report inside the account", "Report", "In my account the report doesn't load.", None),
+]
+
+
+@pytest.mark.parametrize("subject,body,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_critical_problems(subject, body, expected):
+    assert _problem(critical.check(_ctx(subject, body))) == expected
+
+
+def test_a_follow_up_can_make_a_ticket_critical_and_its_old_subject_does_not():
+    assert _problem(critical.check(_ctx("Re: Бонусы [KB-000003]", "Теперь не можем зайти в ЛК!",
+                                        ticket=TICKET))) == LOGIN
+    assert _problem(critical.check(_ctx("Re: Не могу войти в ЛК [KB-000003]", "Спасибо, уже могу войти.",
+                                        ticket=TICKET))) is None
+
+
+def test_quoted_text_of_the_earlier_mail_does_not_count():
+    body = "Спасибо, всё получилось.\n\n27.11.2026, 12:00, Support пишет:\n> Не могу войти в личный кабинет"
+    assert _problem(critical.check(_ctx("Re: Вход [KB-000003]", body, ticket=TICKET))) is None
+
+
+def test_agents_never_raise_the_priority():
+    assert critical.check(_ctx("Касса", "Касса не работает", from_=AGENT, agent=True)) == []
+
+
+def test_extra_phrases_come_from_the_config():
+    settings = dataclasses.replace(SETTINGS, critical=Critical(extra_phrases=("не проходят продажи",)))
+    assert _problem(critical.check(_ctx("Продажи", "У нас не проходят продажи!", settings=settings))) == OTHER
+    assert _problem(critical.check(_ctx("Продажи", "У нас не проходят продажи!"))) is None
+
+
+def _reply_text(ctx) -> str:
+    decision = decide(ctx)
+    assert decision.priority == Priority.CRITICAL and Label.CRITICAL in decision.labels
+    return render_text(SETTINGS, ctx.language, "reply.txt.j2", {
+        "tag": "KB-000003", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
+        "blocks": decision.reply_blocks, "first_response_due": sla.first_response_due(SETTINGS, ctx.now),
+        "resolution_due": sla.resolution_due(SETTINGS, ctx.mail.arrived_at, decision.priority),
+        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name})[1]
+
+
+@pytest.mark.parametrize("arrived,language,body,line", [
+    ("2026-11-27 12:00", "ru", "Не могу войти в личный кабинет",
+     "Проблема отнесена к критическим (п. 2.4 регламента): мы решим её до 27 ноября в 14:00 по московскому времени."),
+    ("2026-11-27 20:30", "ru", "Касса не работает",
+     "Проблема отнесена к критическим (п. 2.4 регламента): мы решим её до 28 ноября в 00:30 по московскому времени."),
+    ("2026-11-27 12:00", "en", "I cannot log in to the personal account",
+     "This is a critical problem (section 2.4 of the regulation): we will solve it by 27 November, 14:00 Moscow time."),
+], ids=["ru, in working hours: 2 hours", "ru, after hours: 4 hours", "en, in working hours: 2 hours"])
+def test_the_reply_states_the_resolution_term(arrived, language, body, line):
+    text = _reply_text(_ctx("Срочно", body, arrived=moscow(arrived), language=language))
+    assert line in text
+    assert text.index("KB-000003") < text.index(line)  # after the acknowledgement
