@@ -101,6 +101,22 @@ def _hhmm(value: Any) -> dt.time:
     raise _Bad('a time "HH:MM" (00:00-23:59)')
 
 
+def _dates(value: Any) -> frozenset[dt.date]:
+    """A list, possibly empty, of "YYYY-MM-DD" strings or TOML local dates."""
+    def date(item: Any) -> dt.date:
+        if type(item) is dt.date:  # a TOML local date: 2026-12-31 (a datetime is no date here)
+            return item
+        if isinstance(item, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", item):
+            return dt.date.fromisoformat(item)  # ValueError for 2026-02-30
+        raise ValueError(item)
+    try:
+        if isinstance(value, list):
+            return frozenset(map(date, value))
+    except ValueError:
+        pass
+    raise _Bad('a list of dates "YYYY-MM-DD" (may be empty)')
+
+
 def _zone(value: Any) -> ZoneInfo:
     try:
         if isinstance(value, str):
@@ -182,6 +198,8 @@ class Hours:
     days: tuple[str, ...] = _key(_list(_choice(*WEEKDAYS), "a non-empty list of " + ", ".join(WEEKDAYS),
                                        lambda v: tuple(d for d in WEEKDAYS if d in v)),
                                  list(WEEKDAYS), "working days, kept in week order")
+    closed_dates: frozenset[dt.date] = _key(_dates, [], "dates closed all day; a date also in open_dates is closed")
+    open_dates: frozenset[dt.date] = _key(_dates, [], "extra working dates on days that days leaves closed")
 
     @property
     def weekdays(self) -> frozenset[int]:
