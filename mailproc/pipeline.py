@@ -207,7 +207,8 @@ def _ticket_for(desk: Desk, ctx: Context, decision: Decision, follows: TicketVie
         ticket = Ticket.get_by_id(ctx.ticket.id)
         record.update_ticket(ticket, labels=decision.labels - {Label.AUTOMATED}, account_id=ctx.account_id,
                              priority=decision.priority, status=decision.status, now=mail.arrived_at,
-                             resolution_due=sla.resolution_due(settings, ticket.created_at,
+                             # a ticket that becomes critical now gets its §2.4 term from now
+                             resolution_due=sla.resolution_due(settings, mail.arrived_at,
                                                                decision.priority or ticket.priority))
         return ticket
     automated = Label.AUTOMATED in decision.labels

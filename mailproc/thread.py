@@ -26,6 +26,7 @@ class TicketView:
     client: str
     cc: tuple[str, ...] = ()
     status: str = "new"
+    priority: str = "normal"
     account_id: str | None = None
     language: str = "ru"
     closed_at: dt.datetime | None = None

@@ -28,7 +28,8 @@ def test_client_mail_becomes_one_ticket_and_is_acknowledged(mail, mailproc_confi
     [ticket] = tickets(mailproc_cli, config)
     assert ticket["tag"] == "KB-000001" and ticket["client"] == CLIENT and ticket["status"] == "new"
     assert ticket["message_count"] == 3  # the client's mail, our acknowledgement, the agents' notification
-    assert ticket["first_response_due"] and ticket["resolution_due"] is None
+    assert ticket["first_response_due"]
+    assert ticket["priority"] == "critical" and ticket["resolution_due"]  # cannot log in: critical (§2.4)
     ack = mail.wait_for(CLIENT, "KB-000001")
     assert ack["Subject"] == "Re: Не могу войти в личный кабинет [KB-000001]"
     assert ack["From"].addresses[0].addr_spec == SUPPORT

@@ -130,3 +130,17 @@ def test_the_reply_states_the_resolution_term(arrived, language, body, line):
     text = _reply_text(_ctx("Срочно", body, arrived=moscow(arrived), language=language))
     assert line in text
     assert text.index("KB-000003") < text.index(line)  # after the acknowledgement
+
+
+def test_a_ticket_already_critical_is_not_told_again():
+    from mailproc.rules import critical
+    from mailproc.rules.context import Context
+    from mailproc.thread import TicketView
+    from tests.pure import default_settings, inbound, moscow
+
+    mail = inbound(subject="Re: вход", body="Всё ещё не могу войти в личный кабинет.")
+    for priority, expected in (("normal", True), ("critical", False)):
+        ticket = TicketView(id=1, tag="KB-000001", client="client@example.test", priority=priority)
+        ctx = Context(mail=mail, ticket=ticket, settings=default_settings(), now=moscow("2026-11-27 12:00"),
+                      new_text=mail.text)
+        assert bool(critical.check(ctx)) is expected

@@ -138,8 +138,8 @@ def check(ctx: Context) -> list[Action]:
         return []
     parts = ((ctx.mail.subject,) if ctx.is_new_ticket else ()) + (ctx.new_text,)
     problem = find_problem(*parts, extra_phrases=ctx.settings.critical.extra_phrases)
-    if problem is None:
-        return []
+    if problem is None or (ctx.ticket is not None and ctx.ticket.priority == Priority.CRITICAL):
+        return []  # a ticket already critical is not told so again
     return [SetPriority(Priority.CRITICAL), AddLabel(Label.CRITICAL),
             ReplyBlock("critical", order=10, data={"problem": problem})]
 

@@ -23,7 +23,8 @@ def is_known(dedupe_key: str) -> bool:
 
 def ticket_view(ticket: Ticket) -> thread.TicketView:
     return thread.TicketView(id=ticket.id, tag=ticket.tag, client=ticket.client, cc=tuple(ticket.cc),
-                             status=ticket.status, account_id=ticket.account_id, language=ticket.language,
+                             status=ticket.status, priority=ticket.priority, account_id=ticket.account_id,
+                             language=ticket.language,
                              closed_at=ticket.closed_at, assignee=ticket.assignee)
 
 
