@@ -379,13 +379,13 @@ def write_config(path: Path, imap: ImapServer, smtp: SmtpSink) -> Path:
             [database]
             url = "sqlite:///mailproc.db"
             """
-        ) + _shipped_faq(),
+        ) + shipped_faq_toml(),
         encoding="utf-8",
     )
     return path
 
 
-def _shipped_faq() -> str:
+def shipped_faq_toml() -> str:
     """The [[faq]] entries of the shipped config.toml, so the demo links documentation too."""
     shipped = SHIPPED_TEMPLATES.parent / "config.toml"
     if not shipped.is_file():

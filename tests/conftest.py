@@ -28,7 +28,8 @@ from tests.mailstack.relay import Relay, free_port, lmtp_deliver
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "tests" / "mailstack"
 USERS = tuple(f"{u}@example.test" for u in
-              ("support", "agent1", "agent2", "client", "client2", "stranger"))
+              ("support", "agent1", "agent2", "client", "client2", "stranger",
+               *(f"client{n}" for n in range(3, 9))))
 PASSWORD = "secret"
 BASE_FOLDERS = ("INBOX", "Sent", "Trash")  # created by Dovecot: emptied, never deleted
 
@@ -66,7 +67,7 @@ def mailstack():
         ports.add(free_port())
     imap, lmtp, imaps = ports
     env = dict(os.environ, MAILSTACK_IMAP_PORT=str(imap), MAILSTACK_LMTP_PORT=str(lmtp),
-               MAILSTACK_IMAPS_PORT=str(imaps))
+               MAILSTACK_IMAPS_PORT=str(imaps), MAILSTACK_USERS=" ".join(f"{u}:{PASSWORD}" for u in USERS))
     stop = [str(SCRIPTS / "stop-dovecot.sh"), d, "--fast", "--purge"]
     try:
         p = subprocess.run([str(SCRIPTS / "start-dovecot.sh"), d], env=env, text=True,
