@@ -177,6 +177,7 @@ class Support:
                                    ["agent1@example.test"], "agent addresses (lower-cased): notified, reply to clients")
     token_secret_env: str = _key(_env, "MAILPROC_TOKEN_SECRET", "environment variable holding the HMAC token secret")
     max_auto_replies_per_day: int = _key(_int(0), 3, "automatic replies per sender per day at most")
+    keep_agent_signature: bool = _key(_bool, True, "agents' signatures go to the client with their answer")
     reopen_days: int = _key(_int(0), 14, "a client mail on a ticket closed fewer days ago reopens it; later: new ticket")
     message_id_domain: str = _key(_text(f"|{_DOMAIN}", "a domain name, or empty"), "",
                                   "domain of our Message-IDs; empty: the domain of address")

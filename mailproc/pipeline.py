@@ -187,7 +187,8 @@ def _notification_facts(ctx: Context, ticket: Ticket, event: str) -> dict:
 def _context(desk: Desk, mail: InboundMail, ticket: TicketView | None, now: dt.datetime,
              agent_proof: bool | None) -> Context:
     settings = desk.settings
-    new_text = quotes.new_text(mail.text) or mail.text
+    keep_signature = agent_proof is not None and settings.support.keep_agent_signature
+    new_text = quotes.new_text(mail.text, strip_signature=not keep_signature) or mail.text
     account_id = (find_account_id(mail.subject, mail.text, settings.accounts.id_patterns)
                   or (ticket.account_id if ticket else None))
     account, registry_in_use = record.lookup_account(account_id)

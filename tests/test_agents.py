@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 
+import pytest
+
 from tests.mailfactory import make_mail
 
 SUPPORT, CLIENT, AGENT1, AGENT2, STRANGER = ("support@example.test", "client@example.test", "agent1@example.test",
@@ -153,3 +155,15 @@ def test_time_waiting_on_the_client_does_not_count_against_support(mail, mailpro
     assert ticket["status"] == "open"
     shift = dt.datetime.fromisoformat(ticket["resolution_due"]) - due_before
     assert dt.timedelta(hours=1, minutes=55) < shift < dt.timedelta(hours=2, minutes=5)
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["signature kept (default)", "signature stripped by config"])
+def test_agent_signature_follows_the_config(mail, mailproc_config, mailproc_cli, keep):
+    config = mailproc_config(support={"keep_agent_signature": keep})
+    notification = _open_ticket(mail, mailproc_cli, config)
+    mail.deliver(_reply_to_notification(notification, AGENT1, "Проверили, всё работает.\n\n-- \nАнна Петрова\n"
+                                                               "Служба поддержки"), to=str(notification["Reply-To"]))
+    mailproc_cli(config, "poll")
+    answer = mail.wait_for(CLIENT, lambda m: "Проверили" in m.get_content()).get_content()
+    assert ("Анна Петрова" in answer) is keep
+    assert "wrote:" not in answer  # the quoted notification never goes to the client

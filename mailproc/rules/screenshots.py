@@ -1,4 +1,8 @@
-"""§4.2 — screenshots must be JPG, GIF or PNG: list every rejected file with its reason."""
+"""§4.2 — screenshots must be JPG, GIF or PNG: list every rejected file with its reason.
+
+Other files (logs, documents) are kept for the agents; `[attachments].mention_other_files`
+decides whether the reply confirms they arrived.
+"""
 from __future__ import annotations
 
 from mailproc.actions import Action, AddLabel, ReplyBlock
@@ -9,9 +13,13 @@ from mailproc.vocab import Label
 def check(ctx: Context) -> list[Action]:
     if ctx.sender_is_agent:
         return []
+    actions: list[Action] = []
     rejected = [a for a in ctx.mail.attachments if a.verdict and a.verdict.accepted is False]
-    if not rejected:
-        return []
-    files = [{"name": a.filename, "reason": a.verdict.reason, "format": a.verdict.detected_format or "",
-              "detail": a.verdict.detail} for a in rejected]
-    return [AddLabel(Label.BAD_ATTACHMENT), ReplyBlock("rejected_files", order=30, data={"files": files})]
+    if rejected:
+        files = [{"name": a.filename, "reason": a.verdict.reason, "format": a.verdict.detected_format or "",
+                  "detail": a.verdict.detail} for a in rejected]
+        actions += [AddLabel(Label.BAD_ATTACHMENT), ReplyBlock("rejected_files", order=30, data={"files": files})]
+    others = [a.filename for a in ctx.mail.attachments if a.verdict and a.verdict.accepted is None]
+    if others and ctx.settings.attachments.mention_other_files:
+        actions.append(ReplyBlock("other_files", order=31, data={"names": others}))
+    return actions
