@@ -10,7 +10,8 @@ import logging
 from typing import Callable
 
 from mailproc import escalate, fetch, send
-from mailproc.pipeline import Desk, process_mail
+from mailproc.desk import Desk
+from mailproc.pipeline import process_mail
 from mailproc.store import record
 
 log = logging.getLogger(__name__)

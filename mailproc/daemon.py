@@ -14,7 +14,7 @@ import schedule
 
 from mailproc.cycle import run_cycle
 from mailproc.errors import ConfigError
-from mailproc.pipeline import Desk
+from mailproc.desk import Desk
 
 log = logging.getLogger(__name__)
 

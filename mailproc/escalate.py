@@ -6,8 +6,9 @@ import dataclasses
 import datetime as dt
 import logging
 
-from mailproc import render, sla
-from mailproc.pipeline import Desk
+from mailproc import sla
+from mailproc.desk import Desk
+from mailproc.outbound import to_agents
 from mailproc.store import record
 from mailproc.store.models import Ticket, database
 from mailproc.vocab import Status
@@ -43,13 +44,7 @@ def escalate(desk: Desk) -> EscalationReport:
 
 
 def _escalation_mail(desk: Desk, ticket: Ticket, deadline: str, stage: str, due: dt.datetime, now: dt.datetime):
-    settings = desk.settings
-    zone = settings.hours.timezone
-    agents = (ticket.assignee,) if ticket.assignee else tuple(settings.support.agents)
-    latest, refs = record.agents_thread(ticket)
-    return render.render_to_agents(
-        settings, desk.secrets.token_secret, template="escalation.txt.j2", tag=ticket.tag, to=agents,
-        variables={"deadline": deadline, "stage": stage, "due": due.astimezone(zone),
-                   "minutes": round(abs((due - now).total_seconds()) / 60), "subject": ticket.subject,
-                   "client": ticket.client, "priority": ticket.priority, "status": ticket.status},
-        threading=render.Thread(latest, refs), now=now)
+    return to_agents(desk, ticket, "escalation.txt.j2", {
+        "deadline": deadline, "stage": stage, "due": due.astimezone(desk.settings.hours.timezone),
+        "minutes": round(abs((due - now).total_seconds()) / 60), "subject": ticket.subject,
+        "client": ticket.client, "priority": ticket.priority, "status": ticket.status}, now)

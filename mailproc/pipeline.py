@@ -1,4 +1,4 @@
-"""One mail through the desk: parse -> thread -> decide -> record (+ queue replies).
+"""One mail through the desk: parse -> thread -> decide -> record (+ queue the mails it causes).
 
 `process_mail` is the only place with a broad `except` per mail: whatever goes wrong
 with one mail quarantines that mail and never blocks the mail behind it. Failures of
@@ -12,22 +12,21 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from typing import Callable
 
 import peewee
 
-from mailproc import render, sla
-from mailproc.config import Secrets, Settings
+from mailproc import sla
 from mailproc.decide import Decision, decide
+from mailproc.desk import Desk
 from mailproc.mail import InboundMail, RawMail
 from mailproc.parse import quotes
 from mailproc.parse.account import find_account_id
 from mailproc.parse.attachments import judge_all
 from mailproc.parse.message import parse_mail
 from mailproc.parse.text import guess_language
+from mailproc.outbound import mails_for
 from mailproc.rules.context import Context
 from mailproc.store import record
-from mailproc.store.db import BlobStore
 from mailproc.store.models import Ticket, database
 from mailproc.thread import TicketView, match_ticket
 from mailproc.vocab import Kind, Label, Priority, Status
@@ -35,20 +34,6 @@ from mailproc.vocab import Kind, Label, Priority, Status
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # a mail that killed the process this often is poison
-
-
-@dataclasses.dataclass(frozen=True)
-class Desk:
-    """What processing needs besides the mail: settings, secrets, blob store, clock."""
-
-    settings: Settings
-    secrets: Secrets
-    blobs: BlobStore
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
-
-    @property
-    def agents(self) -> frozenset[str]:
-        return frozenset(self.settings.support.agents)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -115,9 +100,9 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
         decision = decide(ctx)
         ticket = _ticket_for(desk, ctx, decision, follows=choice.follows)
         kind = decision.kind or (Kind.AUTOMATED if Label.AUTOMATED in decision.labels else Kind.CLIENT)
-        message = record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
-                                     dedupe_key=key, blobs=desk.blobs)
-        for outbound in _outbound(desk, ctx, decision, ticket, message, now):
+        record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
+                           dedupe_key=key, blobs=desk.blobs)
+        for outbound in mails_for(desk, ctx, decision, ticket, now):
             record.queue_outbound(ticket, outbound, now)
         if ctx.sender_is_agent and kind == Kind.AGENT:
             record.record_agent_answer(ticket, assignee=decision.assignee, relayed=bool(decision.relay),
@@ -135,53 +120,6 @@ def _agent_proof(desk: Desk, mail: InboundMail, ticket: TicketView | None, point
         return False
     by_token = pointers.by_reply_address is not None and pointers.by_reply_address.id == ticket.id
     return by_token or record.answers_notification(mail, ticket.id)
-
-
-def _outbound(desk: Desk, ctx: Context, decision: Decision, ticket: Ticket, message, now: dt.datetime):
-    """The mails this decision sends: relay, the one automatic reply, notifications, feedback."""
-    settings, secret, mail = desk.settings, desk.secrets.token_secret, ctx.mail
-    if decision.relay:
-        latest, refs = record.client_thread(ticket)
-        yield render.render_relay(settings, secret, tag=ticket.tag, subject=ticket.subject, client=ticket.client,
-                                  text=decision.relay, threading=render.Thread(latest, refs),
-                                  attachments=mail.attachments, now=now)
-    if decision.reply_blocks:
-        to_client_directly = not ctx.sender_is_agent
-        latest, refs = record.client_thread(ticket)
-        yield render.render_auto_reply(settings, secret, render.ReplyRequest(
-            tag=ticket.tag, subject=mail.subject if to_client_directly else ticket.subject, language=ticket.language,
-            blocks=decision.reply_blocks, first_response_due=ticket.first_response_due,
-            resolution_due=ticket.resolution_due, recipient=mail.from_addr if to_client_directly else ticket.client,
-            recipient_name=mail.from_name if to_client_directly else "",
-            threading=render.Thread.answering(mail) if to_client_directly else render.Thread(latest, refs)), now)
-    agents = (ticket.assignee,) if ticket.assignee else tuple(settings.support.agents)
-    for event in decision.notify:
-        recipients = tuple(a for a in agents if a != mail.from_addr) or agents
-        latest, refs = record.agents_thread(ticket)
-        yield render.render_to_agents(
-            settings, secret, template="notification.txt.j2", tag=ticket.tag, to=recipients,
-            variables=_notification_facts(ctx, ticket, event), threading=render.Thread(latest, refs), now=now,
-            attachments=tuple(a for a in mail.attachments if a.verdict and a.verdict.accepted is not False))
-    if decision.tell_sender:
-        latest, refs = record.agents_thread(ticket)
-        yield render.render_to_agents(
-            settings, secret, template="agent_feedback.txt.j2", tag=ticket.tag, to=(mail.from_addr,),
-            variables={"lines": decision.tell_sender, "subject": ticket.subject},
-            threading=render.Thread(latest, refs), now=now)
-
-
-def _notification_facts(ctx: Context, ticket: Ticket, event: str) -> dict:
-    zone = ctx.settings.hours.timezone
-    return {
-        "event": event, "subject": ticket.subject, "client": ticket.client, "sender": ctx.mail.from_addr,
-        "sender_name": ctx.mail.from_name, "account_id": ticket.account_id, "account": ctx.account,
-        "labels": list(ticket.labels), "priority": ticket.priority, "status": ticket.status,
-        "first_response_due": ticket.first_response_due and ticket.first_response_due.astimezone(zone),
-        "resolution_due": ticket.resolution_due and ticket.resolution_due.astimezone(zone),
-        "text": ctx.new_text, "follows": ticket.follows,
-        "attachments": [{"name": a.filename, "accepted": a.verdict.accepted if a.verdict else None,
-                         "detail": a.verdict.detail if a.verdict else ""} for a in ctx.mail.attachments],
-    }
 
 
 def _context(desk: Desk, mail: InboundMail, ticket: TicketView | None, now: dt.datetime,

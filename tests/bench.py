@@ -85,7 +85,8 @@ def bench_pipeline(n: int = 200) -> None:
     from mailproc.config import Secrets, load_settings
     from mailproc.mail import RawMail
     from mailproc.parse.message import parse_mail
-    from mailproc.pipeline import Desk, process_mail
+    from mailproc.desk import Desk
+    from mailproc.pipeline import process_mail
     from mailproc.store import record
     from mailproc.store.db import BlobStore, open_database
 

@@ -1,0 +1,73 @@
+"""The mails a decision sends (edge: reads the ticket's threads from the database).
+
+Relay of an agent's answer, the one automatic reply, notifications to agents, a word
+back to an agent; `to_agents` also serves the deadline escalations.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterator
+
+from mailproc import render
+from mailproc.decide import Decision
+from mailproc.desk import Desk
+from mailproc.mail import Attachment, OutboundMail
+from mailproc.rules.context import Context
+from mailproc.store import record
+from mailproc.store.models import Ticket
+
+
+def mails_for(desk: Desk, ctx: Context, decision: Decision, ticket: Ticket, now: dt.datetime) -> Iterator[OutboundMail]:
+    settings, secret, mail = desk.settings, desk.secrets.token_secret, ctx.mail
+    if decision.relay:
+        yield render.render_relay(settings, secret, tag=ticket.tag, subject=ticket.subject, client=ticket.client,
+                                  text=decision.relay, threading=render.Thread(*record.client_thread(ticket)),
+                                  attachments=mail.attachments, now=now)
+    if decision.reply_blocks:
+        yield render.render_auto_reply(settings, secret, _reply_request(ctx, decision, ticket), now)
+    for event in decision.notify:
+        yield to_agents(desk, ticket, "notification.txt.j2", _notification_facts(ctx, ticket, event), now,
+                        attachments=tuple(a for a in mail.attachments if a.verdict and a.verdict.accepted is not False),
+                        not_to=mail.from_addr)
+    if decision.tell_sender:
+        yield to_agents(desk, ticket, "agent_feedback.txt.j2", {"lines": decision.tell_sender,
+                                                                "subject": ticket.subject}, now, only=mail.from_addr)
+
+
+def _reply_request(ctx: Context, decision: Decision, ticket: Ticket) -> render.ReplyRequest:
+    """A client's mail is answered in its own thread; a notice caused by an agent (closing,
+    suspension) goes to the ticket's client in the client's thread."""
+    mail, from_client = ctx.mail, not ctx.sender_is_agent
+    return render.ReplyRequest(
+        tag=ticket.tag, subject=mail.subject if from_client else ticket.subject, language=ticket.language,
+        blocks=decision.reply_blocks, first_response_due=ticket.first_response_due,
+        resolution_due=ticket.resolution_due, recipient=mail.from_addr if from_client else ticket.client,
+        recipient_name=mail.from_name if from_client else "",
+        threading=render.Thread.answering(mail) if from_client else render.Thread(*record.client_thread(ticket)))
+
+
+def to_agents(desk: Desk, ticket: Ticket, template: str, variables: dict, now: dt.datetime, *,
+              attachments: tuple[Attachment, ...] = (), not_to: str | None = None,
+              only: str | None = None) -> OutboundMail:
+    """A mail to the ticket's assignee (else every agent), in the ticket's agent thread.
+    `not_to`: leave out the agent who caused it, unless nobody else is left."""
+    agents = (ticket.assignee,) if ticket.assignee else tuple(desk.settings.support.agents)
+    recipients = (only,) if only else tuple(a for a in agents if a != not_to) or agents
+    return render.render_to_agents(desk.settings, desk.secrets.token_secret, template=template, tag=ticket.tag,
+                                   to=recipients, variables=variables,
+                                   threading=render.Thread(*record.agents_thread(ticket)), now=now,
+                                   attachments=attachments)
+
+
+def _notification_facts(ctx: Context, ticket: Ticket, event: str) -> dict:
+    zone = ctx.settings.hours.timezone
+    return {
+        "event": event, "subject": ticket.subject, "client": ticket.client, "sender": ctx.mail.from_addr,
+        "sender_name": ctx.mail.from_name, "account_id": ticket.account_id, "account": ctx.account,
+        "labels": list(ticket.labels), "priority": ticket.priority, "status": ticket.status,
+        "first_response_due": ticket.first_response_due and ticket.first_response_due.astimezone(zone),
+        "resolution_due": ticket.resolution_due and ticket.resolution_due.astimezone(zone),
+        "text": ctx.new_text, "follows": ticket.follows,
+        "attachments": [{"name": a.filename, "accepted": a.verdict.accepted if a.verdict else None,
+                         "detail": a.verdict.detail if a.verdict else ""} for a in ctx.mail.attachments],
+    }
