@@ -37,6 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="one ticket with its messages")
     show.add_argument("ticket", help="tag such as KB-000123")
     show.add_argument("--json", action="store_true")
+    queue = sub.add_parser(
+        "queue", help="open tickets as agents should work them, with deadlines",
+        description="Tickets not closed, critical first, then in order of arrival (§2.1), with the time left "
+                    "to the first reaction (§2.3) and, for critical ones, to the resolution (§2.4); breached "
+                    "deadlines marked. Tickets waiting on the client are not the agents' move: they come in "
+                    "a section of their own after the others (their clocks are paused), suspended ones last.")
+    queue.add_argument("--json", action="store_true", help="a JSON array in queue order")
+    stats = sub.add_parser("stats", help="SLA compliance, reaction times, volumes, breaches")
+    stats.add_argument("--json", action="store_true", help="one JSON object")
+    stats.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
+                       help="only tickets that arrived on or after this day (local, hours.timezone)")
+    stats.add_argument("--chart", metavar="FILE.svg", help="also write an SVG chart of daily volume and compliance")
     check = sub.add_parser("check-config", help="validate the config")
     check.add_argument("--connect", action="store_true", help="also log in to IMAP and SMTP")
     sub.add_parser("demo", help="zero-setup run on embedded servers and sample mail")
@@ -47,6 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("file", metavar="FILE.csv",
                          help="columns account_id, name, status (active|inactive), partner, partner_contact")
     return parser
+
+
+def _date(text: str):
+    import datetime as dt
+    import re
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,6 +170,48 @@ def cmd_show(settings: Settings, args) -> int:
     return EXIT_OK
 
 
+def cmd_queue(settings: Settings, args) -> int:
+    import datetime as dt
+
+    from mailproc import report_text
+    from mailproc.store import sla_report
+
+    _open_read_side(settings)
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = sla_report.queue(settings.hours.timezone, now)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    print("\n".join(report_text.queue_lines(rows, now, warning_minutes=settings.sla.warning_minutes, color=color)))
+    return EXIT_OK
+
+
+def cmd_stats(settings: Settings, args) -> int:
+    import datetime as dt
+    import pathlib
+
+    from mailproc import report_text
+    from mailproc.store import sla_report
+
+    _open_read_side(settings)
+    data = sla_report.stats(settings.hours, dt.datetime.now(dt.timezone.utc), args.since)
+    if args.chart:
+        from mailproc import report_svg
+
+        try:
+            pathlib.Path(args.chart).write_text(report_svg.daily_chart(data["daily"]), encoding="utf-8")
+        except OSError as exc:
+            print(f"error: --chart {args.chart}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_RUNTIME
+        print(f"chart written to {args.chart}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(report_text.stats_lines(data)))
+    return EXIT_OK
+
+
 def cmd_check_config(settings: Settings, args) -> int:
     secrets = read_secrets(settings, os.environ)
     if args.connect:
@@ -184,6 +250,8 @@ COMMANDS = {
     "poll": cmd_poll,
     "tickets": cmd_tickets,
     "show": cmd_show,
+    "queue": cmd_queue,
+    "stats": cmd_stats,
     "check-config": cmd_check_config,
     "accounts": cmd_accounts,
 }

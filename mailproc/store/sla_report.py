@@ -1,0 +1,205 @@
+"""The work queue and the SLA statistics (edge: database reads; the arithmetic is pure and takes `now`).
+
+How a deadline's clock is read (§2.3 first reaction, §2.4 critical resolution):
+
+* it runs while the ticket is new or open;
+* it stops for good at its event: the first relayed agent answer (`first_response_at`), the close
+  (`closed_at`); met when the event came at or before the due time;
+* it pauses while the ticket waits on the client: the time left is frozen at `waiting_since` (§2.4;
+  the store moves `resolution_due` by the wait when the ticket comes back);
+* a suspended ticket (§4.7) has no running clock;
+* a ticket closed without an agent answer has no first reaction: a breach when it was closed after
+  the due time, else left out.
+
+Tickets labelled `automated` count in the volumes and nowhere else.
+"""
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from mailproc import workhours
+from mailproc.config import Hours
+from mailproc.sla import BREACHED, FIRST_RESPONSE, RESOLUTION
+from mailproc.store import queries
+from mailproc.store.models import Ticket
+from mailproc.vocab import Label, Priority, Status
+
+MET, RUNNING, PAUSED = "met", "running", "paused"  # with sla.BREACHED: where a deadline's clock stands
+WORK, WAITING, SUSPENDED = "work", "waiting", "suspended"
+SECTIONS = (WORK, WAITING, SUSPENDED)  # the queue's sections, in order
+_SECTION = {Status.WAITING: WAITING, Status.SUSPENDED: SUSPENDED}
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    outcome: str | None  # met, breached, running, paused; None: no such deadline on this ticket
+    left: dt.timedelta | None  # while not settled: time to the due time (negative: overdue)
+    late: dt.timedelta | None  # for a breach: how far past the due time (so far, while not settled)
+
+
+NO_CLOCK = Clock(None, None, None)
+
+
+def read_clock(due: dt.datetime | None, done_at: dt.datetime | None, *, status: str,
+               waiting_since: dt.datetime | None, closed_at: dt.datetime | None, now: dt.datetime) -> Clock:
+    if due is None:
+        return NO_CLOCK
+    if done_at is not None:
+        return Clock(MET, None, None) if done_at <= due else Clock(BREACHED, None, done_at - due)
+    if status == Status.CLOSED:
+        end = closed_at or now
+        return Clock(BREACHED, None, end - due) if end > due else NO_CLOCK
+    if status == Status.SUSPENDED:
+        return NO_CLOCK
+    paused = status == Status.WAITING
+    left = due - (waiting_since if paused and waiting_since else now)
+    if left < dt.timedelta():
+        return Clock(BREACHED, left, -left)
+    return Clock(PAUSED if paused else RUNNING, left, None)
+
+
+def clocks(ticket: Ticket, now: dt.datetime) -> dict[str, Clock]:
+    state = {"status": ticket.status, "waiting_since": ticket.waiting_since, "closed_at": ticket.closed_at,
+             "now": now}
+    return {FIRST_RESPONSE: read_clock(ticket.first_response_due, ticket.first_response_at, **state),
+            RESOLUTION: read_clock(ticket.resolution_due, ticket.closed_at, **state)}
+
+
+def minutes(span: dt.timedelta | None) -> int | None:
+    """Whole minutes, rounded down: negative exactly when the span is."""
+    return None if span is None else math.floor(span.total_seconds() / 60)
+
+
+def late_minutes(span: dt.timedelta) -> int:
+    """How late, rounded up: a breach is never "0 minutes" late."""
+    return math.ceil(span.total_seconds() / 60)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-quantile (0..1), interpolating linearly between the closest ranks; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def section(status: str) -> str:
+    return _SECTION.get(status, WORK)
+
+
+def queue_key(status: str, priority: str, created_at: dt.datetime, ticket_id: int) -> tuple:
+    """§2.1: in order of arrival, critical problems out of turn; waiting and suspended tickets after."""
+    return (SECTIONS.index(section(status)), priority != Priority.CRITICAL,
+            created_at, ticket_id)
+
+
+def queue(zone, now: dt.datetime) -> list[dict]:
+    """Every ticket not closed, in queue order: `tickets --json` fields plus assignee, first reaction
+    time, minutes left to each deadline (negative: breached; null: no running or paused clock) and
+    the deadlines breached."""
+    tickets = sorted(Ticket.select().where(Ticket.status != Status.CLOSED),
+                     key=lambda t: queue_key(t.status, t.priority, t.created_at, t.id))
+    rows = []
+    for ticket in tickets:
+        state = clocks(ticket, now)
+        row = queries.ticket_json(ticket, zone)
+        row.update(
+            assignee=ticket.assignee,
+            first_response_at=ticket.first_response_at and ticket.first_response_at.astimezone(zone).isoformat(),
+            first_response_left_minutes=minutes(state[FIRST_RESPONSE].left),
+            resolution_left_minutes=minutes(state[RESOLUTION].left),
+            breached=[name for name, c in state.items() if c.outcome == BREACHED])
+        rows.append(row)
+    return rows
+
+
+def stats(hours: Hours, now: dt.datetime, since: dt.date | None = None) -> dict:
+    """Volumes, compliance, first-reaction times and breaches of the tickets that arrived on or after
+    `since` (a local date in the hours' zone). Keys are described in the README ("Statistics")."""
+    zone = hours.timezone
+    query = Ticket.select().order_by(Ticket.created_at, Ticket.id)
+    if since:
+        query = query.where(Ticket.created_at >= dt.datetime.combine(since, dt.time(), zone))
+    tickets = list(query)
+    by_label = collections.Counter(label for t in tickets for label in t.labels)
+    counted = {name: collections.Counter() for name in (FIRST_RESPONSE, RESOLUTION)}
+    reaction_minutes, breaches = [], []
+    daily = {}
+    for ticket in tickets:
+        day = daily.setdefault(ticket.created_at.astimezone(zone).date(), collections.Counter())
+        day["tickets"] += 1
+        if Label.AUTOMATED in ticket.labels:
+            continue
+        for name, clock in clocks(ticket, now).items():
+            counted[name][clock.outcome] += 1
+            if name == FIRST_RESPONSE:
+                day[clock.outcome] += 1
+            if clock.outcome == BREACHED:
+                breaches.append(_breach(ticket, name, clock, zone))
+        if ticket.first_response_at:
+            reaction_minutes.append(workhours.working_minutes_between(hours, ticket.created_at,
+                                                                      ticket.first_response_at))
+    first = _compliance(counted[FIRST_RESPONSE])
+    first.update(answered=len(reaction_minutes), median_working_minutes=_round(percentile(reaction_minutes, 0.5)),
+                 p90_working_minutes=_round(percentile(reaction_minutes, 0.9)))
+    return {
+        "since": since and since.isoformat(), "now": now.astimezone(zone).isoformat(timespec="seconds"),
+        "timezone": zone.key,
+        "tickets": len(tickets),
+        "automated": sum(Label.AUTOMATED in t.labels for t in tickets),
+        "by_priority": _count((t.priority for t in tickets), list(Priority)),
+        "by_status": _count((t.status for t in tickets), list(Status)),
+        "by_label": dict(sorted(by_label.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "first_response": first,
+        "resolution": _compliance(counted[RESOLUTION]),
+        "breaches": sorted(breaches, key=lambda b: (b["due"], b["tag"], b["deadline"])),
+        "daily": _daily(daily, since),
+    }
+
+
+def _breach(ticket: Ticket, deadline: str, clock: Clock, zone) -> dict:
+    first = deadline == FIRST_RESPONSE
+    due, done_at = ((ticket.first_response_due, ticket.first_response_at) if first
+                    else (ticket.resolution_due, ticket.closed_at))
+    return {"tag": ticket.tag, "priority": ticket.priority, "status": ticket.status, "deadline": deadline,
+            "due": due.astimezone(zone).isoformat(), "done_at": done_at and done_at.astimezone(zone).isoformat(),
+            "late_minutes": late_minutes(clock.late)}
+
+
+def _count(values, known: list[str]) -> dict[str, int]:
+    found = collections.Counter(values)
+    return {**{k: found[k] for k in known}, **{k: n for k, n in sorted(found.items()) if k not in known}}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _percent(met: int, breached: int) -> float | None:
+    return round(100 * met / (met + breached), 1) if met + breached else None
+
+
+def _compliance(outcomes: collections.Counter) -> dict:
+    met, breached = outcomes[MET], outcomes[BREACHED]
+    return {"met": met, "breached": breached, "pending": outcomes[RUNNING] + outcomes[PAUSED],
+            "percent": _percent(met, breached)}
+
+
+def _daily(days: dict[dt.date, collections.Counter], since: dt.date | None) -> list[dict]:
+    """One entry per local day, from `since` (else the first arrival) to the last arrival; gaps filled."""
+    if not days:
+        return []
+    first = since or min(days)
+    rows = []
+    for offset in range((max(days) - first).days + 1):
+        day = first + dt.timedelta(days=offset)
+        c = days.get(day, collections.Counter())
+        rows.append({"date": day.isoformat(), "tickets": c["tickets"], "first_response_met": c[MET],
+                     "first_response_breached": c[BREACHED], "first_response_percent": _percent(c[MET], c[BREACHED])})
+    return rows
