@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def make_desk(settings: Settings):
-    from mailproc.pipeline import Desk
+    from mailproc.desk import Desk
     from mailproc.store.db import BlobStore, open_database
 
     secrets = read_secrets(settings, os.environ)
