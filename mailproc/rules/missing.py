@@ -17,6 +17,7 @@ import functools
 import re
 
 from mailproc.actions import Action, AddLabel, ReplyBlock
+from mailproc.parse.wordforms import normalize
 from mailproc.rules.context import Context
 from mailproc.vocab import Label
 
@@ -24,7 +25,7 @@ ACCOUNT_ID, STEPS, SCREENSHOTS = "account_id", "steps", "screenshots"
 
 
 def _normal(text: str) -> str:
-    return text.lower().replace("ё", "е").replace("\u2019", "'").replace("\u02bc", "'")
+    return normalize(text).replace("\u2019", "'").replace("\u02bc", "'")  # "doesn’t" typed on phones
 
 
 @functools.lru_cache(maxsize=8)
