@@ -28,7 +28,7 @@ from mailproc.outbound import mails_for
 from mailproc.rules.context import Context
 from mailproc.store import record
 from mailproc.store.models import Ticket, database
-from mailproc.thread import TicketView, match_ticket
+from mailproc.thread import VIA_BOUNCE, TicketView, match_ticket
 from mailproc.vocab import Kind, Label, Priority, Status
 
 log = logging.getLogger(__name__)
@@ -90,13 +90,15 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
 def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
     settings, now = desk.settings, desk.clock()
     with database.atomic():
-        pointers = record.find_pointers(mail, settings, desk.secrets.token_secret)
+        pointers = record.find_pointers(mail, raw.data, settings, desk.secrets.token_secret)
         choice = match_ticket(mail.from_addr, pointers, desk.agents, now=mail.arrived_at,
                               reopen_days=settings.support.reopen_days)
         if choice.refused:
             log.warning("uid=%s %s pointed at %s without being on it: new ticket", raw.uid, mail.from_addr,
                         choice.refused.tag)
-        ctx = _context(desk, mail, choice.ticket, now, _agent_proof(desk, mail, choice.ticket, pointers))
+        ctx = dataclasses.replace(_context(desk, mail, choice.ticket, now, _agent_proof(desk, mail, choice.ticket,
+                                                                                        pointers)),
+                                  bounce=choice.via == VIA_BOUNCE)
         decision = decide(ctx)
         ticket = _ticket_for(desk, ctx, decision, follows=choice.follows)
         kind = decision.kind or (Kind.AUTOMATED if Label.AUTOMATED in decision.labels else Kind.CLIENT)

@@ -5,6 +5,8 @@ A mail joins a ticket by, in order: a Message-ID it answers that we stored or se
 the ticket tag in its subject, a tokened reply address. Pointing at a ticket is not
 enough: the sender must be that ticket's client, an address CC'd on it, or an agent.
 Anyone else gets a new ticket of their own (guessing a tag reveals nothing).
+A delivery report about one of our mails joins that mail's ticket (SPEC §6): it never
+opens a ticket.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import re
 VIA_REFERENCE = "reference"
 VIA_TAG = "tag"
 VIA_REPLY_ADDRESS = "reply_address"
+VIA_BOUNCE = "bounce"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -40,6 +43,7 @@ class Pointers:
     by_reference: TicketView | None = None
     by_tag: TicketView | None = None
     by_reply_address: TicketView | None = None
+    by_bounce: TicketView | None = None  # a delivery report quoting one of our signed Message-IDs
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -79,6 +83,9 @@ def match_ticket(sender: str, pointers: Pointers, agents: frozenset[str], *, now
                  reopen_days: int = 14) -> ThreadChoice:
     """The ticket to join, or a new one. A client writing on a ticket closed more than
     `reopen_days` ago starts a new ticket that follows the old one (§2.5: one problem per ticket)."""
+    if pointers.by_bounce is not None:
+        # The report quotes a Message-ID only we can sign: it is about our mail, whoever sends it.
+        return ThreadChoice(pointers.by_bounce, VIA_BOUNCE)
     refused = None
     for via, ticket in (
         (VIA_REFERENCE, pointers.by_reference),

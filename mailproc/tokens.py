@@ -54,3 +54,13 @@ def ticket_of_reply_address(secret: bytes, address: str, support_address: str) -
         return None
     tag = m[1].upper()
     return tag if hmac.compare_digest(_sign(secret, f"reply:{tag}"), m[2]) else None
+
+
+def ticket_quoted_in(data: bytes, secret: bytes, domain: str) -> str | None:
+    """The tag of the first of OUR signed Message-IDs quoted anywhere in a raw mail (a bounce
+    carries the headers of the mail it returns), else None."""
+    pattern = rb"<([A-Za-z0-9]+-\d+\.[0-9a-f]+\.[0-9a-f]+@" + re.escape(domain.encode()) + rb")>"
+    for match in re.finditer(pattern, data[:1_000_000], re.IGNORECASE):
+        if tag := ticket_of_message_id(secret, match[1].decode("ascii"), domain):
+            return tag
+    return None

@@ -40,3 +40,4 @@ class Label(StrEnum):
     REFUSED = "refused"
     CRITICAL = "critical"
     AUTOMATED = "automated"
+    DELIVERY_FAILURE = "delivery_failure"  # one of our mails to the client bounced

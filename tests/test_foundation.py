@@ -249,3 +249,30 @@ def test_account_id_is_recorded_and_replies_are_stored_without_quotes(mail, mail
     shown = mailproc_cli(config, "show", "KB-000001", "--json", json=True)
     [*_, latest] = [m for m in shown["messages"] if m["direction"] == "in"]
     assert latest["text"] == "ID аккаунта: 10452"
+
+
+def test_a_bounce_of_our_reply_joins_its_ticket_and_tells_the_agents(mail, mailproc_config, mailproc_cli, smtp_server):
+    config = mailproc_config()
+    mail.deliver(make_mail(from_=CLIENT, subject="Выгрузка клиентов", body="Как выгрузить базу покупателей?"))
+    mailproc_cli(config, "poll")
+    ack = mail.wait_for(CLIENT, "KB-000001")
+    envelopes_before = len(smtp_server.envelopes)
+    bounce = ("From: Mail Delivery System <MAILER-DAEMON@mx.example.test>\r\nTo: support@example.test\r\n"
+              "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <b1@mx.example.test>\r\n"
+              "MIME-Version: 1.0\r\nAuto-Submitted: auto-replied\r\n"
+              "Content-Type: multipart/report; report-type=delivery-status; boundary=BB\r\n\r\n"
+              "--BB\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered: mailbox full.\r\n"
+              "--BB\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.test\r\n\r\n"
+              "Final-Recipient: rfc822; client@example.test\r\nAction: failed\r\nStatus: 5.2.2\r\n"
+              "--BB\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: support@example.test\r\n"
+              f"Message-ID: {ack['Message-ID']}\r\nSubject: {ack['Subject']}\r\n--BB--\r\n").encode()
+    mail.deliver(bounce, mail_from="")
+    mailproc_cli(config, "poll")
+
+    [ticket] = tickets(mailproc_cli, config)  # no new ticket for the bounce
+    assert "delivery_failure" in ticket["labels"]
+    shown = mailproc_cli(config, "show", "KB-000001", "--json", json=True)
+    assert [m["kind"] for m in shown["messages"] if m["direction"] == "in"] == ["client", "automated"]
+    mail.wait_for("agent1@example.test", lambda m: "НЕ ДОСТАВЛЕНО" in (m["Subject"] or ""))
+    new_mail = [e for e in smtp_server.envelopes[envelopes_before:]]
+    assert all(CLIENT not in e.rcpt_tos for e in new_mail)  # nothing goes back to the bounced address

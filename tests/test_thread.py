@@ -75,3 +75,8 @@ def test_closed_tickets_reopen_within_the_window(sender, days_later, joins, foll
                           now=CLOSED.closed_at + dt.timedelta(days=days_later, minutes=-1), reopen_days=14)
     assert (choice.ticket is not None) is joins
     assert (choice.follows is not None) is follows
+
+
+def test_a_bounce_joins_the_ticket_of_the_mail_it_returns_whoever_sends_it():
+    choice = match_ticket("mailer-daemon@mx.example.test", Pointers(by_bounce=T1, by_tag=T2), AGENTS)
+    assert (choice.ticket, choice.via) == (T1, "bounce")

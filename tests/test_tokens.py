@@ -42,3 +42,11 @@ def test_tampered_or_foreign_reply_addresses_do_not_verify():
                    address.replace("@example.test", "@evil.test")):
         assert tokens.ticket_of_reply_address(SECRET, forged, "support@example.test") is None, forged
     assert tokens.ticket_of_reply_address(b"other", address, "support@example.test") is None
+
+
+def test_a_bounce_quoting_our_message_id_names_its_ticket():
+    ours = tokens.new_message_id(SECRET, "KB-000042", "example.test")
+    forged = ours.replace("KB-000042", "KB-000043")
+    report = f"Final-Recipient: rfc822; c@x.test\r\n\r\nMessage-ID: <{forged}>\r\nMessage-ID: <{ours}>\r\n".encode()
+    assert tokens.ticket_quoted_in(report, SECRET, "example.test") == "KB-000042"
+    assert tokens.ticket_quoted_in(report.replace(ours.encode(), b"x@y"), SECRET, "example.test") is None

@@ -5,17 +5,17 @@ the rule also vetoes the auto-reply for forged senders (DMARC) and past the dail
 """
 from __future__ import annotations
 
-from mailproc.actions import Action, AddLabel, NoAutoReply
+from mailproc.actions import Action, AddLabel, NoAutoReply, RecordAs
 from mailproc.rules.context import Context
 from mailproc.rules.machines import dmarc_failed
-from mailproc.vocab import Label
+from mailproc.vocab import Kind, Label
 
 def check(ctx: Context) -> list[Action]:
     support = ctx.settings.support
     actions: list[Action] = []
     reasons = ctx.machine_reasons
     if reasons:
-        actions.append(NoAutoReply("; ".join(reasons)))
+        actions += [NoAutoReply("; ".join(reasons)), RecordAs(Kind.AUTOMATED)]
         if ctx.is_new_ticket:
             actions.append(AddLabel(Label.AUTOMATED))
     if dmarc_failed(ctx.mail):

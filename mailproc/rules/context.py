@@ -34,6 +34,7 @@ class Context:
     language: str = "ru"  # of the reply: the ticket's, else guessed from this mail
     sender_is_agent: bool = False
     agent_verified: bool = False  # an agent's mail proved itself: tokened address or notification thread
+    bounce: bool = False  # a delivery report about one of our mails on this ticket
     auto_replies_today: int = 0  # automatic replies already sent to this sender today
 
     @property

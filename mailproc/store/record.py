@@ -11,6 +11,7 @@ from mailproc.config import Settings
 from mailproc.parse.attachments import TOO_LARGE
 from mailproc.mail import InboundMail, OutboundMail, RawMail
 from mailproc.store.db import BlobStore
+from mailproc.rules import machines
 from mailproc.rules.context import AccountRecord
 from mailproc.store.models import Account, Attachment, FolderState, Message, Outbox, Quarantined, Ticket
 from mailproc.vocab import Direction, Kind, Label, Priority, Status
@@ -28,13 +29,21 @@ def ticket_view(ticket: Ticket) -> thread.TicketView:
                              closed_at=ticket.closed_at, assignee=ticket.assignee)
 
 
-def find_pointers(mail: InboundMail, settings: Settings, secret: bytes) -> thread.Pointers:
-    """The tickets a mail points at: by reference, by subject tag, by tokened reply address (SPEC §3)."""
+def find_pointers(mail: InboundMail, raw: bytes, settings: Settings, secret: bytes) -> thread.Pointers:
+    """The tickets a mail points at: by reference, by subject tag, by tokened reply address (SPEC §3),
+    and for a delivery report, by the signed Message-ID of ours it quotes (SPEC §6)."""
+    bounced = (tokens.ticket_quoted_in(raw, secret, settings.support.message_id_domain)
+               if machines.is_delivery_report(mail) else None)
     return thread.Pointers(
         by_reference=_ticket_by_reference(mail, settings, secret),
         by_tag=_ticket_by_tag(mail, settings),
         by_reply_address=_ticket_by_reply_address(mail, settings, secret),
+        by_bounce=_view(Ticket.get_or_none(Ticket.tag == bounced)) if bounced else None,
     )
+
+
+def _view(ticket: Ticket | None) -> thread.TicketView | None:
+    return ticket_view(ticket) if ticket else None
 
 
 def _ticket_by_reply_address(mail: InboundMail, settings: Settings, secret: bytes) -> thread.TicketView | None:
