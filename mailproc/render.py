@@ -12,6 +12,7 @@ import email.message
 import email.policy
 import email.utils
 import functools
+import html
 import pathlib
 import re
 
@@ -150,6 +151,20 @@ def render_to_agents(settings: Settings, secret: bytes, *, template: str, tag: s
                    threading=threading, extra_headers=headers, attachments=attachments)
 
 
+_URL = re.compile(r"https?://[^\s<>«»\"]+[^\s<>«»\".,;:!?)]")
+
+
+def text_to_html(text: str) -> str:
+    """The plain text as simple HTML: escaped, paragraphs kept, links clickable. Nothing else is added."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        escaped = html.escape(block)
+        linked = _URL.sub(lambda m: f'<a href="{m[0]}">{m[0]}</a>', escaped)
+        paragraphs.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
+    return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>'
+            '<body style="font-family: sans-serif">\n' + "\n".join(paragraphs) + "\n</body></html>\n")
+
+
 def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple[str, ...], subject: str,
             body: str, now: dt.datetime, threading: Thread = Thread(), extra_headers: dict[str, str] | None = None,
             attachments: tuple[Attachment, ...] = ()) -> OutboundMail:
@@ -168,6 +183,8 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
     for name, value in (extra_headers or {}).items():
         msg[name] = value
     msg.set_content(body)
+    if kind in (Kind.AUTO_REPLY, Kind.AGENT):  # what clients read: clickable links in HTML mail programs
+        msg.add_alternative(text_to_html(body), subtype="html")
     for part in attachments:
         maintype, _, subtype = part.content_type.partition("/")
         msg.add_attachment(part.data, maintype=maintype or "application", subtype=subtype or "octet-stream",

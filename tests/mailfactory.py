@@ -54,3 +54,8 @@ def make_mail(
         maintype, subtype = mime.split("/", 1)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return msg.as_bytes(policy=SMTP)
+
+
+def text_of(message) -> str:
+    """The plain-text body of a received mail (our client mails also carry an HTML alternative)."""
+    return message.get_body(("plain",)).get_content()

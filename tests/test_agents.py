@@ -8,7 +8,7 @@ import email.utils
 
 import pytest
 
-from tests.mailfactory import make_mail
+from tests.mailfactory import make_mail, text_of
 
 SUPPORT, CLIENT, AGENT1, AGENT2, STRANGER = ("support@example.test", "client@example.test", "agent1@example.test",
                                              "agent2@example.test", "stranger@example.test")
@@ -16,7 +16,7 @@ SUPPORT, CLIENT, AGENT1, AGENT2, STRANGER = ("support@example.test", "client@exa
 
 def _reply_to_notification(notification, agent: str, body: str, subject_prefix: str = "Re: ") -> bytes:
     """What an agent's mail program sends on "Reply": to the Reply-To, quoting the notification."""
-    quoted = "\n".join("> " + line for line in notification.get_content().splitlines())
+    quoted = "\n".join("> " + line for line in text_of(notification).splitlines())
     return make_mail(from_=agent, to=str(notification["Reply-To"]), subject=subject_prefix + notification["Subject"],
                      body=f"{body}\n\n{email.utils.format_datetime(email.utils.localtime())}, Support "
                           f"<{SUPPORT}> wrote:\n{quoted}\n",
@@ -38,7 +38,7 @@ def test_notification_reaches_every_agent_with_a_tokened_reply_address(mail, mai
     config = mailproc_config()
     notification = _open_ticket(mail, mailproc_cli, config)
     assert notification["Reply-To"].addresses[0].addr_spec.startswith("support+kb-000001-")
-    assert "Касса не начисляет бонусы" in notification.get_content() and "10452" in notification.get_content()
+    assert "Касса не начисляет бонусы" in text_of(notification) and "10452" in text_of(notification)
     assert mail.wait_for(AGENT2, "KB-000001")["Message-ID"] == notification["Message-ID"]
 
 
@@ -49,8 +49,8 @@ def test_agent_reply_reaches_the_client_from_support_in_the_clients_thread(mail,
                  to=str(notification["Reply-To"]))
     mailproc_cli(config, "poll")
 
-    answer = mail.wait_for(CLIENT, lambda m: "Перезапустите" in m.get_content())
-    assert answer.get_content().strip() == "Добрый день! Перезапустите кассу, пожалуйста."
+    answer = mail.wait_for(CLIENT, lambda m: "Перезапустите" in text_of(m))
+    assert text_of(answer).strip() == "Добрый день! Перезапустите кассу, пожалуйста."
     assert answer["From"].addresses[0].addr_spec == SUPPORT and AGENT1 not in answer.as_string()
     assert answer["In-Reply-To"] == "<orig@c.test>" and "<orig@c.test>" in answer["References"]
     assert "[KB-000001]" in answer["Subject"] and answer["Auto-Submitted"] is None
@@ -63,7 +63,7 @@ def test_agent_reply_reaches_the_client_from_support_in_the_clients_thread(mail,
                            in_reply_to=answer["Message-ID"]))
     mailproc_cli(config, "poll")
     assert _ticket(mailproc_cli, config)["status"] == "open"
-    mail.wait_for(AGENT1, lambda m: "не помогло" in m.get_content())
+    mail.wait_for(AGENT1, lambda m: "не помогло" in text_of(m))
 
 
 def test_note_close_and_critical_commands(mail, mailproc_config, mailproc_cli, smtp_server):
@@ -79,14 +79,14 @@ def test_note_close_and_critical_commands(mail, mailproc_config, mailproc_cli, s
     assert len(mail.messages(CLIENT)) == to_client_before  # neither the note nor the commands reach the client
     assert ticket["priority"] == "critical" and ticket["resolution_due"] is not None
     assert [m["kind"] for m in ticket["messages"] if m["direction"] == "in"] == ["client", "note", "agent"]
-    mail.wait_for(AGENT2, lambda m: "ждёт до обеда" in m.get_content())  # the note is shown to the other agent
+    mail.wait_for(AGENT2, lambda m: "ждёт до обеда" in text_of(m))  # the note is shown to the other agent
 
     mail.deliver(_reply_to_notification(notification, AGENT2, "#close\nВсё починили, проверьте, пожалуйста."),
                  to=str(notification["Reply-To"]))
     mailproc_cli(config, "poll")
     assert _ticket(mailproc_cli, config)["status"] == "closed"
-    mail.wait_for(CLIENT, lambda m: "Всё починили" in m.get_content())
-    closing = mail.wait_for(CLIENT, lambda m: "закрыто" in m.get_content())
+    mail.wait_for(CLIENT, lambda m: "Всё починили" in text_of(m))
+    closing = mail.wait_for(CLIENT, lambda m: "закрыто" in text_of(m))
     assert closing["In-Reply-To"] and "KB-000001" in closing["Subject"]
 
 
@@ -96,10 +96,10 @@ def test_unknown_command_is_reported_to_the_agent_not_the_client(mail, mailproc_
     mail.deliver(_reply_to_notification(notification, AGENT1, "#escalate\nСейчас посмотрю."),
                  to=str(notification["Reply-To"]))
     mailproc_cli(config, "poll")
-    feedback = mail.wait_for(AGENT1, lambda m: "#escalate" in m.get_content())
-    assert "unknown command" in feedback.get_content()
-    to_client = mail.wait_for(CLIENT, lambda m: "Сейчас посмотрю" in m.get_content())
-    assert "#escalate" not in to_client.get_content()
+    feedback = mail.wait_for(AGENT1, lambda m: "#escalate" in text_of(m))
+    assert "unknown command" in text_of(feedback)
+    to_client = mail.wait_for(CLIENT, lambda m: "Сейчас посмотрю" in text_of(m))
+    assert "#escalate" not in text_of(to_client)
 
 
 def test_forged_tampered_and_stranger_replies_never_reach_the_client(mail, mailproc_config, mailproc_cli):
@@ -118,7 +118,7 @@ def test_forged_tampered_and_stranger_replies_never_reach_the_client(mail, mailp
                  to=token_address)
     mailproc_cli(config, "poll")
 
-    texts = [m.get_content() for m in mail.messages(CLIENT)]
+    texts = [text_of(m) for m in mail.messages(CLIENT)]
     assert len(texts) == before, texts
     ticket = _ticket(mailproc_cli, config)
     assert [m["kind"] for m in ticket["messages"] if m["direction"] == "in"] == ["client", "unverified", "unverified"]
@@ -133,7 +133,7 @@ def test_two_agents_answer_and_both_answers_reach_the_client_in_order(mail, mail
     for agent, text in ((AGENT1, "Первый ответ: проверяем."), (AGENT2, "Второй ответ: исправлено.")):
         mail.deliver(_reply_to_notification(notification, agent, text), to=str(notification["Reply-To"]))
     mailproc_cli(config, "poll")
-    answers = [m.get_content().strip() for m in mail.messages(CLIENT) if "ответ:" in m.get_content()]
+    answers = [text_of(m).strip() for m in mail.messages(CLIENT) if "ответ:" in text_of(m)]
     assert answers == ["Первый ответ: проверяем.", "Второй ответ: исправлено."]
 
 
@@ -145,7 +145,7 @@ def test_time_waiting_on_the_client_does_not_count_against_support(mail, mailpro
                  to=str(notification["Reply-To"]))
     mailproc_cli(config, "poll")
     due_before = dt.datetime.fromisoformat(_ticket(mailproc_cli, config)["resolution_due"])
-    question = mail.wait_for(CLIENT, lambda m: "модель кассы" in m.get_content())
+    question = mail.wait_for(CLIENT, lambda m: "модель кассы" in text_of(m))
     # The client answers two hours later by the server's clock (INTERNALDATE), not by its Date header.
     mail.append(SUPPORT, make_mail(from_=CLIENT, subject="Re: " + question["Subject"], body="Эвотор 7.2",
                                    in_reply_to=question["Message-ID"]),
@@ -164,6 +164,6 @@ def test_agent_signature_follows_the_config(mail, mailproc_config, mailproc_cli,
     mail.deliver(_reply_to_notification(notification, AGENT1, "Проверили, всё работает.\n\n-- \nАнна Петрова\n"
                                                                "Служба поддержки"), to=str(notification["Reply-To"]))
     mailproc_cli(config, "poll")
-    answer = mail.wait_for(CLIENT, lambda m: "Проверили" in m.get_content()).get_content()
+    answer = text_of(mail.wait_for(CLIENT, lambda m: "Проверили" in text_of(m)))
     assert ("Анна Петрова" in answer) is keep
     assert "wrote:" not in answer  # the quoted notification never goes to the client

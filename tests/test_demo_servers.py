@@ -30,6 +30,7 @@ pytest.importorskip(
 from imap_tools import MailBoxUnencrypted  # noqa: E402
 
 from mailproc import demo  # noqa: E402
+from tests.mailfactory import text_of  # noqa: E402
 
 MOSCOW = timezone(timedelta(hours=3))
 ARRIVAL = datetime(2026, 11, 27, 18, 55, 12, tzinfo=MOSCOW)
@@ -199,6 +200,6 @@ def test_demo_answers_each_client_once_and_not_the_auto_reply(capsys):
         assert [m["Auto-Submitted"] for rcpt, m in to if rcpt == client][0] == "auto-replied"
     assert "dmitry@cafe.example.test" not in {rcpt for rcpt, _ in to}
     relayed = [m for rcpt, m in to if rcpt == "ivan@shop.example.test" and m["Auto-Submitted"] is None]
-    assert len(relayed) == 1 and "Забыли пароль" in relayed[0].get_content()
+    assert len(relayed) == 1 and "Забыли пароль" in text_of(relayed[0])
     assert any(rcpt == demo.AGENT_ADDRESS for rcpt, _ in to)
     assert "mailproc relays the answer" in report.getvalue()

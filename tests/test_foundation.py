@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.mailfactory import make_mail
+from tests.mailfactory import make_mail, text_of
 
 SUPPORT, CLIENT, CLIENT2, STRANGER = ("support@example.test", "client@example.test", "client2@example.test",
                                       "stranger@example.test")
@@ -36,7 +36,7 @@ def test_client_mail_becomes_one_ticket_and_is_acknowledged(mail, mailproc_confi
     assert ack["In-Reply-To"] == "<q1@c.test>" and "<q1@c.test>" in ack["References"]
     assert ack["Auto-Submitted"] == "auto-replied"
     assert ack["X-Auto-Response-Suppress"] == "All"
-    assert "KB-000001" in ack.get_content() and "Не могу войти, пишет" not in ack.get_content()
+    assert "KB-000001" in text_of(ack) and "Не могу войти, пишет" not in text_of(ack)
     assert mail.messages(SUPPORT) == [] and len(mail.messages(SUPPORT, "Processed")) == 1
 
 
@@ -46,7 +46,7 @@ def test_english_client_gets_an_english_acknowledgement(mail, mailproc_config, m
                            body="Hello, bonus points were not credited to our customers yesterday."))
     mailproc_cli(config, "poll")
     ack = mail.wait_for(CLIENT, "KB-000001")
-    assert "Your request has been registered as KB-000001" in ack.get_content()
+    assert "Your request has been registered as KB-000001" in text_of(ack)
 
 
 def test_replies_thread_by_reference_and_by_tag_but_strangers_do_not_join(mail, mailproc_config, mailproc_cli):

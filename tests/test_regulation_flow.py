@@ -3,7 +3,7 @@ the text each client receives (issue §-by-§)."""
 import datetime as dt
 
 from mailproc.demo import shipped_faq_toml
-from tests.mailfactory import make_mail
+from tests.mailfactory import make_mail, text_of
 
 MOSCOW = dt.timezone(dt.timedelta(hours=3))
 ACCOUNTS = """account_id,name,status,partner,partner_contact
@@ -76,7 +76,7 @@ def test_ten_mails_through_the_regulation(mail, mailproc_config, mailproc_cli, t
     assert labels("Автоответ: в отпуске") == {"automated"}
 
     def reply_to(client, subject):
-        return mail.wait_for(client, lambda m: subject in (m["Subject"] or "")).get_content()
+        return text_of(mail.wait_for(client, lambda m: subject in (m["Subject"] or "")))
 
     assert "мы решим её до" in reply_to("client@example.test", "Не могу войти")
     assert "https://help.kilbil.ru/lk/login" in reply_to("client@example.test", "Не могу войти")

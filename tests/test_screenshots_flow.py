@@ -3,7 +3,7 @@ import io
 
 from PIL import Image
 
-from tests.mailfactory import make_mail
+from tests.mailfactory import make_mail, text_of
 
 CLIENT = "client@example.test"
 HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(200)  # what an iPhone sends
@@ -24,7 +24,7 @@ def test_client_is_told_exactly_which_screenshots_were_rejected(mail, mailproc_c
                                         ("error.gif", truncated_gif, "image/gif")]))
     mailproc_cli(config, "poll")
 
-    reply = mail.wait_for(CLIENT, "KB-000001").get_content()
+    reply = text_of(mail.wait_for(CLIENT, "KB-000001"))
     assert "«IMG_0042.jpg» — на самом деле это файл HEIC, а не JPG" in reply
     assert "«error.gif» — файл повреждён" in reply
     assert "screen.png" not in reply
@@ -45,7 +45,7 @@ def test_good_screenshots_and_documents_are_not_mentioned(mail, mailproc_config,
                            attachments=[("shot.jpg", _image("JPEG"), "image/jpeg"),
                                         ("pos.log", b"12:00 ERROR timeout\n", "text/plain")]))
     mailproc_cli(config, "poll")
-    reply = mail.wait_for(CLIENT, "KB-000001").get_content()
+    reply = text_of(mail.wait_for(CLIENT, "KB-000001"))
     assert "JPG, GIF или PNG" not in reply and "shot.jpg" not in reply
     [ticket] = mailproc_cli(config, "tickets", "--json", json=True)
     assert "bad_attachment" not in ticket["labels"]
@@ -61,6 +61,6 @@ def test_a_follow_up_with_a_bad_file_gets_a_reply_about_it_only(mail, mailproc_c
     mailproc_cli(config, "poll")
     replies = [m for m in mail.messages(CLIENT)]
     assert len(replies) == 2
-    second = replies[1].get_content()
+    second = text_of(replies[1])
     assert "«shot.webp» — формат WebP не принимается" in second
     assert "зарегистрировано" not in second  # no second acknowledgement
