@@ -161,12 +161,14 @@ def cmd_show(settings: Settings, args) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{data['tag']}  {data['status']}  {data['priority']}  {data['client']}  {', '.join(data['labels'])}")
-    print(f"subject: {data['subject']}\nfirst response due: {data['first_response_due'] or '-'}")
+    print(f"subject: {data['subject']}\naccount: {data['account_id'] or '-'}\n"
+          f"first response due: {data['first_response_due'] or '-'}\nresolution due: {data['resolution_due'] or '-'}")
     for m in data["messages"]:
         print(f"\n--- {m['date']}  {m['direction']}/{m['kind']}  {m['from']} -> {', '.join(m['to'])}")
         print(m["text"])
         for a in m["attachments"]:
-            print(f"  [attachment] {a['filename']} {a['content_type']} {a['size']} bytes")
+            verdict = {True: "accepted", False: f"REJECTED: {a['detail']}", None: a["detail"]}[a["accepted"]]
+            print(f"  [attachment] {a['filename']} ({a['size']} bytes): {verdict}")
     return EXIT_OK
 
 
