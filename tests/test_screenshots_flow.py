@@ -37,6 +37,8 @@ def test_client_is_told_exactly_which_screenshots_were_rejected(mail, mailproc_c
                 for a in shown["messages"][0]["attachments"]}
     assert verdicts == {"screen.png": ("png", True, ""), "IMG_0042.jpg": ("heic", False, "spoofed_extension"),
                         "error.gif": ("gif", False, "corrupt")}
+    screen = mailproc_cli(config, "show", "KB-000001").stdout
+    assert "screen.png" in screen and '"IMG_0042.jpg" is really a HEIC image' in screen and "REJECTED" in screen
 
 
 def test_good_screenshots_and_documents_are_not_mentioned(mail, mailproc_config, mailproc_cli):
