@@ -5,13 +5,24 @@ With --json, stdout carries only the JSON; logs and progress go to stderr.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
+import pathlib
+import re
 import sys
 
+from mailproc import accounts, report_svg, report_text
 from mailproc.config import Settings, config_path, load_settings, read_secrets
+from mailproc.cycle import run_cycle
+from mailproc.daemon import Daemon
+from mailproc.desk import Desk
 from mailproc.errors import ConfigError, MailprocError
+from mailproc.fetch import connect
+from mailproc.send import check_login
+from mailproc.store import queries, sla_report
+from mailproc.store.db import BlobStore, open_database
 
 log = logging.getLogger("mailproc")
 
@@ -62,9 +73,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _date(text: str):
-    import datetime as dt
-    import re
-
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         try:
             return dt.date.fromisoformat(text)
@@ -78,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "demo":
-        from mailproc import demo
+        from mailproc import demo  # its servers come from the optional `demo` extra
 
         return demo.main()
     try:
@@ -93,23 +101,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def make_desk(settings: Settings):
-    from mailproc.desk import Desk
-    from mailproc.store.db import BlobStore, open_database
-
     secrets = read_secrets(settings, os.environ)
     open_database(settings.database.path)
     return Desk(settings, secrets, BlobStore(settings.database.data_dir / "blobs"))
 
 
 def cmd_run(settings: Settings, args) -> int:
-    from mailproc.daemon import Daemon
-
     return Daemon(lambda: make_desk(load_settings(settings.source))).run()
 
 
 def cmd_poll(settings: Settings, args) -> int:
-    from mailproc.cycle import run_cycle
-
     desk = make_desk(settings)
     try:
         report = run_cycle(desk)
@@ -124,14 +125,10 @@ def cmd_poll(settings: Settings, args) -> int:
 
 
 def _open_read_side(settings: Settings) -> None:
-    from mailproc.store.db import open_database
-
     open_database(settings.database.path)
 
 
 def cmd_tickets(settings: Settings, args) -> int:
-    from mailproc.store import queries
-
     _open_read_side(settings)
     zone = settings.hours.timezone
     if args.status == queries.QUARANTINED:
@@ -150,8 +147,6 @@ def cmd_tickets(settings: Settings, args) -> int:
 
 
 def cmd_show(settings: Settings, args) -> int:
-    from mailproc.store import queries
-
     _open_read_side(settings)
     data = queries.show_ticket(args.ticket, settings.hours.timezone)
     if data is None:
@@ -173,11 +168,6 @@ def cmd_show(settings: Settings, args) -> int:
 
 
 def cmd_queue(settings: Settings, args) -> int:
-    import datetime as dt
-
-    from mailproc import report_text
-    from mailproc.store import sla_report
-
     _open_read_side(settings)
     now = dt.datetime.now(dt.timezone.utc)
     rows = sla_report.queue(settings.hours.timezone, now)
@@ -190,16 +180,9 @@ def cmd_queue(settings: Settings, args) -> int:
 
 
 def cmd_stats(settings: Settings, args) -> int:
-    import datetime as dt
-    import pathlib
-
-    from mailproc import report_text
-    from mailproc.store import sla_report
-
     _open_read_side(settings)
     data = sla_report.stats(settings.hours, dt.datetime.now(dt.timezone.utc), args.since)
     if args.chart:
-        from mailproc import report_svg
 
         try:
             pathlib.Path(args.chart).write_text(report_svg.daily_chart(data["daily"]), encoding="utf-8")
@@ -217,8 +200,6 @@ def cmd_stats(settings: Settings, args) -> int:
 def cmd_check_config(settings: Settings, args) -> int:
     secrets = read_secrets(settings, os.environ)
     if args.connect:
-        from mailproc.fetch import connect
-        from mailproc.send import check_login
 
         with connect(settings.mailbox, secrets.imap_password) as imap:
             imap.select(settings.mailbox.folder)
@@ -231,12 +212,6 @@ def cmd_check_config(settings: Settings, args) -> int:
 
 def cmd_accounts(settings: Settings, args) -> int:
     """`accounts import FILE.csv`: needs no secrets; a bad file changes nothing and exits 2."""
-    import datetime as dt
-    import pathlib
-
-    from mailproc import accounts
-    from mailproc.store.db import open_database
-
     try:
         rows = accounts.read_file(pathlib.Path(args.file))
     except accounts.AccountsFileError as exc:

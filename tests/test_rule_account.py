@@ -1,5 +1,4 @@
 """§4.7 (second list), §5 — the accounts registry: unknown IDs are asked to be checked, inactive clients refused."""
-import dataclasses
 
 import pytest
 

@@ -14,7 +14,7 @@ from mailproc.store.db import BlobStore
 from mailproc.rules import machines
 from mailproc.rules.context import AccountRecord
 from mailproc.store.models import Account, Attachment, FolderState, Message, Outbox, Quarantined, Ticket
-from mailproc.vocab import Direction, Kind, Label, Priority, Status
+from mailproc.vocab import Direction, Kind, Label, Status
 
 
 def is_known(dedupe_key: str) -> bool:
