@@ -152,8 +152,11 @@ class Mailbox:
     processed_folder: str = _key(_text(), "Processed", "processed mail is moved here (created if missing)")
     quarantine_folder: str = _key(_text(), "Quarantine", "mail that cannot be processed is moved here")
     poll_seconds: int = _key(_int(1), 30, "seconds between polls")
-    batch_size: int = _key(_int(1), 50, "mails fetched per poll at most")
+    batch_size: int = _key(_int(1), 50, "mails are fetched in batches of this many (bounds memory)")
     timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
+    ca_file: Path | None = _key(_text(r".*", "a path or empty"), "",
+                                "CA certificates (PEM) that sign the server's TLS certificate; empty: the "
+                                "system's; relative to the config file; absolute or None")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +168,9 @@ class Smtp:
     password_env: str = _key(_env, "MAILPROC_SMTP_PASSWORD", "environment variable holding the SMTP password")
     timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
     retry_max_seconds: int = _key(_int(1), 900, "cap of the retry backoff for unsent mail")
+    ca_file: Path | None = _key(_text(r".*", "a path or empty"), "",
+                                "CA certificates (PEM) that sign the server's TLS certificate; empty: the "
+                                "system's; relative to the config file; absolute or None")
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,6 +445,11 @@ def _cross_problems(v: dict[str, dict[str, Any]], base: Path) -> list[str]:
     """Checks that span keys; each runs only when its keys passed their own checks."""
     mb, sup, hours, tpl = v["mailbox"], v["support"], v["hours"], v["templates"]
     problems = []
+    for section in ("mailbox", "smtp"):
+        ca_file = v[section]["ca_file"]
+        if ca_file and not _relative(base, ca_file).is_file():
+            problems.append(f"{section}.ca_file: expected an existing PEM file, got {_shown(ca_file)} "
+                            f"(looked for {_relative(base, ca_file)})")
     for key in ("processed_folder", "quarantine_folder"):
         if mb[key] is not None and mb[key] == mb["folder"]:  # moved mail would return with a new UID, forever
             problems.append(f"mailbox.{key}: expected a folder other than mailbox.folder, got {_shown(mb[key])}")
@@ -461,6 +472,8 @@ def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: P
     db["path"] = _relative(base, db["url"].removeprefix("sqlite:///"))
     db["data_dir"] = _relative(base, db["data_dir"])
     tpl["directory"] = _templates_dir(base, tpl["directory"])
+    for section in ("mailbox", "smtp"):
+        v[section]["ca_file"] = _relative(base, v[section]["ca_file"]) if v[section]["ca_file"] else None
     return Settings(source=source, faq=faq, **{section: cls(**v[section]) for section, cls in SECTIONS.items()})
 
 

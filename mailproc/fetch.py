@@ -29,12 +29,13 @@ class ImapError(Exception):
 
 
 def _mailbox_class(settings: Mailbox) -> imap_tools.BaseMailBox:
+    context = ssl.create_default_context(cafile=settings.ca_file)  # certificates are always verified
     if settings.security == "ssl":
         return imap_tools.MailBox(settings.host, settings.port, timeout=settings.timeout_seconds,
-                                  ssl_context=ssl.create_default_context())
+                                  ssl_context=context)
     if settings.security == "starttls":
         return imap_tools.MailBoxStartTls(settings.host, settings.port, timeout=settings.timeout_seconds,
-                                          ssl_context=ssl.create_default_context())
+                                          ssl_context=context)
     return imap_tools.MailBoxUnencrypted(settings.host, settings.port, timeout=settings.timeout_seconds)
 
 

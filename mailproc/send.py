@@ -44,7 +44,7 @@ def drain_outbox(settings: Smtp, password: str | None, now: dt.datetime) -> Send
 
 
 def _client(settings: Smtp) -> aiosmtplib.SMTP:
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=settings.ca_file)  # certificates are always verified
     return aiosmtplib.SMTP(
         hostname=settings.host, port=settings.port, timeout=settings.timeout_seconds,
         use_tls=settings.security == "ssl", start_tls=settings.security == "starttls", tls_context=context)
