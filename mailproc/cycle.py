@@ -5,12 +5,16 @@ after its effects are committed; the outbox is sent after the mail that filled i
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import logging
-from typing import Callable
+import pathlib
+from typing import Callable, Iterator
 
 from mailproc import escalate, fetch, send
 from mailproc.desk import Desk
+from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
 from mailproc.store import record
 
@@ -73,12 +77,34 @@ def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox:
     def drain():
         return send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock()) if send_outbox else None
 
-    try:
-        report = poll_mailbox(desk, stop)
-    except fetch.ImapError:
-        escalate.escalate(desk)
-        drain()
-        raise
-    report.escalations = escalate.escalate(desk).sent
-    report.send = drain()
+    with one_poller(desk.settings.database.path):
+        try:
+            report = poll_mailbox(desk, stop)
+        except fetch.ImapError:
+            escalate.escalate(desk)
+            drain()
+            raise
+        report.escalations = escalate.escalate(desk).sent
+        report.send = drain()
     return report
+
+
+class BusyError(MailprocError):
+    pass
+
+
+@contextlib.contextmanager
+def one_poller(database: pathlib.Path) -> Iterator[None]:
+    """One cycle at a time per database: a `poll` run by hand beside `run` would fetch the same
+    mail twice (the second would be refused as a duplicate, but only after both did the work)."""
+    lock_path = database.with_name(database.name + ".lock")
+    with open(lock_path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BusyError(f"another mailproc process is polling this desk ({lock_path}); "
+                            "this cycle is skipped, try again later") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

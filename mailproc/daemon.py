@@ -13,7 +13,7 @@ from typing import Callable
 import schedule
 
 from mailproc.cycle import run_cycle
-from mailproc.errors import ConfigError
+from mailproc.errors import ConfigError, MailprocError
 from mailproc.desk import Desk
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,9 @@ class Daemon:
         send_now = time.monotonic() >= self.next_send_at
         try:
             report = run_cycle(self.desk, stop=lambda: self.stopping, send_outbox=send_now)
+        except MailprocError as exc:  # IMAP unreachable, another poller busy: said plainly, retried
+            log.warning("poll cycle skipped: %s", exc)
+            return
         except Exception:  # the daemon's one broad except: a failed cycle must not end the service
             log.exception("poll cycle failed; retrying in %ss", self.desk.settings.mailbox.poll_seconds)
             return

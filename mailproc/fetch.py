@@ -16,6 +16,7 @@ import imap_tools
 from imap_tools.utils import encode_folder
 
 from mailproc.config import Mailbox
+from mailproc.errors import MailprocError
 from mailproc.mail import RawMail
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ _UID = re.compile(rb"\bUID (\d+)")
 _INTERNALDATE = re.compile(rb'\bINTERNALDATE "([^"]+)"')
 
 
-class ImapError(Exception):
+class ImapError(MailprocError):
     """An IMAP command failed; says which one and what the server answered."""
 
 

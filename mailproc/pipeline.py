@@ -75,8 +75,8 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
         mail = parse_mail(raw)
         mail = dataclasses.replace(mail, attachments=judge_all(mail.attachments, desk.settings.attachments.limits))
         return _record(desk, raw, mail, key)
-    except (peewee.OperationalError, OSError):
-        raise  # the desk is broken, not the mail: retry the mail next cycle
+    except (peewee.OperationalError, peewee.IntegrityError, OSError):
+        raise  # the desk is broken (or raced), not the mail: retry the mail next cycle
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
         log.error("uid=%s message-id=%s quarantined: %s", raw.uid, message_id or "-", reason)

@@ -276,3 +276,17 @@ def test_a_bounce_of_our_reply_joins_its_ticket_and_tells_the_agents(mail, mailp
     mail.wait_for("agent1@example.test", lambda m: "НЕ ДОСТАВЛЕНО" in (m["Subject"] or ""))
     new_mail = [e for e in smtp_server.envelopes[envelopes_before:]]
     assert all(CLIENT not in e.rcpt_tos for e in new_mail)  # nothing goes back to the bounced address
+
+
+def test_a_second_poller_on_the_same_desk_waits_its_turn(mail, mailproc_config, mailproc_cli):
+    import fcntl
+
+    config = mailproc_config()
+    mail.deliver(make_mail(from_=CLIENT, subject="Очередь", body="Два процесса не должны читать одно письмо."))
+    with open(config.parent / "mailproc.db.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as a running `mailproc run` holds it during a cycle
+        busy = mailproc_cli(config, "poll", check=False)
+    assert busy.returncode == 1 and "another mailproc process is polling" in busy.stderr
+    assert mail.messages(SUPPORT) != []  # nothing was taken while the other one held the desk
+    mailproc_cli(config, "poll")
+    assert len(tickets(mailproc_cli, config)) == 1
