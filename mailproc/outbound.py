@@ -21,7 +21,7 @@ def mails_for(desk: Desk, ctx: Context, decision: Decision, ticket: Ticket, now:
     settings, secret, mail = desk.settings, desk.secrets.token_secret, ctx.mail
     if decision.relay:
         yield render.render_relay(settings, secret, tag=ticket.tag, subject=ticket.subject, client=ticket.client,
-                                  text=decision.relay, threading=render.Thread(*record.client_thread(ticket)),
+                                  cc=tuple(ticket.cc), text=decision.relay, threading=render.Thread(*record.client_thread(ticket)),
                                   attachments=mail.attachments, now=now)
     if decision.reply_blocks:
         yield render.render_auto_reply(settings, secret, _reply_request(ctx, decision, ticket), now)

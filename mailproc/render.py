@@ -128,12 +128,13 @@ def render_auto_reply(settings: Settings, secret: bytes, request: ReplyRequest, 
                    extra_headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
 
 
-def render_relay(settings: Settings, secret: bytes, *, tag: str, subject: str, client: str, text: str,
-                 threading: Thread, attachments: tuple[Attachment, ...], now: dt.datetime) -> OutboundMail:
-    """An agent's answer as the client sees it: from the support address, in the client's thread."""
+def render_relay(settings: Settings, secret: bytes, *, tag: str, subject: str, client: str, cc: tuple[str, ...],
+                 text: str, threading: Thread, attachments: tuple[Attachment, ...], now: dt.datetime) -> OutboundMail:
+    """An agent's answer as the client sees it: from the support address, in the client's thread,
+    with the colleagues the client copied on the ticket in Cc."""
     subject = f"Re: {thread.bare_subject(subject, settings.support.tag_prefix) or '—'} [{tag}]"
-    return compose(settings, secret, kind=Kind.AGENT, tag=tag, to=(client,), subject=subject, body=text + "\n",
-                   now=now, threading=threading, attachments=attachments)
+    return compose(settings, secret, kind=Kind.AGENT, tag=tag, to=(client,), cc=cc, subject=subject,
+                   body=text + "\n", now=now, threading=threading, attachments=attachments)
 
 
 def render_to_agents(settings: Settings, secret: bytes, *, template: str, tag: str, to: tuple[str, ...],
@@ -166,13 +167,15 @@ def text_to_html(text: str) -> str:
 
 
 def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple[str, ...], subject: str,
-            body: str, now: dt.datetime, threading: Thread = Thread(), extra_headers: dict[str, str] | None = None,
-            attachments: tuple[Attachment, ...] = ()) -> OutboundMail:
+            body: str, now: dt.datetime, cc: tuple[str, ...] = (), threading: Thread = Thread(),
+            extra_headers: dict[str, str] | None = None, attachments: tuple[Attachment, ...] = ()) -> OutboundMail:
     support = settings.support
     message_id = tokens.new_message_id(secret, tag, support.message_id_domain)
     msg = email.message.EmailMessage(policy=email.policy.SMTP)
     msg["From"] = email.utils.formataddr((support.name, support.address))
     msg["To"] = ", ".join(to)
+    if cc:
+        msg["Cc"] = ", ".join(cc)
     msg["Date"] = email.utils.format_datetime(now.astimezone(settings.hours.timezone))
     msg["Message-ID"] = f"<{message_id}>"
     if threading.in_reply_to:
@@ -193,5 +196,5 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
     # where it splits a Cyrillic subject into encoded words ("Не могу" arrives as "Немогу").
     encoded_subject = email.header.Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
     data = f"Subject: {encoded_subject}\r\n".encode("ascii") + msg.as_bytes()
-    return OutboundMail(kind=kind, message_id=message_id, mail_from=support.address, rcpt_to=to,
+    return OutboundMail(kind=kind, message_id=message_id, mail_from=support.address, rcpt_to=(*to, *cc),
                         subject=subject, text=body, data=data)

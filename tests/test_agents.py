@@ -167,3 +167,17 @@ def test_agent_signature_follows_the_config(mail, mailproc_config, mailproc_cli,
     answer = text_of(mail.wait_for(CLIENT, lambda m: "Проверили" in text_of(m)))
     assert ("Анна Петрова" in answer) is keep
     assert "wrote:" not in answer  # the quoted notification never goes to the client
+
+
+def test_colleagues_the_client_copied_get_the_answer_too(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    mail.deliver(make_mail(from_=CLIENT, to=["support@example.test", "client2@example.test"],
+                           subject="Выгрузка", body="Не выгружаются покупатели в Excel. ID аккаунта: 10452",
+                           headers={"Cc": "client2@example.test", "To": "support@example.test"}))
+    mailproc_cli(config, "poll")
+    notification = mail.wait_for(AGENT1, "KB-000001")
+    mail.deliver(_reply_to_notification(notification, AGENT1, "Выгрузка починена."), to=str(notification["Reply-To"]))
+    mailproc_cli(config, "poll")
+    answer = mail.wait_for("client2@example.test", lambda m: "Выгрузка починена" in text_of(m))
+    assert answer["Cc"] == "client2@example.test" and answer["To"] == CLIENT
+    mail.wait_for(CLIENT, lambda m: "Выгрузка починена" in text_of(m))
