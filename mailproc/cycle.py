@@ -48,14 +48,31 @@ def poll_mailbox(desk: Desk, stop: Callable[[], bool] = lambda: False) -> CycleR
         state = record.folder_state(mb.folder, uidvalidity)
         _move_leftovers(imap, desk, uidvalidity, state.last_uid)
         new_uids = imap.uids(state.last_uid + 1)
-        for start in range(0, len(new_uids), mb.batch_size):
-            for raw in imap.fetch(mb.folder, uidvalidity, new_uids[start:start + mb.batch_size]):
+        for batch in batches(imap.sizes(new_uids), mb.batch_size, MAX_BATCH_BYTES):
+            for raw in imap.fetch(mb.folder, uidvalidity, batch):
                 if stop():
                     return report
                 outcome = process_mail(desk, raw)
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
                 imap.move([raw.uid], outcome.folder)
     return report
+
+
+MAX_BATCH_BYTES = 64 * 2**20  # a backlog of mails with 25 MB attachments must not be fetched 50 at a time
+
+
+def batches(sizes: list[tuple[int, int]], max_count: int, max_bytes: int) -> list[list[int]]:
+    """UIDs in order, grouped so a batch holds at most max_count mails and max_bytes (a bigger
+    mail travels alone)."""
+    groups: list[list[int]] = []
+    total = 0
+    for uid, size in sizes:
+        if not groups or len(groups[-1]) >= max_count or total + size > max_bytes:
+            groups.append([])
+            total = 0
+        groups[-1].append(uid)
+        total += size
+    return groups
 
 
 def _move_leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: int) -> None:

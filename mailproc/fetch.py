@@ -22,6 +22,7 @@ from mailproc.mail import RawMail
 log = logging.getLogger(__name__)
 
 _UID = re.compile(rb"\bUID (\d+)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 _INTERNALDATE = re.compile(rb'\bINTERNALDATE "([^"]+)"')
 
 
@@ -89,6 +90,21 @@ class ImapSession:
         found = (int(u) for u in self.mailbox.uids(f"UID {first}:{last}"))
         upper = float("inf") if last == "*" else int(last)
         return sorted(u for u in found if first <= u <= upper)
+
+    def sizes(self, uids: list[int]) -> list[tuple[int, int]]:
+        """(UID, RFC822.SIZE) of each mail, in UID order, so batches can be bounded in bytes."""
+        if not uids:
+            return []
+        typ, data = self.client.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE)")
+        if typ != "OK":
+            raise ImapError(f"UID FETCH RFC822.SIZE in {self.folder} failed: {data!r}")
+        found = {}
+        for item in data:
+            line = item[0] if isinstance(item, tuple) else item
+            uid, size = _UID.search(line or b""), _SIZE.search(line or b"")
+            if uid and size:
+                found[int(uid[1])] = int(size[1])
+        return [(uid, found.get(uid, 0)) for uid in uids]
 
     def fetch(self, folder: str, uidvalidity: int, uids: list[int]) -> Iterator[RawMail]:
         """Fetch whole mails with their arrival time; results without a UID are ignored."""
