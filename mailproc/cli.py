@@ -23,6 +23,7 @@ from mailproc.fetch import connect
 from mailproc.send import check_login
 from mailproc.store import queries, sla_report
 from mailproc.store.db import BlobStore, open_database
+from mailproc.vocab import Status
 
 log = logging.getLogger("mailproc")
 
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("poll", help="one full cycle, then exit")
     tickets = sub.add_parser("tickets", help="list tickets")
     tickets.add_argument("--json", action="store_true")
-    tickets.add_argument("--status", help="only this status (new, open, waiting, closed, suspended, quarantined)")
+    tickets.add_argument("--status", choices=[*(s.value for s in Status), queries.QUARANTINED],
+                         help="only tickets in this status; 'quarantined' lists the mails that could not be processed")
     show = sub.add_parser("show", help="one ticket with its messages")
     show.add_argument("ticket", help="tag such as KB-000123")
     show.add_argument("--json", action="store_true")
