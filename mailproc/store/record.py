@@ -8,11 +8,11 @@ import datetime as dt
 
 from mailproc import thread, tokens
 from mailproc.config import Settings
-from mailproc.parse.attachments import TOO_LARGE
 from mailproc.mail import InboundMail, OutboundMail, RawMail
-from mailproc.store.db import BlobStore
+from mailproc.parse.attachments import TOO_LARGE
 from mailproc.rules import machines
 from mailproc.rules.context import AccountRecord
+from mailproc.store.db import BlobStore
 from mailproc.store.models import Account, Attachment, FolderState, Message, Outbox, Quarantined, Ticket
 from mailproc.vocab import Direction, Kind, Label, Status
 
@@ -25,8 +25,7 @@ def is_known(dedupe_key: str) -> bool:
 def ticket_view(ticket: Ticket) -> thread.TicketView:
     return thread.TicketView(id=ticket.id, tag=ticket.tag, client=ticket.client, cc=tuple(ticket.cc),
                              status=ticket.status, priority=ticket.priority, account_id=ticket.account_id,
-                             language=ticket.language,
-                             closed_at=ticket.closed_at, assignee=ticket.assignee)
+                             language=ticket.language, closed_at=ticket.closed_at, assignee=ticket.assignee)
 
 
 def find_pointers(mail: InboundMail, raw: bytes, settings: Settings, secret: bytes) -> thread.Pointers:
