@@ -28,7 +28,7 @@ from mailproc.outbound import mails_for
 from mailproc.rules.context import Context
 from mailproc.store import record
 from mailproc.store.models import Ticket, database
-from mailproc.thread import VIA_BOUNCE, TicketView, match_ticket
+from mailproc.thread import VIA_BOUNCE, Pointers, ThreadChoice, TicketView, match_ticket
 from mailproc.vocab import Kind, Label, Priority, Status
 
 log = logging.getLogger(__name__)
@@ -96,12 +96,10 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
         if choice.refused:
             log.warning("uid=%s %s pointed at %s without being on it: new ticket", raw.uid, mail.from_addr,
                         choice.refused.tag)
-        ctx = dataclasses.replace(_context(desk, mail, choice.ticket, now, _agent_proof(desk, mail, choice.ticket,
-                                                                                        pointers)),
-                                  bounce=choice.via == VIA_BOUNCE)
+        ctx = _context(desk, mail, choice, pointers, now)
         decision = decide(ctx)
         ticket = _ticket_for(desk, ctx, decision, follows=choice.follows)
-        kind = decision.kind or (Kind.AUTOMATED if Label.AUTOMATED in decision.labels else Kind.CLIENT)
+        kind = decision.kind or Kind.CLIENT
         record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
                            dedupe_key=key, blobs=desk.blobs)
         for outbound in mails_for(desk, ctx, decision, ticket, now):
@@ -114,7 +112,7 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
     return Outcome("recorded", settings.mailbox.processed_folder, ticket.tag)
 
 
-def _agent_proof(desk: Desk, mail: InboundMail, ticket: TicketView | None, pointers) -> bool | None:
+def _agent_proof(desk: Desk, mail: InboundMail, ticket: TicketView | None, pointers: Pointers) -> bool | None:
     """None: not an agent. Else whether the mail proves it answers this ticket's notification."""
     if mail.from_addr not in desk.agents:
         return None
@@ -124,9 +122,10 @@ def _agent_proof(desk: Desk, mail: InboundMail, ticket: TicketView | None, point
     return by_token or record.answers_notification(mail, ticket.id)
 
 
-def _context(desk: Desk, mail: InboundMail, ticket: TicketView | None, now: dt.datetime,
-             agent_proof: bool | None) -> Context:
-    settings = desk.settings
+def _context(desk: Desk, mail: InboundMail, choice: ThreadChoice, pointers: Pointers, now: dt.datetime) -> Context:
+    """What the rules see: the mail, its ticket, and the facts only the edge can look up."""
+    settings, ticket = desk.settings, choice.ticket
+    agent_proof = _agent_proof(desk, mail, ticket, pointers)
     keep_signature = agent_proof is not None and settings.support.keep_agent_signature
     new_text = quotes.new_text(mail.text, strip_signature=not keep_signature) or mail.text
     account_id = (find_account_id(mail.subject, mail.text, settings.accounts.id_patterns)
@@ -134,7 +133,7 @@ def _context(desk: Desk, mail: InboundMail, ticket: TicketView | None, now: dt.d
     account, registry_in_use = record.lookup_account(account_id)
     return Context(
         mail=mail, ticket=ticket, settings=settings, now=now, new_text=new_text,
-        sender_is_agent=agent_proof is not None, agent_verified=bool(agent_proof),
+        sender_is_agent=agent_proof is not None, agent_verified=bool(agent_proof), bounce=choice.via == VIA_BOUNCE,
         account_id=account_id, account=account, registry_in_use=registry_in_use,
         language=ticket.language if ticket else guess_language(f"{mail.subject}\n{new_text}",
                                                                settings.templates.default_language),
