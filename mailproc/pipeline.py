@@ -15,7 +15,7 @@ import re
 
 import peewee
 
-from mailproc import sla
+from mailproc import render, report_text, sla
 from mailproc.decide import Decision, decide
 from mailproc.desk import Desk
 from mailproc.mail import InboundMail, RawMail
@@ -25,10 +25,11 @@ from mailproc.parse.attachments import judge_all
 from mailproc.parse.message import parse_mail
 from mailproc.parse.text import guess_language
 from mailproc.outbound import mails_for
+from mailproc.rules import machines
 from mailproc.rules.context import Context
-from mailproc.store import record
+from mailproc.store import record, sla_report
 from mailproc.store.models import Ticket, database
-from mailproc.thread import VIA_BOUNCE, Pointers, ThreadChoice, TicketView, match_ticket
+from mailproc.thread import VIA_BOUNCE, Pointers, ThreadChoice, TicketView, is_queue_request, match_ticket
 from mailproc.vocab import Kind, Label, Priority, Status
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,9 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
     settings, now = desk.settings, desk.clock()
     with database.atomic():
         pointers = record.find_pointers(mail, raw.data, settings, desk.secrets.token_secret)
+        if (is_queue_request(mail.from_addr, mail.subject, pointers, desk.agents, settings.support.tag_prefix)
+                and not machines.machine_reasons(mail, settings.support.address, settings.support.message_id_domain)):
+            return _answer_queue_request(desk, raw, mail, key, now)
         choice = match_ticket(mail.from_addr, pointers, desk.agents, now=mail.arrived_at,
                               reopen_days=settings.support.reopen_days)
         if choice.refused:
@@ -110,6 +114,23 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
         record.advance_folder(raw.folder, raw.uid)
     log.info("uid=%s ticket=%s %s", raw.uid, ticket.tag, decision.summary)
     return Outcome("recorded", settings.mailbox.processed_folder, ticket.tag)
+
+
+def _answer_queue_request(desk: Desk, raw: RawMail, mail: InboundMail, key: str, now: dt.datetime) -> Outcome:
+    """SPEC §5: an agent asked for the queue by mail; it is recorded without a ticket and answered."""
+    settings = desk.settings
+    rows = sla_report.queue(settings.hours.timezone, now)
+    to_answer = [r for r in rows if sla_report.section(r["status"]) == sla_report.WORK]
+    counts = {"open": len(to_answer), "breached": sum(bool(r["breached"]) for r in to_answer),
+              "waiting": sum(r["status"] == Status.WAITING for r in rows)}
+    lines = report_text.queue_lines(rows, now, warning_minutes=settings.sla.warning_minutes)
+    record.add_inbound(None, raw, mail, kind=Kind.AGENT, text=mail.text, verdict="queue request",
+                       dedupe_key=key, blobs=desk.blobs)
+    record.queue_outbound(None, render.render_queue(settings, desk.secrets.token_secret, to=mail.from_addr,
+                                                     lines=lines, counts=counts, answering=mail, now=now), now)
+    record.advance_folder(raw.folder, raw.uid)
+    log.info("uid=%s queue sent to %s", raw.uid, mail.from_addr)
+    return Outcome("recorded", settings.mailbox.processed_folder, "queue")
 
 
 def _agent_proof(desk: Desk, mail: InboundMail, ticket: TicketView | None, pointers: Pointers) -> bool | None:

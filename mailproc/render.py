@@ -155,6 +155,17 @@ def render_to_agents(settings: Settings, secret: bytes, *, template: str, tag: s
 _URL = re.compile(r"https?://[^\s<>«»\"]+[^\s<>«»\".,;:!?)]")
 
 
+def render_queue(settings: Settings, secret: bytes, *, to: str, lines: list[str], counts: dict,
+                 answering: InboundMail, now: dt.datetime) -> OutboundMail:
+    """The work queue for an agent who asked for it by mail."""
+    language = settings.templates.default_language
+    subject, body = render_text(settings, language, "queue.txt.j2", {
+        "lines": lines, **counts, "support_name": settings.support.name})
+    return compose(settings, secret, kind=Kind.NOTIFICATION, tag=f"{settings.support.tag_prefix}-0", to=(to,),
+                   subject=subject, body=body, now=now, threading=Thread.answering(answering),
+                   extra_headers={"Auto-Submitted": "auto-replied"})
+
+
 def text_to_html(text: str) -> str:
     """The plain text as simple HTML: escaped, paragraphs kept, links clickable. Nothing else is added."""
     paragraphs = []

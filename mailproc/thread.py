@@ -101,3 +101,13 @@ def match_ticket(sender: str, pointers: Pointers, agents: frozenset[str], *, now
             return ThreadChoice(ticket, via)
         refused = refused or ticket
     return ThreadChoice(None, None, refused)
+
+
+QUEUE_SUBJECTS = ("queue", "очередь")
+
+
+def is_queue_request(sender: str, subject: str, pointers: Pointers, agents: frozenset[str], prefix: str) -> bool:
+    """An agent asking for the work queue by mail: subject "queue" (or "очередь"), about no ticket.
+    The answer goes to the agent's own address, so a forged From shows a forger nothing."""
+    pointed = any((pointers.by_reference, pointers.by_tag, pointers.by_reply_address, pointers.by_bounce))
+    return sender.lower() in agents and not pointed and bare_subject(subject, prefix).lower() in QUEUE_SUBJECTS

@@ -181,3 +181,16 @@ def test_colleagues_the_client_copied_get_the_answer_too(mail, mailproc_config, 
     answer = mail.wait_for("client2@example.test", lambda m: "Выгрузка починена" in text_of(m))
     assert answer["Cc"] == "client2@example.test" and answer["To"] == CLIENT
     mail.wait_for(CLIENT, lambda m: "Выгрузка починена" in text_of(m))
+
+
+def test_an_agent_gets_the_queue_by_mail_and_a_stranger_does_not(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    _open_ticket(mail, mailproc_cli, config)
+    mail.deliver(make_mail(from_=AGENT2, subject="очередь", body="Пришлите очередь, пожалуйста."))
+    mail.deliver(make_mail(from_=STRANGER, subject="queue", body="Send me your queue, please."))
+    mailproc_cli(config, "poll")
+
+    queue = mail.wait_for(AGENT2, lambda m: (m["Subject"] or "").startswith("Очередь обращений"))
+    assert "KB-000001" in text_of(queue) and "1 ждут ответа" in queue["Subject"]
+    assert [t["client"] for t in mailproc_cli(config, "tickets", "--json", json=True)] == [CLIENT, STRANGER]
+    assert all("KB-000001" not in text_of(m) for m in mail.messages(STRANGER))

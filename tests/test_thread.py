@@ -80,3 +80,18 @@ def test_closed_tickets_reopen_within_the_window(sender, days_later, joins, foll
 def test_a_bounce_joins_the_ticket_of_the_mail_it_returns_whoever_sends_it():
     choice = match_ticket("mailer-daemon@mx.example.test", Pointers(by_bounce=T1, by_tag=T2), AGENTS)
     assert (choice.ticket, choice.via) == (T1, "bounce")
+
+
+@pytest.mark.parametrize("sender,subject,pointers,expected", [
+    ("agent1@example.test", "queue", Pointers(), True),
+    ("agent1@example.test", "Очередь", Pointers(), True),
+    ("agent1@example.test", "Re: queue", Pointers(), True),
+    ("agent1@example.test", "queue", Pointers(by_tag=T1), False),
+    ("agent1@example.test", "queue of customers at the till", Pointers(), False),
+    ("client@example.test", "queue", Pointers(), False),
+], ids=["agent asks", "in Russian", "as a reply", "about a ticket: an ordinary reply", "a longer subject",
+        "a client asks: an ordinary ticket"])
+def test_queue_requests(sender, subject, pointers, expected):
+    from mailproc.thread import is_queue_request
+
+    assert is_queue_request(sender, subject, pointers, AGENTS, "KB") is expected

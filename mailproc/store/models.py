@@ -57,9 +57,10 @@ class Ticket(BaseModel):
 
 
 class Message(BaseModel):
-    """Every mail of a ticket, in or out."""
+    """Every mail of a ticket, in or out; the few that belong to no ticket (an agent asking for
+    the queue by mail, and the answer) have none."""
 
-    ticket = peewee.ForeignKeyField(Ticket, backref="messages", index=True)
+    ticket = peewee.ForeignKeyField(Ticket, backref="messages", index=True, null=True)
     direction = peewee.CharField()
     kind = peewee.CharField()
     message_id = peewee.CharField(null=True, index=True)

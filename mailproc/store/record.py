@@ -134,7 +134,7 @@ def update_ticket(ticket: Ticket, *, labels: frozenset[str], account_id: str | N
     ticket.save()
 
 
-def add_inbound(ticket: Ticket, raw: RawMail, mail: InboundMail, *, kind: str, text: str, verdict: str,
+def add_inbound(ticket: Ticket | None, raw: RawMail, mail: InboundMail, *, kind: str, text: str, verdict: str,
                 dedupe_key: str, blobs: BlobStore) -> Message:
     message = Message.create(
         ticket=ticket, direction=Direction.IN, kind=kind, message_id=mail.message_id,
@@ -154,7 +154,7 @@ def add_inbound(ticket: Ticket, raw: RawMail, mail: InboundMail, *, kind: str, t
     return message
 
 
-def queue_outbound(ticket: Ticket, mail: OutboundMail, now: dt.datetime) -> Message:
+def queue_outbound(ticket: Ticket | None, mail: OutboundMail, now: dt.datetime) -> Message:
     """Record an outgoing mail and put it in the outbox, in the caller's transaction."""
     message = Message.create(
         ticket=ticket, direction=Direction.OUT, kind=mail.kind, message_id=mail.message_id,
