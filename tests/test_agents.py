@@ -23,6 +23,11 @@ def _reply_to_notification(notification, agent: str, body: str, subject_prefix: 
                      in_reply_to=notification["Message-ID"], references=notification["Message-ID"])
 
 
+def _answer(mail, notification, agent: str, body: str) -> None:
+    """The agent hits Reply on the notification: the mail goes to its tokened Reply-To address."""
+    mail.deliver(_reply_to_notification(notification, agent, body), to=str(notification["Reply-To"]))
+
+
 def _open_ticket(mail, cli, config, subject="Касса не пробивает бонусы", body="Здравствуйте! Касса не начисляет "
                  "бонусы покупателям со вчерашнего дня. ID аккаунта: 10452"):
     mail.deliver(make_mail(from_=f"Иван <{CLIENT}>", subject=subject, body=body, message_id="<orig@c.test>"))
@@ -45,8 +50,7 @@ def test_notification_reaches_every_agent_with_a_tokened_reply_address(mail, mai
 def test_agent_reply_reaches_the_client_from_support_in_the_clients_thread(mail, mailproc_config, mailproc_cli):
     config = mailproc_config()
     notification = _open_ticket(mail, mailproc_cli, config)
-    mail.deliver(_reply_to_notification(notification, AGENT1, "Добрый день! Перезапустите кассу, пожалуйста."),
-                 to=str(notification["Reply-To"]))
+    _answer(mail, notification, AGENT1, "Добрый день! Перезапустите кассу, пожалуйста.")
     mailproc_cli(config, "poll")
 
     answer = mail.wait_for(CLIENT, lambda m: "Перезапустите" in text_of(m))
@@ -70,10 +74,8 @@ def test_note_close_and_critical_commands(mail, mailproc_config, mailproc_cli, s
     config = mailproc_config()
     notification = _open_ticket(mail, mailproc_cli, config)
     to_client_before = len(mail.messages(CLIENT))
-    mail.deliver(_reply_to_notification(notification, AGENT1, "#note\nКлиент звонил, ждёт до обеда."),
-                 to=str(notification["Reply-To"]))
-    mail.deliver(_reply_to_notification(notification, AGENT2, "#critical\n#assign me"),
-                 to=str(notification["Reply-To"]))
+    _answer(mail, notification, AGENT1, "#note\nКлиент звонил, ждёт до обеда.")
+    _answer(mail, notification, AGENT2, "#critical\n#assign me")
     mailproc_cli(config, "poll")
     ticket = _ticket(mailproc_cli, config)
     assert len(mail.messages(CLIENT)) == to_client_before  # neither the note nor the commands reach the client
@@ -81,8 +83,7 @@ def test_note_close_and_critical_commands(mail, mailproc_config, mailproc_cli, s
     assert [m["kind"] for m in ticket["messages"] if m["direction"] == "in"] == ["client", "note", "agent"]
     mail.wait_for(AGENT2, lambda m: "ждёт до обеда" in text_of(m))  # the note is shown to the other agent
 
-    mail.deliver(_reply_to_notification(notification, AGENT2, "#close\nВсё починили, проверьте, пожалуйста."),
-                 to=str(notification["Reply-To"]))
+    _answer(mail, notification, AGENT2, "#close\nВсё починили, проверьте, пожалуйста.")
     mailproc_cli(config, "poll")
     assert _ticket(mailproc_cli, config)["status"] == "closed"
     mail.wait_for(CLIENT, lambda m: "Всё починили" in text_of(m))
@@ -93,8 +94,7 @@ def test_note_close_and_critical_commands(mail, mailproc_config, mailproc_cli, s
 def test_unknown_command_is_reported_to_the_agent_not_the_client(mail, mailproc_config, mailproc_cli):
     config = mailproc_config()
     notification = _open_ticket(mail, mailproc_cli, config)
-    mail.deliver(_reply_to_notification(notification, AGENT1, "#escalate\nСейчас посмотрю."),
-                 to=str(notification["Reply-To"]))
+    _answer(mail, notification, AGENT1, "#escalate\nСейчас посмотрю.")
     mailproc_cli(config, "poll")
     feedback = mail.wait_for(AGENT1, lambda m: "#escalate" in text_of(m))
     assert "unknown command" in text_of(feedback)
@@ -131,7 +131,7 @@ def test_two_agents_answer_and_both_answers_reach_the_client_in_order(mail, mail
     config = mailproc_config()
     notification = _open_ticket(mail, mailproc_cli, config)
     for agent, text in ((AGENT1, "Первый ответ: проверяем."), (AGENT2, "Второй ответ: исправлено.")):
-        mail.deliver(_reply_to_notification(notification, agent, text), to=str(notification["Reply-To"]))
+        _answer(mail, notification, agent, text)
     mailproc_cli(config, "poll")
     answers = [text_of(m).strip() for m in mail.messages(CLIENT) if "ответ:" in text_of(m)]
     assert answers == ["Первый ответ: проверяем.", "Второй ответ: исправлено."]
@@ -141,8 +141,7 @@ def test_two_agents_answer_and_both_answers_reach_the_client_in_order(mail, mail
 def test_time_waiting_on_the_client_does_not_count_against_support(mail, mailproc_config, mailproc_cli):
     config = mailproc_config()
     notification = _open_ticket(mail, mailproc_cli, config)
-    mail.deliver(_reply_to_notification(notification, AGENT1, "#critical\nУточните, пожалуйста, модель кассы."),
-                 to=str(notification["Reply-To"]))
+    _answer(mail, notification, AGENT1, "#critical\nУточните, пожалуйста, модель кассы.")
     mailproc_cli(config, "poll")
     due_before = dt.datetime.fromisoformat(_ticket(mailproc_cli, config)["resolution_due"])
     question = mail.wait_for(CLIENT, lambda m: "модель кассы" in text_of(m))
@@ -161,8 +160,8 @@ def test_time_waiting_on_the_client_does_not_count_against_support(mail, mailpro
 def test_agent_signature_follows_the_config(mail, mailproc_config, mailproc_cli, keep):
     config = mailproc_config(support={"keep_agent_signature": keep})
     notification = _open_ticket(mail, mailproc_cli, config)
-    mail.deliver(_reply_to_notification(notification, AGENT1, "Проверили, всё работает.\n\n-- \nАнна Петрова\n"
-                                                               "Служба поддержки"), to=str(notification["Reply-To"]))
+    _answer(mail, notification, AGENT1, "Проверили, всё работает.\n\n-- \nАнна Петрова\n"
+                                                               "Служба поддержки")
     mailproc_cli(config, "poll")
     answer = text_of(mail.wait_for(CLIENT, lambda m: "Проверили" in text_of(m)))
     assert ("Анна Петрова" in answer) is keep
@@ -176,7 +175,7 @@ def test_colleagues_the_client_copied_get_the_answer_too(mail, mailproc_config, 
                            headers={"Cc": "client2@example.test", "To": "support@example.test"}))
     mailproc_cli(config, "poll")
     notification = mail.wait_for(AGENT1, "KB-000001")
-    mail.deliver(_reply_to_notification(notification, AGENT1, "Выгрузка починена."), to=str(notification["Reply-To"]))
+    _answer(mail, notification, AGENT1, "Выгрузка починена.")
     mailproc_cli(config, "poll")
     answer = mail.wait_for("client2@example.test", lambda m: "Выгрузка починена" in text_of(m))
     assert answer["Cc"] == "client2@example.test" and answer["To"] == CLIENT
