@@ -160,8 +160,7 @@ def test_time_waiting_on_the_client_does_not_count_against_support(mail, mailpro
 def test_agent_signature_follows_the_config(mail, mailproc_config, mailproc_cli, keep):
     config = mailproc_config(support={"keep_agent_signature": keep})
     notification = _open_ticket(mail, mailproc_cli, config)
-    _answer(mail, notification, AGENT1, "Проверили, всё работает.\n\n-- \nАнна Петрова\n"
-                                                               "Служба поддержки")
+    _answer(mail, notification, AGENT1, "Проверили, всё работает.\n\n-- \nАнна Петрова\nСлужба поддержки")
     mailproc_cli(config, "poll")
     answer = text_of(mail.wait_for(CLIENT, lambda m: "Проверили" in text_of(m)))
     assert ("Анна Петрова" in answer) is keep
