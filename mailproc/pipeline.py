@@ -120,7 +120,7 @@ def _answer_queue_request(desk: Desk, raw: RawMail, mail: InboundMail, key: str,
     """SPEC §5: an agent asked for the queue by mail; it is recorded without a ticket and answered."""
     settings = desk.settings
     rows = sla_report.queue(settings.hours.timezone, now)
-    to_answer = [r for r in rows if sla_report.section(r["status"]) == sla_report.WORK]
+    to_answer = [r for r in rows if sla_report.section(r["status"], r["labels"]) == sla_report.WORK]
     counts = {"open": len(to_answer), "breached": sum(bool(r["breached"]) for r in to_answer),
               "waiting": sum(r["status"] == Status.WAITING for r in rows)}
     lines = report_text.queue_lines(rows, now, warning_minutes=settings.sla.warning_minutes)

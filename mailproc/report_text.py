@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from mailproc.sla import FIRST_RESPONSE, RESOLUTION
-from mailproc.store.sla_report import SECTIONS, SUSPENDED, WAITING, WORK, section
+from mailproc.store.sla_report import AUTOMATED, SECTIONS, SUSPENDED, WAITING, WORK, section
 from mailproc.vocab import Priority
 
 RED, YELLOW, BOLD, RESET = "\033[1;31m", "\033[33m", "\033[1m", "\033[0m"
@@ -15,6 +15,7 @@ SECTION_TITLES = {
     WORK: "To answer: critical first, then in order of arrival (§2.1)",
     WAITING: "Waiting on the client: not the agents' move, deadline clocks paused (§2.4)",
     SUSPENDED: "Suspended (§4.7): no deadlines",
+    AUTOMATED: "Automated mail (§6): recorded, nothing to answer",
 }
 HEADERS = ("TAG", "PRIORITY", "STATUS", "CLIENT", "SUBJECT", "AGE", "FIRST REACTION", "RESOLUTION", "ASSIGNEE")
 CUT = {"CLIENT": 28, "SUBJECT": 30}  # the only columns ever cut
@@ -88,7 +89,7 @@ def queue_lines(rows: list[dict], now: dt.datetime, *, warning_minutes: int, col
     widths[-1] = 0  # the last column is not padded
     lines: list[str] = []
     for name in SECTIONS:
-        members = [c for r, c in zip(rows, cells) if section(r["status"]) == name]
+        members = [c for r, c in zip(rows, cells) if section(r["status"], r["labels"]) == name]
         if not members:
             continue
         title = f"{SECTION_TITLES[name]}: {len(members)}"

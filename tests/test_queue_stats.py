@@ -415,3 +415,14 @@ def test_cli_colours_only_on_a_terminal_without_no_color(tmp_path, mailproc_cli,
     os.close(controller)
     assert proc.returncode == 0 and b"BREACHED" in output
     assert (report_text.RED.encode() in output) is coloured
+
+
+def test_automated_tickets_come_last_apart_from_the_work():
+    from mailproc.store import sla_report
+
+    now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
+    automated = sla_report.queue_key("new", "normal", now - dt.timedelta(hours=5), 1, ["automated"])
+    waiting = sla_report.queue_key("waiting", "normal", now, 2, [])
+    work = sla_report.queue_key("new", "normal", now, 3, [])
+    assert sorted([automated, waiting, work]) == [work, waiting, automated]
+    assert sla_report.section("new", ["automated"]) == sla_report.AUTOMATED

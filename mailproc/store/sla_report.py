@@ -28,8 +28,8 @@ from mailproc.store.models import Ticket
 from mailproc.vocab import Label, Priority, Status
 
 MET, RUNNING, PAUSED = "met", "running", "paused"  # with sla.BREACHED: where a deadline's clock stands
-WORK, WAITING, SUSPENDED = "work", "waiting", "suspended"
-SECTIONS = (WORK, WAITING, SUSPENDED)  # the queue's sections, in order
+WORK, WAITING, SUSPENDED, AUTOMATED = "work", "waiting", "suspended", "automated"
+SECTIONS = (WORK, WAITING, SUSPENDED, AUTOMATED)  # the queue's sections, in order
 _SECTION = {Status.WAITING: WAITING, Status.SUSPENDED: SUSPENDED}
 
 
@@ -89,13 +89,14 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def section(status: str) -> str:
-    return _SECTION.get(status, WORK)
+def section(status: str, labels=()) -> str:
+    """Machine mail (§6) needs no answer: it is listed last, apart from the agents' work."""
+    return AUTOMATED if Label.AUTOMATED in labels else _SECTION.get(status, WORK)
 
 
-def queue_key(status: str, priority: str, created_at: dt.datetime, ticket_id: int) -> tuple:
-    """§2.1: in order of arrival, critical problems out of turn; waiting and suspended tickets after."""
-    return (SECTIONS.index(section(status)), priority != Priority.CRITICAL,
+def queue_key(status: str, priority: str, created_at: dt.datetime, ticket_id: int, labels=()) -> tuple:
+    """§2.1: in order of arrival, critical problems out of turn; waiting, suspended and automated after."""
+    return (SECTIONS.index(section(status, labels)), priority != Priority.CRITICAL,
             created_at, ticket_id)
 
 
@@ -104,7 +105,7 @@ def queue(zone, now: dt.datetime) -> list[dict]:
     time, minutes left to each deadline (negative: breached; null: no running or paused clock) and
     the deadlines breached."""
     tickets = sorted(Ticket.select().where(Ticket.status != Status.CLOSED),
-                     key=lambda t: queue_key(t.status, t.priority, t.created_at, t.id))
+                     key=lambda t: queue_key(t.status, t.priority, t.created_at, t.id, t.labels))
     rows = []
     for ticket in tickets:
         state = clocks(ticket, now)
