@@ -52,6 +52,8 @@ import zlib
 
 from PIL import Image
 
+from mailproc.parse.filenames import UNSHOWABLE, basename
+
 # The formats the regulation may accept; the config chooses a subset.
 ACCEPTABLE_FORMATS = ("jpeg", "png", "gif")
 
@@ -216,23 +218,15 @@ _KIND = {
     "calendar": "a calendar invitation",
     "tnef": "an Outlook TNEF container (winmail.dat) whose files cannot be read here; ask for ordinary attachments",
 }
-# Control characters, line separators, invisible and bidi controls (which could make "gpj.exe" read as "exe.jpg").
-_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]+")
-
-
-def _basename(filename: str) -> str:
-    return re.split(r"[/\\]", filename)[-1]
-
-
 def extension_format(filename: str) -> str | None:
     """The image format the file's extension names (case-insensitive), or None."""
-    stem, dot, ext = _basename(filename).strip().rstrip(". ").rpartition(".")
+    stem, dot, ext = basename(filename).strip().rstrip(". ").rpartition(".")
     return _EXTENSIONS.get(ext.lower()) if dot and stem else None
 
 
 def _shown(filename: str) -> str:
     """The file's name for a sentence: quoted, one line, at most 60 characters (the end kept)."""
-    name = _UNSHOWABLE.sub(" ", _basename(filename)).strip()
+    name = UNSHOWABLE.sub(" ", basename(filename)).strip()
     if not name:
         return "The unnamed file"
     if len(name) > 60:

@@ -10,13 +10,17 @@ import re
 import unicodedata
 
 MAX_BYTES = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0080-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters, line separators, invisible and bidi controls (which could make "gpj.exe" read as "exe.jpg").
+UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]+")
+
+
+def basename(name: str) -> str:
+    """The last part of a path: "../../etc/passwd" and "C:\\x\\shot.png" keep only their file name."""
+    return re.split(r"[/\\]", name)[-1]
 
 
 def safe_filename(name: str, fallback: str = "attachment") -> str:
-    name = unicodedata.normalize("NFC", name)
-    name = re.split(r"[/\\]", name)[-1]  # "../../etc/passwd" and "C:\\x\\shot.png" keep their last part
-    name = _CONTROL.sub("", name)  # incl. bidi overrides that disguise "gpj.exe" as "exe.jpg"
+    name = UNSHOWABLE.sub("", basename(unicodedata.normalize("NFC", name)))
     name = " ".join(name.split()).lstrip(". ").replace("..", ".")
     if not name:
         return fallback
