@@ -42,6 +42,7 @@ import functools
 import re
 
 from mailproc.actions import Action, AddLabel, ReplyBlock, SetStatus
+from mailproc.parse.wordforms import normalize
 from mailproc.rules.context import Context
 from mailproc.vocab import Label, Status
 
@@ -124,7 +125,7 @@ def _words(text: str) -> list[str]:
     """The words of a text, with runs of 3+ one-letter words joined ("б л я", "f.u.c.k")."""
     out: list[str] = []
     run: list[str] = []
-    for token in _TOKEN.findall(text.lower().replace("ё", "е")):
+    for token in _TOKEN.findall(normalize(text)):
         token = token.strip("!+#")
         if len(token) > 1 and token[0] == token[-1] == "*":
             token = token.strip("*")  # **bold** in plain text
@@ -183,4 +184,4 @@ _ROOTS = re.compile("|".join(f"(?:{r})" for r in RU_ROOTS + EN_ROOTS))
 
 @functools.lru_cache(maxsize=8)
 def _extra(words: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(" ".join(w.lower().replace("ё", "е").split()) for w in words if w.strip())
+    return tuple(" ".join(normalize(w).split()) for w in words if w.strip())
