@@ -43,20 +43,22 @@ def drain_outbox(settings: Smtp, password: str | None, now: dt.datetime) -> Send
     return report
 
 
-def _client(settings: Smtp) -> aiosmtplib.SMTP:
+async def _logged_in(settings: Smtp, password: str | None) -> aiosmtplib.SMTP:
+    """A connection to the SMTP server, logged in when smtp.user is set."""
     context = ssl.create_default_context(cafile=settings.ca_file)  # certificates are always verified
-    return aiosmtplib.SMTP(
+    smtp = aiosmtplib.SMTP(
         hostname=settings.host, port=settings.port, timeout=settings.timeout_seconds,
         use_tls=settings.security == "ssl", start_tls=settings.security == "starttls", tls_context=context)
+    await smtp.connect()
+    if settings.user:
+        await smtp.login(settings.user, password or "")
+    return smtp
 
 
 async def _send_rows(settings: Smtp, password: str | None, rows: list[Outbox], now: dt.datetime,
                      report: SendReport) -> None:
-    smtp = _client(settings)
     try:
-        await smtp.connect()
-        if settings.user:
-            await smtp.login(settings.user, password or "")
+        smtp = await _logged_in(settings, password)
     except (aiosmtplib.SMTPException, OSError) as exc:
         report.error = f"cannot send via SMTP {settings.host}:{settings.port}: {exc}"
         log.warning("%s; %d mail(s) stay in the outbox", report.error, len(rows))
@@ -114,11 +116,7 @@ def _fail_or_defer(row: Outbox, code: int, message: str, settings: Smtp, now: dt
 def check_login(settings: Smtp, password: str | None) -> None:
     """Connect (and log in when smtp.user is set); raise MailprocError saying what failed."""
     async def attempt():
-        smtp = _client(settings)
-        await smtp.connect()
-        if settings.user:
-            await smtp.login(settings.user, password or "")
-        await smtp.quit()
+        await (await _logged_in(settings, password)).quit()
 
     try:
         asyncio.run(attempt())
