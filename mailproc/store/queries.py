@@ -11,7 +11,8 @@ from mailproc.vocab import Kind
 QUARANTINED = "quarantined"  # pseudo-status: `tickets --status quarantined` lists poison mail
 
 
-def _iso(value: dt.datetime | None, zone) -> str | None:
+def iso(value: dt.datetime | None, zone) -> str | None:
+    """A stored instant as ISO 8601 with the offset of the desk's zone (SPEC §7), or None."""
     return value.astimezone(zone).isoformat() if value else None
 
 
@@ -30,9 +31,9 @@ def ticket_json(ticket: Ticket, zone, message_count: int | None = None) -> dict:
         "client": ticket.client,
         "account_id": ticket.account_id,
         "subject": ticket.subject,
-        "created_at": _iso(ticket.created_at, zone),
-        "first_response_due": _iso(ticket.first_response_due, zone),
-        "resolution_due": _iso(ticket.resolution_due, zone),
+        "created_at": iso(ticket.created_at, zone),
+        "first_response_due": iso(ticket.first_response_due, zone),
+        "resolution_due": iso(ticket.resolution_due, zone),
         "message_count": message_count,
         "labels": list(ticket.labels),
     }
@@ -50,7 +51,7 @@ def list_tickets(zone, status: str | None = None) -> list[dict]:
 
 def list_quarantined(zone) -> list[dict]:
     return [{"status": QUARANTINED, "folder": q.folder, "uid": q.uid, "message_id": q.message_id,
-             "arrived_at": _iso(q.arrived_at, zone), "reason": q.reason}
+             "arrived_at": iso(q.arrived_at, zone), "reason": q.reason}
             for q in Quarantined.select().order_by(Quarantined.id)]
 
 
@@ -68,6 +69,6 @@ def show_ticket(tag: str, zone) -> dict | None:
     data = ticket_json(ticket, zone)
     data["messages"] = [{
         "direction": m.direction, "kind": m.kind, "from": m.from_addr, "to": list(m.to_addrs),
-        "date": _iso(m.date, zone), "subject": m.subject, "message_id": m.message_id, "text": m.text,
+        "date": iso(m.date, zone), "subject": m.subject, "message_id": m.message_id, "text": m.text,
         "attachments": attachments.get(m.id, [])} for m in messages]
     return data

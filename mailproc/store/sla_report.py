@@ -112,7 +112,7 @@ def queue(zone, now: dt.datetime) -> list[dict]:
         row = queries.ticket_json(ticket, zone)
         row.update(
             assignee=ticket.assignee,
-            first_response_at=ticket.first_response_at and ticket.first_response_at.astimezone(zone).isoformat(),
+            first_response_at=queries.iso(ticket.first_response_at, zone),
             first_response_left_minutes=minutes(state[FIRST_RESPONSE].left),
             resolution_left_minutes=minutes(state[RESOLUTION].left),
             breached=[name for name, c in state.items() if c.outcome == BREACHED])
@@ -169,7 +169,7 @@ def _breach(ticket: Ticket, deadline: str, clock: Clock, zone) -> dict:
     due, done_at = ((ticket.first_response_due, ticket.first_response_at) if first
                     else (ticket.resolution_due, ticket.closed_at))
     return {"tag": ticket.tag, "priority": ticket.priority, "status": ticket.status, "deadline": deadline,
-            "due": due.astimezone(zone).isoformat(), "done_at": done_at and done_at.astimezone(zone).isoformat(),
+            "due": queries.iso(due, zone), "done_at": queries.iso(done_at, zone),
             "late_minutes": late_minutes(clock.late)}
 
 
