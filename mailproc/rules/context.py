@@ -36,13 +36,15 @@ class Context:
     agent_verified: bool = False  # an agent's mail proved itself: tokened address or notification thread
     bounce: bool = False  # a delivery report about one of our mails on this ticket
     auto_replies_today: int = 0  # automatic replies already sent to this sender today
+    # Why this mail was sent by a machine (SPEC §6), empty for a person's mail: worked out once
+    # here, as several rules ask.
+    machine_reasons: tuple[str, ...] = dataclasses.field(init=False)
+
+    def __post_init__(self):
+        support = self.settings.support
+        reasons = machines.machine_reasons(self.mail, support.address, support.message_id_domain)
+        object.__setattr__(self, "machine_reasons", tuple(reasons))
 
     @property
     def is_new_ticket(self) -> bool:
         return self.ticket is None
-
-    @property
-    def machine_reasons(self) -> list[str]:
-        """Why this mail was sent by a machine (SPEC §6); empty for a person's mail."""
-        support = self.settings.support
-        return machines.machine_reasons(self.mail, support.address, support.message_id_domain)
