@@ -140,6 +140,12 @@ def _key(check: Check, default: Any, doc: str) -> Any:
     return field(metadata={"check": check, "default": default, "doc": doc})
 
 
+def _ca_file_key() -> Any:
+    """The same key in [mailbox] and [smtp]: which CA signs the server's certificate."""
+    return _key(_text(r".*", "a path or empty"), "", "CA certificates (PEM) that sign the server's TLS "
+                "certificate; empty: the system's; relative to the config file; absolute or None")
+
+
 # One dataclass per section; its _key fields are that section's schema, one row per key.
 @dataclass(frozen=True, slots=True)
 class Mailbox:
@@ -154,9 +160,7 @@ class Mailbox:
     poll_seconds: int = _key(_int(1), 30, "seconds between polls")
     batch_size: int = _key(_int(1), 50, "mails are fetched in batches of this many (bounds memory)")
     timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
-    ca_file: Path | None = _key(_text(r".*", "a path or empty"), "",
-                                "CA certificates (PEM) that sign the server's TLS certificate; empty: the "
-                                "system's; relative to the config file; absolute or None")
+    ca_file: Path | None = _ca_file_key()
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +172,7 @@ class Smtp:
     password_env: str = _key(_env, "MAILPROC_SMTP_PASSWORD", "environment variable holding the SMTP password")
     timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
     retry_max_seconds: int = _key(_int(1), 900, "cap of the retry backoff for unsent mail")
-    ca_file: Path | None = _key(_text(r".*", "a path or empty"), "",
-                                "CA certificates (PEM) that sign the server's TLS certificate; empty: the "
-                                "system's; relative to the config file; absolute or None")
+    ca_file: Path | None = _ca_file_key()
 
 
 @dataclass(frozen=True, slots=True)
