@@ -294,6 +294,17 @@ class Accounts:
 
 
 @dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds that keep one mail, one ticket or one sender from stalling or flooding the desk."""
+
+    mail_seconds: float = _key(_number, 30, "time one mail may take to read and judge; past it, it is quarantined")
+    ticket_mails_per_hour: int = _key(_int(0), 10, "mails one ticket may send in an hour; past it, rows are held "
+                                      "and the agents alerted; 0: no limit")
+    relay_max_recipients: int = _key(_int(1), 20, "recipients of an agent's answer at most; beyond, the agents "
+                                     "are asked")
+
+
+@dataclass(frozen=True, slots=True)
 class FaqEntry:
     """One [[faq]] entry (§1.2, §4.3): phrases in a client's mail -> a documentation link."""
 
@@ -321,6 +332,7 @@ class Settings:
     critical: Critical
     abuse: Abuse
     accounts: Accounts
+    limits: Limits
     faq: tuple[FaqEntry, ...]
     source: Path  # the file loaded, absolute
 
@@ -328,7 +340,7 @@ class Settings:
 SECTIONS = {"mailbox": Mailbox, "smtp": Smtp, "support": Support, "database": Database,
             "hours": Hours, "sla": Sla, "templates": Templates, "attachments": Attachments,
             "requests": Requests, "replies": Replies, "scope": Scope, "critical": Critical, "abuse": Abuse,
-            "accounts": Accounts}
+            "accounts": Accounts, "limits": Limits}
 FAQ_SCHEMA = {f.name: (f.metadata["check"], f.metadata["doc"]) for f in fields(FaqEntry)}
 # section -> key -> (check, default, what the key does)
 SCHEMA: dict[str, dict[str, tuple[Check, Any, str]]] = {
