@@ -1,14 +1,15 @@
 """The mails a decision sends (edge: reads the ticket's threads from the database).
 
 Relay of an agent's answer, the one automatic reply, notifications to agents, a word
-back to an agent; `to_agents` also serves the deadline escalations.
+back to an agent; `to_agents` also serves the deadline escalations. `queue` puts a
+ticket's mails in the outbox through the ticket's circuit breaker.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from typing import Iterable, Iterator
 
-from mailproc import render
+from mailproc import breaker, render
 from mailproc.decide import Decision
 from mailproc.desk import Desk
 from mailproc.mail import Attachment, OutboundMail
@@ -32,6 +33,18 @@ def mails_for(desk: Desk, ctx: Context, decision: Decision, ticket: Ticket, now:
     if decision.tell_sender:
         yield to_agents(desk, ticket, "agent_feedback.txt.j2", {"lines": decision.tell_sender,
                                                                 "subject": ticket.subject}, now, only=mail.from_addr)
+
+
+def queue(desk: Desk, ticket: Ticket, mails: Iterable[OutboundMail], now: dt.datetime) -> None:
+    """Queue a ticket's mails, holding those past `[limits].ticket_mails_per_hour` (see breaker)."""
+    limit = desk.settings.limits.ticket_mails_per_hour
+    for mail in mails:
+        verdict = breaker.judge(*record.outgoing_since(ticket, now - breaker.WINDOW), limit)
+        record.queue_outbound(ticket, mail, now, held=verdict.hold)
+        if verdict.alert:
+            record.queue_outbound(ticket, to_agents(desk, ticket, "breaker_alert.txt.j2", {
+                "subject": ticket.subject, "client": ticket.client, "limit": limit,
+                "held_to": list(mail.rcpt_to), "held_subject": mail.subject}, now), now)
 
 
 def _reply_request(ctx: Context, decision: Decision, ticket: Ticket) -> render.ReplyRequest:

@@ -15,7 +15,7 @@ import re
 
 import peewee
 
-from mailproc import render, report_text, sla
+from mailproc import outbound, render, report_text, sla
 from mailproc.decide import Decision, decide
 from mailproc.desk import Desk
 from mailproc.mail import InboundMail, RawMail
@@ -24,7 +24,6 @@ from mailproc.parse.account import find_account_id
 from mailproc.parse.attachments import judge_all
 from mailproc.parse.message import parse_mail
 from mailproc.parse.text import guess_language
-from mailproc.outbound import mails_for
 from mailproc.rules import machines
 from mailproc.rules.context import Context
 from mailproc.store import record, sla_report
@@ -106,8 +105,7 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
         kind = decision.kind or Kind.CLIENT
         record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
                            dedupe_key=key, blobs=desk.blobs)
-        for outbound in mails_for(desk, ctx, decision, ticket, now):
-            record.queue_outbound(ticket, outbound, now)
+        outbound.queue(desk, ticket, outbound.mails_for(desk, ctx, decision, ticket, now), now)
         if ctx.sender_is_agent and kind == Kind.AGENT:
             record.record_agent_answer(ticket, assignee=decision.assignee, relayed=bool(decision.relay),
                                        now=mail.arrived_at)
@@ -158,7 +156,9 @@ def _context(desk: Desk, mail: InboundMail, choice: ThreadChoice, pointers: Poin
         account_id=account_id, account=account, registry_in_use=registry_in_use,
         language=ticket.language if ticket else guess_language(f"{mail.subject}\n{new_text}",
                                                                settings.templates.default_language),
-        auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings))
+        auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings),
+        agents_told_of_machine_mail=bool(ticket and agent_proof is not None
+                                         and record.has_machine_mail_from(ticket.id, desk.agents)))
 
 
 def _ticket_for(desk: Desk, ctx: Context, decision: Decision, follows: TicketView | None) -> Ticket:
@@ -168,6 +168,7 @@ def _ticket_for(desk: Desk, ctx: Context, decision: Decision, follows: TicketVie
         ticket = Ticket.get_by_id(ctx.ticket.id)
         record.update_ticket(ticket, labels=decision.labels - {Label.AUTOMATED}, account_id=ctx.account_id,
                              priority=decision.priority, status=decision.status, now=mail.arrived_at,
+                             clear_cc=decision.clear_cc,
                              # a ticket that becomes critical now gets its §2.4 term from now
                              resolution_due=sla.resolution_due(settings, mail.arrived_at,
                                                                decision.priority or ticket.priority))

@@ -36,6 +36,7 @@ class Context:
     agent_verified: bool = False  # an agent's mail proved itself: tokened address or notification thread
     bounce: bool = False  # a delivery report about one of our mails on this ticket
     auto_replies_today: int = 0  # automatic replies already sent to this sender today
+    agents_told_of_machine_mail: bool = False  # an agent address's machine mail is already on this ticket
     # Why this mail was sent by a machine (SPEC §6), empty for a person's mail: worked out once
     # here, as several rules ask.
     machine_reasons: tuple[str, ...] = dataclasses.field(init=False)

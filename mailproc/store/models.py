@@ -102,7 +102,9 @@ class Outbox(BaseModel):
     mail_from = peewee.CharField()
     rcpt_to = JsonField()
     data = peewee.BlobField()
-    status = peewee.CharField(default="pending", index=True)  # pending | sent | failed
+    # pending | sent | failed (refused for good) | held: stopped by the ticket's circuit breaker
+    # (mailproc.breaker), not sent until released; `mailproc outbox list|retry ID` shows and releases them
+    status = peewee.CharField(default="pending", index=True)
     attempts = peewee.IntegerField(default=0)
     next_attempt_at = UtcDateTimeField(null=True)
     last_error = peewee.TextField(default="")

@@ -103,6 +103,12 @@ def auto_replies_today(address: str, now: dt.datetime, settings: Settings) -> in
     return sum(address in row.to_addrs for row in today)
 
 
+def has_machine_mail_from(ticket_id: int, senders: frozenset[str]) -> bool:
+    """Whether machine mail (e.g. a vacation notice) from one of these addresses is on the ticket."""
+    return Message.select().where(Message.ticket == ticket_id, Message.kind == Kind.AUTOMATED,
+                                  Message.from_addr.in_(sorted(senders))).exists()
+
+
 def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, labels: frozenset[str], priority: str,
                 status: str, first_response_due: dt.datetime | None, resolution_due: dt.datetime | None,
                 follows: str | None, settings: Settings) -> Ticket:
@@ -118,10 +124,13 @@ def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, lab
 
 
 def update_ticket(ticket: Ticket, *, labels: frozenset[str], account_id: str | None, priority: str | None,
-                  status: str | None, resolution_due: dt.datetime | None, now: dt.datetime) -> None:
+                  status: str | None, resolution_due: dt.datetime | None, now: dt.datetime,
+                  clear_cc: bool = False) -> None:
     """A follow-up adds its labels, supplies the account ID if the ticket had none, and may
-    change priority (deadlines follow) or status."""
+    change priority (deadlines follow) or status, or empty the Cc list."""
     ticket.account_id = ticket.account_id or account_id
+    if clear_cc:
+        ticket.cc = []
     supplied = {Label.MISSING_ACCOUNT_ID} if ticket.account_id else set()
     ticket.labels = sorted((set(ticket.labels) | labels) - supplied)
     if priority and priority != ticket.priority:
@@ -157,14 +166,24 @@ def add_inbound(ticket: Ticket | None, raw: RawMail, mail: InboundMail, *, kind:
     return message
 
 
-def queue_outbound(ticket: Ticket | None, mail: OutboundMail, now: dt.datetime) -> Message:
-    """Record an outgoing mail and put it in the outbox, in the caller's transaction."""
+def queue_outbound(ticket: Ticket | None, mail: OutboundMail, now: dt.datetime, *, held: bool = False) -> Message:
+    """Record an outgoing mail and put it in the outbox (`held`: kept there, not sent; see
+    mailproc.breaker), in the caller's transaction."""
     message = Message.create(
         ticket=ticket, direction=Direction.OUT, kind=mail.kind, message_id=mail.message_id,
         from_addr=mail.mail_from, to_addrs=list(mail.rcpt_to), subject=mail.subject, date=now, text=mail.text,
         raw_size=len(mail.data))
-    Outbox.create(message=message, mail_from=mail.mail_from, rcpt_to=list(mail.rcpt_to), data=mail.data)
+    Outbox.create(message=message, mail_from=mail.mail_from, rcpt_to=list(mail.rcpt_to), data=mail.data,
+                  status="held" if held else "pending")
     return message
+
+
+def outgoing_since(ticket: Ticket, since: dt.datetime) -> tuple[int, int]:
+    """(mails of the ticket queued since then that were not held, those held)."""
+    statuses = [row.status for row in Outbox.select(Outbox.status).join(Message)
+                .where(Message.ticket == ticket, Message.date >= since)]
+    held = statuses.count("held")
+    return len(statuses) - held, held
 
 
 def quarantine(raw: RawMail, *, dedupe_key: str, message_id: str | None, reason: str, blobs: BlobStore,

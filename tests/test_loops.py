@@ -1,0 +1,128 @@
+"""Mail loops end to end (issue 9, items 2 and 3): responders that answer everything, through
+Dovecot and the SMTP sink, over many polls. Real responders (Mail.ru, Yandex, Exchange) often
+set none of the RFC 3834 headers, and their answers quote nothing."""
+from __future__ import annotations
+
+import email
+import email.policy
+import sqlite3
+
+import pytest
+
+from tests.mailfactory import make_mail
+
+SUPPORT, CLIENT, AGENT1, AGENT2 = ("support@example.test", "client@example.test", "agent1@example.test",
+                                   "agent2@example.test")
+ROUNDS = 20
+
+
+class Responder:
+    """A mail program that answers every new mail in a user's INBOX, once, as `subject(original)`
+    with a fixed body and no RFC 3834 headers; to the Reply-To when there is one."""
+
+    def __init__(self, mail, user: str, subject, body: str):
+        self.mail, self.user, self.subject, self.body = mail, user, subject, body
+        self.answered: set[str] = set()
+
+    def answer_new(self) -> int:
+        new = [m for m in self.mail.messages(self.user) if m["Message-ID"] not in self.answered]
+        for original in new:
+            self.answered.add(original["Message-ID"])
+            to = (original["Reply-To"] or original["From"]).addresses[0].addr_spec
+            self.mail.deliver(make_mail(from_=self.user, to=to, subject=self.subject(original["Subject"]),
+                                        body=self.body), to=to)
+        return len(new)
+
+
+def _sent(smtp_server) -> list[tuple[tuple[str, ...], email.message.EmailMessage]]:
+    return [(tuple(e.rcpt_tos), email.message_from_bytes(e.original_content, policy=email.policy.default))
+            for e in smtp_server.envelopes]
+
+
+def relays(smtp_server) -> int:
+    """Agents' answers that went to the client: from support, written by a person (no Auto-Submitted)."""
+    return sum(CLIENT in rcpt and msg["Auto-Submitted"] is None for rcpt, msg in _sent(smtp_server))
+
+
+def notifications(smtp_server) -> int:
+    return sum(msg["Auto-Submitted"] == "auto-generated" and msg["Reply-To"] is not None
+               for _, msg in _sent(smtp_server))
+
+
+def run_rounds(cli, config, responders, rounds: int = ROUNDS) -> list[int]:
+    """Poll, then let every responder answer; the mails sent per round."""
+    per_round = []
+    for _ in range(rounds):
+        before = len(cli.smtp_server.envelopes)
+        cli(config, "poll")
+        per_round.append(len(cli.smtp_server.envelopes) - before)
+        for responder in responders:
+            responder.answer_new()
+    return per_round
+
+
+def _db(config) -> sqlite3.Connection:
+    return sqlite3.connect(config.parent / "mailproc.db")
+
+
+def _loop(mail, cli, config, client_subject, agent_subject) -> list[int]:
+    """A client's out-of-office answers everything we send; agent1's vacation responder answers
+    every notification, to its (tokened) Reply-To address. Neither sets an RFC 3834 header."""
+    client_ooo = Responder(mail, CLIENT, client_subject, "Я в отпуске до 15 декабря, отвечу после.\n")
+    agent_vacation = Responder(mail, AGENT1, agent_subject, "I am on leave until Monday.\n")
+    mail.deliver(make_mail(from_=CLIENT, subject="Касса не печатает чеки", body="Касса не печатает чеки. "
+                           "ID аккаунта: 10452"))
+    return run_rounds(cli, config, [client_ooo, agent_vacation])
+
+
+def test_responders_known_by_their_subject_never_reach_each_other(mail, mailproc_config, mailproc_cli,
+                                                                  smtp_server):
+    """Mail.ru / Yandex / Exchange style: no header says "automatic", only the subject does.
+    Before: 19 relays and 20 notifications in 20 rounds, 2 mails every round without end."""
+    config = mailproc_config()
+    mailproc_cli.smtp_server = smtp_server
+    per_round = _loop(mail, mailproc_cli, config, lambda s: f"Автоответ: {s}", lambda s: f"Automatic reply: {s}")
+    print(f"known by subject: relays {relays(smtp_server)}, notifications {notifications(smtp_server)}, "
+          f"per round {per_round}")
+    assert relays(smtp_server) == 0 and per_round[2:] == [0] * (ROUNDS - 2)
+    # agent2 hears once that agent1's mail program answered by itself; agent1 only got the new ticket.
+    told = [m for m in mail.messages(AGENT2) if "agent1@example.test" in m.get_body(("plain",)).get_content()
+            and "Автоответ с адреса агента" in m["Subject"]]
+    assert len(told) == 1 and len(mail.messages(AGENT1)) == 1
+    ticket = mailproc_cli(config, "show", "KB-000001", "--json", json=True)
+    inbound = [(m["kind"], m["from"]) for m in ticket["messages"] if m["direction"] == "in"]
+    assert inbound == [("client", CLIENT), ("automated", CLIENT), ("automated", AGENT1)]
+
+
+def test_responders_that_look_like_people_are_stopped_by_the_tickets_circuit_breaker(
+        mail, mailproc_config, mailproc_cli, smtp_server):
+    """Nothing gives these responders away. Before: 19 relays and 20 notifications in 20 rounds."""
+    config = mailproc_config(limits={"ticket_mails_per_hour": 10})
+    mailproc_cli.smtp_server = smtp_server
+    per_round = _loop(mail, mailproc_cli, config, lambda s: f"Re: {s}", lambda s: f"RE: {s}")
+    print(f"look like people: relays {relays(smtp_server)}, notifications {notifications(smtp_server)}, "
+          f"per round {per_round}")
+    assert sum(per_round) == 10 + 1 and per_round[-10:] == [0] * 10  # the limit, then one alert; then silence
+    alerts = [m for m in mail.messages(AGENT2) if "ПОЧТА ЗАДЕРЖАНА" in m["Subject"]]
+    assert len(alerts) == 1 and "KB-000001" in alerts[0]["Subject"]
+    with _db(config) as db:
+        held = db.execute("SELECT m.kind FROM outbox o JOIN message m ON m.id = o.message_id "
+                          "WHERE o.status = 'held'").fetchall()
+    assert {kind for (kind,) in held} == {"agent", "notification"} and len(held) >= 3
+
+
+def test_a_responder_opening_a_new_thread_each_time_gets_at_most_the_daily_cap(mail, mailproc_config,
+                                                                              mailproc_cli, smtp_server):
+    config = mailproc_config(support={"max_auto_replies_per_day": 3})
+    mailproc_cli.smtp_server = smtp_server
+    numbers = iter(range(1, 100))
+    # Answers every mail with a fresh subject and no references: each answer opens a ticket of its own.
+    responder = Responder(mail, CLIENT, lambda _: f"Ваше письмо получено, номер {next(numbers)}",
+                          "Спасибо, ваше письмо зарегистрировано.\n")
+    mail.deliver(make_mail(from_=CLIENT, subject="Не работает касса", body="Касса не включается."))
+    run_rounds(mailproc_cli, config, [responder], rounds=8)
+    acknowledgements = [msg for rcpt, msg in _sent(smtp_server) if rcpt == (CLIENT,)]
+    assert len(acknowledgements) == 3
+    tickets = mailproc_cli(config, "tickets", "--json", json=True)
+    assert len(tickets) == 4 == len(responder.answered) + 1  # every mail recorded, the last one unanswered
+    assert {t["client"] for t in tickets} == {CLIENT}
