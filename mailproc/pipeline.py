@@ -15,7 +15,7 @@ import re
 
 import peewee
 
-from mailproc import outbound, render, report_text, sla
+from mailproc import outbound, render, report_text, sla, tokens
 from mailproc.decide import Decision, decide
 from mailproc.desk import Desk
 from mailproc.mail import InboundMail, RawMail
@@ -90,6 +90,8 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
 def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
     settings, now = desk.settings, desk.clock()
     with database.atomic():
+        if machines.is_our_own(mail, settings.support.address, settings.support.message_id_domain):
+            return _record_our_own(desk, raw, mail, key)
         pointers = record.find_pointers(mail, raw.data, settings, desk.secrets.token_secret)
         if (is_queue_request(mail.from_addr, mail.subject, pointers, desk.agents, settings.support.tag_prefix)
                 and not machines.machine_reasons(mail, settings.support.address, settings.support.message_id_domain)):
@@ -112,6 +114,21 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
         record.advance_folder(raw.folder, raw.uid)
     log.info("uid=%s ticket=%s %s", raw.uid, ticket.tag, decision.summary)
     return Outcome("recorded", settings.mailbox.processed_folder, ticket.tag)
+
+
+def _record_our_own(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
+    """Our own mail came back (a forwarding loop) or a mail claims our address: recorded as
+    automated on the ticket its signed Message-ID names, else on none. It opens no ticket
+    and causes no mail: answering it would feed the loop."""
+    tag = mail.message_id and tokens.ticket_of_message_id(desk.secrets.token_secret, mail.message_id,
+                                                          desk.settings.support.message_id_domain)
+    ticket = Ticket.get_or_none(Ticket.tag == tag) if tag else None
+    record.add_inbound(ticket, raw, mail, kind=Kind.AUTOMATED, text=mail.text, dedupe_key=key, blobs=desk.blobs,
+                       verdict="our own mail came back: recorded, never answered")
+    record.advance_folder(raw.folder, raw.uid)
+    log.info("uid=%s ticket=%s our own mail came back: recorded, never answered", raw.uid,
+             ticket.tag if ticket else "-")
+    return Outcome("recorded", desk.settings.mailbox.processed_folder, ticket.tag if ticket else "own mail")
 
 
 def _answer_queue_request(desk: Desk, raw: RawMail, mail: InboundMail, key: str, now: dt.datetime) -> Outcome:

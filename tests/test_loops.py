@@ -4,6 +4,7 @@ set none of the RFC 3834 headers, and their answers quote nothing."""
 from __future__ import annotations
 
 import email
+import email.base64mime
 import email.policy
 import sqlite3
 
@@ -126,3 +127,83 @@ def test_a_responder_opening_a_new_thread_each_time_gets_at_most_the_daily_cap(m
     tickets = mailproc_cli(config, "tickets", "--json", json=True)
     assert len(tickets) == 4 == len(responder.answered) + 1  # every mail recorded, the last one unanswered
     assert {t["client"] for t in tickets} == {CLIENT}
+
+
+def _raw(message) -> bytes:
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+def test_our_own_mail_coming_back_never_opens_a_ticket_nor_sends_anything(mail, mailproc_config, mailproc_cli,
+                                                                         smtp_server):
+    """A forwarding loop: the client's and an agent's mailboxes forward everything back to support@."""
+    config = mailproc_config()
+    mail.deliver(make_mail(from_=CLIENT, subject="Касса не печатает чеки", body="Касса не печатает чеки."))
+    mailproc_cli(config, "poll")
+    acknowledgement = mail.wait_for(CLIENT, "KB-000001")
+    notification = mail.wait_for(AGENT1, "KB-000001")
+    smtp_server.envelopes.clear()
+    for ours in (acknowledgement, notification):
+        mail.deliver(_raw(ours), mail_from=CLIENT)  # a forward keeps our From, Message-ID and X-Loop
+    # A copy whose Message-ID a forwarder replaced, and one that only claims our address.
+    mail.deliver(_raw(acknowledgement).replace(acknowledgement["Message-ID"].encode(), b"<fwd-1@relay.test>"),
+                 mail_from=CLIENT)
+    mail.deliver(make_mail(from_=f"Support <{SUPPORT}>", subject="Проверка связи", body="Тест."), mail_from=CLIENT)
+    mailproc_cli(config, "poll")
+
+    assert smtp_server.envelopes == []
+    assert [t["tag"] for t in mailproc_cli(config, "tickets", "--json", json=True)] == ["KB-000001"]
+    ticket = mailproc_cli(config, "show", "KB-000001", "--json", json=True)
+    assert [m["kind"] for m in ticket["messages"] if m["direction"] == "in"] == ["client", "automated", "automated"]
+    with _db(config) as db:
+        loose = db.execute("SELECT kind, subject FROM message WHERE ticket_id IS NULL").fetchall()
+    assert loose == [("automated", acknowledgement["Subject"]), ("automated", "Проверка связи")]
+    assert len(mail.messages(SUPPORT, "Processed")) == 5
+
+
+LOOK_ALIKES = {
+    "Cyrillic ѕ": ("Support <\u0455upport@example.test>".encode(), None, "\u0455upport@example.test"),
+    "full-width ＠": ("Support <support\uff20example.test>".encode(), "stranger@example.test",
+                      "stranger@example.test"),  # not an address at all: the envelope sender's ticket
+    "our address inside another domain": (b"Support <support@example.test.evil.test>", None,
+                                          "support@example.test.evil.test"),
+}
+
+
+@pytest.mark.parametrize("from_header,envelope,client", LOOK_ALIKES.values(), ids=LOOK_ALIKES.keys())
+def test_a_look_alike_of_the_support_address_is_a_stranger(mail, mailproc_config, mailproc_cli, from_header,
+                                                         envelope, client):
+    config = mailproc_config()
+    raw = (b"From: " + from_header + b"\r\nTo: support@example.test\r\nSubject: =?utf-8?b?"
+           + email.base64mime.body_encode("Срочно: касса".encode()).strip().encode()
+           + b"?=\r\nMessage-ID: <look-alike@evil.test>\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + "Касса не работает.\r\n".encode())
+    mail.deliver(raw, mail_from=envelope or "stranger@example.test")
+    mailproc_cli(config, "poll", check=False)  # a non-ASCII recipient may fail to send: not this test's point
+    tickets = mailproc_cli(config, "tickets", "--json", json=True)
+    assert [t["client"] for t in tickets] == [client] and "automated" not in tickets[0]["labels"]
+    ticket = mailproc_cli(config, "show", "KB-000001", "--json", json=True)
+    assert [(m["kind"], m["to"]) for m in ticket["messages"] if m["direction"] == "out"][:1] == [
+        ("auto_reply", [client])]
+    assert "notification" in [m["kind"] for m in ticket["messages"]]
+
+
+FLOOD = 1000
+
+
+def test_a_flood_of_1000_mails_from_one_sender_is_all_recorded_with_at_most_the_daily_cap_of_replies(
+        mail, mailstack, mailproc_config, mailproc_cli, smtp_server):
+    config = mailproc_config(support={"max_auto_replies_per_day": 3})
+    with mailstack.imap(SUPPORT) as mailbox:  # one connection, as a burst from one sender arrives
+        for n in range(FLOOD):
+            mailbox.append(make_mail(from_=CLIENT, subject=f"Заказ {n}", body=f"Номер заказа {n}. Где он?\n"),
+                           "INBOX")
+    polls = 0
+    while mail.messages(SUPPORT) and polls < 10:
+        mailproc_cli(config, "poll", timeout=300)
+        polls += 1
+    assert len(mail.messages(SUPPORT, "Processed")) == FLOOD
+    with _db(config) as db:
+        recorded = db.execute("SELECT count(*) FROM message WHERE direction = 'in'").fetchone()[0]
+        replies = db.execute("SELECT count(*) FROM message WHERE kind = 'auto_reply'").fetchone()[0]
+    assert recorded == FLOOD and replies == 3
+    assert sum(rcpt == [CLIENT] for rcpt in (e.rcpt_tos for e in smtp_server.envelopes)) == 3

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from mailproc import breaker
+from mailproc.rules import machines
 from mailproc.decide import decide
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
@@ -137,3 +138,30 @@ BREAKER = [
 @pytest.mark.parametrize("going_out,held,limit,hold,alert", [c[1:] for c in BREAKER], ids=[c[0] for c in BREAKER])
 def test_circuit_breaker(going_out, held, limit, hold, alert):
     assert breaker.judge(going_out, held, limit) == breaker.Verdict(hold=hold, alert=alert)
+
+
+OURS = [
+    # (case, make_mail fields, ours)
+    ("our address in From", {"from_": "Support <support@example.test>"}, True),
+    ("our address in capitals", {"from_": "SUPPORT@EXAMPLE.TEST"}, True),
+    ("our loop header", {"headers": {"X-Loop": "support@example.test"}}, True),
+    ("a Message-ID shaped like ours", {"message_id": "KB-000001.ab12.cd34@example.test"}, True),
+    ("a client", {}, False),
+    ("another desk's loop header", {"headers": {"X-Loop": "helpdesk@elsewhere.test"}}, False),
+    ("our address inside another domain", {"from_": "support@example.test.evil.test"}, False),
+    ("our address as a display name", {"from_": '"support@example.test" <x@evil.test>'}, False),
+    ("a colleague in our domain", {"from_": "sales@example.test", "message_id": "abc.123@example.test"}, False),
+]
+
+
+@pytest.mark.parametrize("fields,ours", [c[1:] for c in OURS], ids=[c[0] for c in OURS])
+def test_our_own_mail(fields, ours):
+    assert machines.is_our_own(inbound(**fields), "support@example.test", "example.test") is ours
+
+
+@pytest.mark.parametrize("sender", ["\u0455upport@example.test", "support\uff20example.test"],
+                         ids=["Cyrillic ѕ", "full-width ＠"])
+def test_a_look_alike_of_our_address_is_not_ours(sender):
+    raw = (f"From: Support <{sender}>\r\nTo: support@example.test\r\nSubject: Hello\r\n"
+           "Message-ID: <x@evil.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi\r\n").encode()
+    assert not machines.is_our_own(inbound(raw=raw), "support@example.test", "example.test")

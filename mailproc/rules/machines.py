@@ -54,6 +54,16 @@ def machine_reasons(mail: InboundMail, support_address: str, our_domain: str) ->
     return reasons
 
 
+def is_our_own(mail: InboundMail, support_address: str, our_domain: str) -> bool:
+    """Mail we sent that came back (a forwarding loop), or mail that claims to be ours: our
+    address in From, our loop header, a Message-ID shaped like ours. Exact comparisons: a
+    look-alike (Cyrillic "ѕ", full-width "＠", our address inside another domain) is a stranger."""
+    support = support_address.lower()
+    return (mail.from_addr == support
+            or any(value.strip().lower() == support for value in mail.header_values(LOOP_HEADER))
+            or bool(mail.message_id and tokens.looks_like_ours(mail.message_id, our_domain)))
+
+
 def dmarc_failed(mail: InboundMail) -> bool:
     """The receiving server's verdict: the topmost Authentication-Results is the one it stamped."""
     results = mail.header_values("authentication-results")
