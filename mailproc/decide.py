@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from mailproc.actions import (AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock, SetPriority,
-                              SetStatus, TellSender)
+from mailproc.actions import (AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock,
+                              SetPriority, SetStatus, TellSender)
 from mailproc.rules import RULES
 from mailproc.rules.context import Context
 from mailproc.vocab import Priority, Status

@@ -10,8 +10,8 @@ agents are told.
 """
 from __future__ import annotations
 
-from mailproc.actions import (Action, AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock,
-                              SetPriority, SetStatus, TellSender)
+from mailproc.actions import (Action, AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay,
+                              ReplyBlock, SetPriority, SetStatus, TellSender)
 from mailproc.parse.commands import KNOWN, Command, split_commands
 from mailproc.rules.machines import dmarc_failed
 from mailproc.rules.context import Context

@@ -47,10 +47,8 @@ def machine_reasons(mail: InboundMail, support_address: str, our_domain: str) ->
         reasons.append(f"machine sender {mail.from_addr or '(none)'}")
     if match := _AUTO_REPLY_SUBJECT.match(mail.subject):
         reasons.append(f"subject of an automatic answer ({match[1]}:)")
-    if mail.from_addr == support_address.lower():
-        reasons.append("sent by the support address itself")
-    if mail.message_id and tokens.looks_like_ours(mail.message_id, our_domain):
-        reasons.append("our own mail came back")
+    if is_our_own(mail, support_address, our_domain):
+        reasons.append("our own mail came back, or claims our address")
     return reasons
 
 
