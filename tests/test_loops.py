@@ -66,14 +66,14 @@ def _db(config) -> sqlite3.Connection:
     return sqlite3.connect(config.parent / "mailproc.db")
 
 
-def _loop(mail, cli, config, client_subject, agent_subject) -> list[int]:
-    """A client's out-of-office answers everything we send; agent1's vacation responder answers
-    every notification, to its (tokened) Reply-To address. Neither sets an RFC 3834 header."""
+def _loop(mail, cli, config, client_subject, agent_subject, agents=(AGENT1,)) -> list[int]:
+    """A client's out-of-office answers everything we send; the agents' vacation responders answer
+    every notification, to its (tokened) Reply-To address. None sets an RFC 3834 header."""
     client_ooo = Responder(mail, CLIENT, client_subject, "Я в отпуске до 15 декабря, отвечу после.\n")
-    agent_vacation = Responder(mail, AGENT1, agent_subject, "I am on leave until Monday.\n")
+    vacations = [Responder(mail, agent, agent_subject, "I am on leave until Monday.\n") for agent in agents]
     mail.deliver(make_mail(from_=CLIENT, subject="Касса не печатает чеки", body="Касса не печатает чеки. "
                            "ID аккаунта: 10452"))
-    return run_rounds(cli, config, [client_ooo, agent_vacation])
+    return run_rounds(cli, config, [client_ooo, *vacations])
 
 
 def test_responders_known_by_their_subject_never_reach_each_other(mail, mailproc_config, mailproc_cli,
@@ -82,17 +82,19 @@ def test_responders_known_by_their_subject_never_reach_each_other(mail, mailproc
     Before: 19 relays and 20 notifications in 20 rounds, 2 mails every round without end."""
     config = mailproc_config()
     mailproc_cli.smtp_server = smtp_server
-    per_round = _loop(mail, mailproc_cli, config, lambda s: f"Автоответ: {s}", lambda s: f"Automatic reply: {s}")
+    per_round = _loop(mail, mailproc_cli, config, lambda s: f"Автоответ: {s}", lambda s: f"Automatic reply: {s}",
+                      agents=(AGENT1, AGENT2))
     print(f"known by subject: relays {relays(smtp_server)}, notifications {notifications(smtp_server)}, "
           f"per round {per_round}")
     assert relays(smtp_server) == 0 and per_round[2:] == [0] * (ROUNDS - 2)
-    # agent2 hears once that agent1's mail program answered by itself; agent1 only got the new ticket.
-    told = [m for m in mail.messages(AGENT2) if "agent1@example.test" in m.get_body(("plain",)).get_content()
-            and "Автоответ с адреса агента" in m["Subject"]]
-    assert len(told) == 1 and len(mail.messages(AGENT1)) == 1
+    # Both agents' programs answered by themselves: agent2 hears of agent1's, once; nobody hears more.
+    told = [m for m in mail.messages(AGENT2) if "Автоответ с адреса агента" in m["Subject"]]
+    assert len(told) == 1 and "agent1@example.test" in told[0].get_body(("plain",)).get_content()
+    assert len(mail.messages(AGENT1)) == 1
     ticket = mailproc_cli(config, "show", "KB-000001", "--json", json=True)
     inbound = [(m["kind"], m["from"]) for m in ticket["messages"] if m["direction"] == "in"]
-    assert inbound == [("client", CLIENT), ("automated", CLIENT), ("automated", AGENT1)]
+    assert inbound == [("client", CLIENT), ("automated", CLIENT), ("automated", AGENT1), ("automated", AGENT2),
+                       ("automated", AGENT2)]
 
 
 def test_responders_that_look_like_people_are_stopped_by_the_tickets_circuit_breaker(
