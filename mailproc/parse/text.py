@@ -5,32 +5,56 @@ import html
 import html.parser
 import re
 
-_BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre"}
+_BLOCK_TAGS = {"p", "div", "br", "tr", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre"}
 _SKIPPED_TAGS = {"script", "style", "head", "title", "template", "noscript"}
 
 
 class _TextExtractor(html.parser.HTMLParser):
-    """Keeps the visible text and link targets; drops scripts, styles and remote content."""
+    """Keeps the visible text and link targets; drops scripts, styles and remote content.
+    Table cells are kept apart by " | " and list items start with "- " or their number."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip_depth = 0
         self._links: list[str | None] = []
+        self._cell_shown = False  # text since the row began or the last cell separator
+        self._lists: list[int] = []  # per open list: 0 for bullets, else the next item's number
 
     def handle_starttag(self, tag, attrs):
         if tag in _SKIPPED_TAGS:
             self._skip_depth += 1
+        elif tag in ("td", "th"):
+            self._cell()
+        elif tag == "li":
+            self.parts.append("\n" + self._bullet())
         elif tag in _BLOCK_TAGS:
+            if tag in ("ul", "ol"):
+                self._lists.append(1 if tag == "ol" else 0)
+            self._cell_shown = self._cell_shown and tag not in ("tr", "table")
             self.parts.append("\n")
         if tag == "a":
             href = dict(attrs).get("href") or ""
             self._links.append(href if href.startswith(("http://", "https://", "mailto:")) else None)
 
+    def _cell(self) -> None:
+        """A separator before a cell when an earlier cell of the row showed text."""
+        if self._cell_shown:
+            self.parts.append(" | ")
+            self._cell_shown = False
+
+    def _bullet(self) -> str:
+        if not self._lists or not self._lists[-1]:
+            return "- "
+        self._lists[-1] += 1
+        return f"{self._lists[-1] - 1}. "
+
     def handle_endtag(self, tag):
         if tag in _SKIPPED_TAGS:
             self._skip_depth = max(0, self._skip_depth - 1)
         elif tag in _BLOCK_TAGS:
+            if tag in ("ul", "ol") and self._lists:
+                self._lists.pop()
             self.parts.append("\n")
         if tag == "a" and self._links:
             href = self._links.pop()
@@ -40,6 +64,7 @@ class _TextExtractor(html.parser.HTMLParser):
     def handle_data(self, data):
         if not self._skip_depth:
             self.parts.append(data)
+            self._cell_shown = self._cell_shown or bool(data.strip())
 
 
 def html_to_text(markup: str) -> str:
