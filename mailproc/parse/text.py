@@ -52,7 +52,7 @@ class _TextExtractor(html.parser.HTMLParser):
     def handle_endtag(self, tag):
         if tag in _SKIPPED_TAGS:
             self._skip_depth = max(0, self._skip_depth - 1)
-        elif tag in _BLOCK_TAGS:
+        elif tag in _BLOCK_TAGS and tag != "tr":  # the next row starts its own line
             if tag in ("ul", "ol") and self._lists:
                 self._lists.pop()
             self.parts.append("\n")
