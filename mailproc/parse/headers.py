@@ -27,13 +27,14 @@ def python_charset(name: str | None) -> str | None:
     and curly quotes sit where ISO-8859-1 has control characters)."""
     name = (name or "").strip().strip("\"'").lower().split("*")[0]
     bare = re.sub(r"^x-|-[ie]$", "", name)
-    for candidate in (_CHARSET_ALIASES.get(name, name), bare, re.sub(r"^(?:win|windows|cp|ms)[-_]?(\d+)$", r"cp\1", bare)):
+    numbered = re.sub(r"^(?:win|windows|cp|ms)[-_]?(\d+)$", r"cp\1", bare)
+    for candidate in filter(None, (_CHARSET_ALIASES.get(name, name), bare, numbered)):
         try:
-            info = codecs.lookup(candidate) if candidate else None
-            if info and info._is_text_encoding:
-                return "cp1252" if info.name == "iso8859-1" else candidate
+            info = codecs.lookup(candidate)
         except LookupError:
             continue
+        if info._is_text_encoding:  # not a bytes-to-bytes codec such as "base64" (bytes.decode refuses those)
+            return "cp1252" if info.name == "iso8859-1" else candidate
     return None
 
 

@@ -41,6 +41,7 @@ def parse_mail(raw: RawMail) -> InboundMail:
     msg = _parse_bytes(raw.data)
     defects = [type(d).__name__ for d in msg.defects]
     raw_headers = [(name.lower(), str(value)) for name, value in msg.raw_items()]
+    defects += [f"RawBytesInHeader:{name}" for name, value in raw_headers if not value.isascii()]
     charset = _mail_charset(msg)
     headers = _decoded_headers(msg, charset)
     if not headers and not str(msg.get_payload()).strip():
@@ -165,7 +166,8 @@ def _walk(part: email.message.Message, parts: _Parts, depth: int, wants_text: bo
         data = _attached_mail_bytes(part, parts.defects) if ctype == "message/rfc822" else \
             _payload_bytes(part, parts.defects)
         if data is not None:
-            parts.attachments.append(Attachment(safe_filename(_filename(part, parts.charset), _default_name(ctype)), ctype, data))
+            name = safe_filename(_filename(part, parts.charset), _default_name(ctype))
+            parts.attachments.append(Attachment(name, ctype, data))
 
 
 def _walk_forward(part: email.message.Message, parts: _Parts, depth: int, wants_text: bool) -> None:
@@ -175,8 +177,9 @@ def _walk_forward(part: email.message.Message, parts: _Parts, depth: int, wants_
         return
     if wants_text:
         shown = {"from": "From", "date": "Date", "subject": "Subject"}
+        headers = _decoded_headers(inner, _mail_charset(inner))
         parts.texts.append("---------- Forwarded message ----------\n" + "\n".join(
-            f"{shown[name]}: {value}" for name, value in _decoded_headers(inner, _mail_charset(inner)) if name in shown))
+            f"{shown[name]}: {value}" for name, value in headers if name in shown))
     _walk(inner, parts, depth + 1, wants_text)
 
 

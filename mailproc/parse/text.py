@@ -18,30 +18,29 @@ class _TextExtractor(html.parser.HTMLParser):
         self.parts: list[str] = []
         self._skip_depth = 0
         self._links: list[str | None] = []
-        self._cell_shown = False  # text since the row began or the last cell separator
+        self._cell_began = False  # a cell began: text that follows on the same line is set apart
+        self._line_has_text = False
         self._lists: list[int] = []  # per open list: 0 for bullets, else the next item's number
 
     def handle_starttag(self, tag, attrs):
         if tag in _SKIPPED_TAGS:
             self._skip_depth += 1
         elif tag in ("td", "th"):
-            self._cell()
+            self._cell_began = True
         elif tag == "li":
-            self.parts.append("\n" + self._bullet())
+            self._newline()
+            self.parts.append(self._bullet())
         elif tag in _BLOCK_TAGS:
             if tag in ("ul", "ol"):
                 self._lists.append(1 if tag == "ol" else 0)
-            self._cell_shown = self._cell_shown and tag not in ("tr", "table")
-            self.parts.append("\n")
+            self._newline()
         if tag == "a":
             href = dict(attrs).get("href") or ""
             self._links.append(href if href.startswith(("http://", "https://", "mailto:")) else None)
 
-    def _cell(self) -> None:
-        """A separator before a cell when an earlier cell of the row showed text."""
-        if self._cell_shown:
-            self.parts.append(" | ")
-            self._cell_shown = False
+    def _newline(self) -> None:
+        self.parts.append("\n")
+        self._line_has_text = False
 
     def _bullet(self) -> str:
         if not self._lists or not self._lists[-1]:
@@ -55,16 +54,20 @@ class _TextExtractor(html.parser.HTMLParser):
         elif tag in _BLOCK_TAGS and tag != "tr":  # the next row starts its own line
             if tag in ("ul", "ol") and self._lists:
                 self._lists.pop()
-            self.parts.append("\n")
+            self._newline()
         if tag == "a" and self._links:
             href = self._links.pop()
             if href and not self.parts[-1:] == [href]:
                 self.parts.append(f" ({href})")
 
     def handle_data(self, data):
-        if not self._skip_depth:
-            self.parts.append(data)
-            self._cell_shown = self._cell_shown or bool(data.strip())
+        if self._skip_depth:
+            return
+        if data.strip():
+            if self._cell_began and self._line_has_text:  # cells of one row: "№2 | 0x45", not "№20x45"
+                self.parts.append(" | ")
+            self._cell_began, self._line_has_text = False, True
+        self.parts.append(data)
 
 
 def html_to_text(markup: str) -> str:
