@@ -66,7 +66,10 @@ class _TextExtractor(html.parser.HTMLParser):
         if data.strip():
             if self._cell_began and self._line_has_text:  # cells of one row: "№2 | 0x45", not "№20x45"
                 self.parts.append(" | ")
+                data = data.lstrip()  # a line break in the markup is a space: keep the cell on its line
             self._cell_began, self._line_has_text = False, True
+        if "\n" in data[len(data.rstrip()):]:  # markup line breaks are kept as lines
+            self._line_has_text = False
         self.parts.append(data)
 
 
