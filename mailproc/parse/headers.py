@@ -13,6 +13,7 @@ import codecs
 import re
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
+_PLAIN = re.compile(r'[^"(<,;:]*')  # address-header text up to the next special character
 _SURROGATES = re.compile("[\udc80-\udcff]")
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # line breaks of every kind among them
 # Charset names mail programs write that Python's codec registry does not know.
@@ -87,7 +88,8 @@ def _word_bytes(encoding: str, text: str) -> bytes:
     if encoding in "qQ":
         return binascii.a2b_qp(text.encode("ascii", "surrogateescape"), header=True)
     text = re.sub(r"[^A-Za-z0-9+/]", "", text)
-    return binascii.a2b_base64((text + "=" * (-len(text) % 4)).encode()) if len(text) % 4 != 1 else b""
+    text = text[:-1] if len(text) % 4 == 1 else text  # a stray character: keep what decodes
+    return binascii.a2b_base64((text + "=" * (-len(text) % 4)).encode())
 
 
 def decode_text(value: str, mail_charset: str | None = None) -> str:
@@ -188,11 +190,9 @@ def _mailboxes(value: str) -> list[_Mailbox]:
         elif char == ":" and box.angle is None and not box.has_at:
             box, i = _Mailbox(), i + 1  # "Group name:" starts a group: the name is no mailbox
         else:
-            end = i
-            while end < len(value) and value[end] not in '"(<,;:':
-                end += 1
-            box.add(value[i:max(end, i + 1)], value[i:max(end, i + 1)])
-            i = max(end, i + 1)
+            end = max(_PLAIN.match(value, i).end(), i + 1)
+            box.add(value[i:end], value[i:end])
+            i = end
     boxes.append(box)
     return boxes
 
