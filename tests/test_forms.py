@@ -117,6 +117,21 @@ def test_decode_text(raw, expected):
     ("iso-8859-8-i", "iso-8859-8"), ("ISO-8859-6-E", "iso-8859-6"), ("x-mac-cyrillic", "mac-cyrillic"),
     ("win-1251", "cp1251"), ("cp-1251", "cp1251"), ("ks_c_5601-1987", "cp949"), ("utf8", "utf8"),
     ("iso-8859-1", "cp1252"), ("koi8-r", "koi8-r"), ("no-such-charset", None), ("base64", None),
+    ("utf\udcff", None), ("utf-8\x00", None), ("", None),
 ])
 def test_charset_names_real_mail_uses(name, codec):
     assert python_charset(name) == codec
+
+
+@pytest.mark.parametrize("content_type", [b'text/plain; charset="utf\xff-8"', b"text/plain; charset*=us-ascii'en'utf-8",
+                                          b"text/plain; charset=utf-8\x00"],
+                         ids=["raw 8-bit byte", "RFC 2231 form", "NUL"])
+def test_a_broken_charset_parameter_does_not_stop_the_mail(content_type):
+    raw = b"From: client@example.test\r\nSubject: s\r\nContent-Type: " + content_type + b"\r\n\r\n" + \
+        "Касса не работает".encode() + b"\r\n"
+    assert inbound(raw=raw).text == "Касса не работает"
+
+
+def test_a_content_type_with_raw_bytes_is_no_mime_type():
+    raw = b"From: client@example.test\r\nSubject: s\r\nContent-Type: te\xd0xt/plain\r\n\r\nbody\r\n"
+    assert inbound(raw=raw).content_type == "application/octet-stream"

@@ -32,7 +32,7 @@ def python_charset(name: str | None) -> str | None:
     for candidate in filter(None, (_CHARSET_ALIASES.get(name, name), bare, numbered)):
         try:
             info = codecs.lookup(candidate)
-        except LookupError:
+        except (LookupError, ValueError):  # unknown, or not even a name (NUL, raw 8-bit bytes)
             continue
         if info._is_text_encoding:  # not a bytes-to-bytes codec such as "base64" (bytes.decode refuses those)
             return "cp1252" if info.name == "iso8859-1" else candidate

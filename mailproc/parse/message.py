@@ -44,7 +44,7 @@ def parse_mail(raw: RawMail) -> InboundMail:
     defects += [f"RawBytesInHeader:{name}" for name, value in raw_headers if not value.isascii()]
     charset = _mail_charset(msg)
     headers = _decoded_headers(msg, charset)
-    if not headers and not str(msg.get_payload()).strip():
+    if not headers and not str(_payload(msg)).strip():
         raise MailError(raw.uid, None, "no headers and no body: not a mail")
 
     def first(name: str) -> str:
@@ -117,9 +117,20 @@ def _parse_date(value: str):
 
 def _content_type(part: email.message.Message) -> str:
     try:
-        return part.get_content_type()
+        ctype = part.get_content_type()
     except Exception:
         return "application/octet-stream"
+    return ctype if ctype.isascii() else "application/octet-stream"  # raw 8-bit bytes: no MIME type
+
+
+def _payload(part: email.message.Message) -> list[email.message.Message] | str:
+    """The parts, or the text as parsed. get_payload() first decodes text holding raw 8-bit
+    bytes by the charset parameter, and trips over a broken one ("utf\\xff", an RFC 2231
+    triple): then the bytes as they are, in the parser's surrogate form."""
+    try:
+        return part.get_payload()
+    except (LookupError, ValueError, TypeError):
+        return (part.get_payload(decode=True) or b"").decode("ascii", "surrogateescape")
 
 
 MAX_DEPTH = 12  # nested multiparts / forwards; deeper is an attack or a loop, not a client
@@ -150,7 +161,7 @@ def _walk(part: email.message.Message, parts: _Parts, depth: int, wants_text: bo
     disposition = _disposition(part)
     if ctype == "message/rfc822" and disposition != "attachment":
         _walk_forward(part, parts, depth, wants_text)
-    elif ctype.startswith("multipart/") and not part.is_multipart() and not str(part.get_payload()).strip():
+    elif ctype.startswith("multipart/") and not part.is_multipart() and not str(_payload(part)).strip():
         parts.defects.append(f"MultipartWithoutParts:{ctype}")  # declared, but the body is empty
     elif part.is_multipart() and ctype != "message/rfc822":
         children = _children(part, parts.defects)
@@ -221,7 +232,7 @@ def _encoded_attached_mail(part: email.message.Message, defects: list[str]) -> b
 
 
 def _children(part: email.message.Message, defects: list[str]) -> list[email.message.Message]:
-    payload = part.get_payload()
+    payload = _payload(part)
     if isinstance(payload, list):
         return [p for p in payload if isinstance(p, email.message.Message)]
     defects.append(f"MultipartWithoutParts:{_content_type(part)}")
@@ -231,7 +242,7 @@ def _children(part: email.message.Message, defects: list[str]) -> list[email.mes
 def _best_alternative(children: list[email.message.Message]) -> email.message.Message | None:
     """text/plain when it says something, else the richest part (last, per RFC 2046)."""
     for child in children:
-        if _content_type(child) == "text/plain" and str(child.get_payload()).strip():
+        if _content_type(child) == "text/plain" and str(_payload(child)).strip():
             return child
     return children[-1] if children else None
 
@@ -259,7 +270,7 @@ def _filename(part: email.message.Message, mail_charset: str | None) -> str:
 
 
 def _payload_bytes(part: email.message.Message, defects: list[str]) -> bytes | None:
-    payload = part.get_payload()
+    payload = _payload(part)
     if isinstance(payload, str) and part.get("content-transfer-encoding", "").strip().lower() == "base64":
         # Straight from the text: the email package first copies it line by line (3x the size).
         try:
