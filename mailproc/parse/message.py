@@ -17,7 +17,7 @@ import re
 from mailproc.errors import MailError
 from mailproc.mail import Attachment, InboundMail, RawMail
 from mailproc.parse.filenames import safe_filename
-from mailproc.parse.text import html_to_text, normalize_whitespace
+from mailproc.parse.text import html_to_text, normalize_whitespace, unflow
 
 _SURROGATES = re.compile("[\udc80-\udcff]")
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -182,7 +182,11 @@ def _walk(part: email.message.Message, parts: _Parts, depth: int, wants_text: bo
     elif ctype in ("text/plain", "text/html") and disposition != "attachment" and not _filename(part):
         if wants_text:
             text = _part_text(part, parts.defects)
-            parts.texts.append(html_to_text(text) if ctype == "text/html" else text)
+            if ctype == "text/html":
+                text = html_to_text(text)
+            elif str(part.get_param("format") or "").lower() == "flowed":
+                text = unflow(text, delsp=str(part.get_param("delsp") or "").lower() == "yes")
+            parts.texts.append(text)
     else:
         data = _attached_mail_bytes(part, parts.defects) if ctype == "message/rfc822" else \
             _payload_bytes(part, parts.defects)
