@@ -300,7 +300,8 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
     text = flowed(body)
     msg.set_content(text, cte=_transfer_encoding(text), params={"format": "flowed"})
     if html is not None:
-        msg.add_alternative(html, subtype="html", cte="quoted-printable")
+        msg.make_alternative()
+        msg.attach(_html_part(html, policy))
     for part in attachments:
         maintype, _, subtype = part.content_type.partition("/")
         msg.add_attachment(part.data, maintype=maintype or "application", subtype=subtype or "octet-stream",
@@ -308,6 +309,14 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
     data = f"Subject: {encode_subject(subject)}\r\n".encode("ascii") + msg.as_bytes()
     return OutboundMail(kind=kind, message_id=message_id, mail_from=support.address, rcpt_to=(*to, *cc),
                         subject=subject, text=body, data=data)
+
+
+def _html_part(html: str, policy: email.policy.EmailPolicy) -> email.message.EmailMessage:
+    # Quoted-printable lines are at most 76 characters (RFC 2045 §6.7); the email package would
+    # use the header limit of the policy, 78.
+    part = email.message.EmailMessage(policy=policy.clone(max_line_length=76))
+    part.set_content(html, subtype="html", cte="quoted-printable")
+    return part
 
 
 def ascii_domain(address: str) -> str:
@@ -361,15 +370,16 @@ def _soft_broken(line: str, width: int) -> list[str]:
 
 # --------------------------------------------------------------------------- Subject (RFC 2047)
 
-_ENCODED_WORD_MAX = 75
+_ENCODED_WORD_MAX = 69  # RFC 2047 allows 75; 69 fits beside "Subject: " within 78
 _TAG_WORD = re.compile(r"\[[A-Za-z0-9]+-\d+\]")
 
 
 def encode_subject(subject: str) -> str:
     """The Subject as it goes on the wire, folded with CRLF: ASCII words as they are (so the tag
-    [KB-000123] stays greppable), each run of other words as UTF-8 encoded-words of at most 75
-    characters. The spaces inside a run are encoded too: white space between two encoded-words
-    is dropped by the reader (the stdlib folder's "Не могу" -> "Немогу" bug)."""
+    [KB-000123] stays greppable), each run of other words as UTF-8 encoded-words (RFC 2047: at
+    most 75 characters; lines of at most 78). The spaces inside a run are encoded too: white
+    space between two encoded-words is dropped by the reader (the stdlib folder's "Не могу" ->
+    "Немогу" bug)."""
     tokens: list[str] = []
     run: list[str] = []
     between: list[str] = []  # ASCII words after a run: they join it when another non-ASCII word follows
@@ -397,7 +407,7 @@ def _plain(word: str) -> bool:
 
 
 def _encoded_words(text: str) -> list[str]:
-    """Text as base64 or Q encoded-words (whichever is shorter), each at most 75 characters and
+    """Text as base64 or Q encoded-words (whichever is shorter), each at most 69 characters and
     holding whole characters only (RFC 2047 §5)."""
     if not text:
         return []

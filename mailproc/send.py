@@ -68,6 +68,8 @@ async def _logged_in(settings: Smtp, password: str | None) -> aiosmtplib.SMTP:
         use_tls=settings.security == "ssl", start_tls=settings.security == "starttls", tls_context=context,
         local_hostname=settings.helo_name or socket.getfqdn())
     await smtp.connect()
+    if smtp.is_ehlo_or_helo_needed:
+        await smtp.ehlo()  # what the server offers (SMTPUTF8, 8BITMIME) decides how each mail is sent
     if settings.user:
         await smtp.login(settings.user, password or "")
     return smtp
