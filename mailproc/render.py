@@ -35,9 +35,6 @@ _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "A
 _ZONE_TEXT = {("Europe/Moscow", "ru"): "по московскому времени", ("Europe/Moscow", "en"): "Moscow time"}
 
 
-QueueSection = tuple[str, tuple[str, ...], list[list[str]]]  # title, column names, rows of cells
-
-
 class TemplateError(MailprocError):
     pass
 
@@ -169,6 +166,7 @@ def render_to_agents(settings: Settings, secret: bytes, *, template: str, tag: s
                    threading=threading, extra_headers=headers, attachments=attachments)
 
 
+QueueSection = tuple[str, tuple[str, ...], list[list[str]]]  # title, column names, rows of cells
 _TABLES = "\ufffftables\uffff"  # where the template puts the queue lines, the HTML puts the tables
 
 
@@ -240,9 +238,14 @@ def _joined(lines: list[str]) -> str:
     return "<p>" + "<br>\n".join(lines) + "</p>" if lines else ""
 
 
+@functools.lru_cache(maxsize=4)
+def _tag_pattern(tag_prefix: str) -> re.Pattern:
+    return re.compile(rf"\[?\b{re.escape(tag_prefix)}-\d+\b\]?")
+
+
 def _inline(line: str, tag_prefix: str) -> str:
     """One line of text as HTML: links found first, then everything escaped."""
-    tag = re.compile(rf"\[?\b{re.escape(tag_prefix)}-\d+\b\]?")
+    tag = _tag_pattern(tag_prefix)
     parts, at = [], 0
     for match in _URL.finditer(line):
         parts.append(_escaped_with_tags(line[at:match.start()], tag))
@@ -275,9 +278,10 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
             body: str, now: dt.datetime, cc: tuple[str, ...] = (), threading: Thread = Thread(),
             extra_headers: dict[str, str] | None = None, attachments: tuple[Attachment, ...] = (),
             html: str | None = None) -> OutboundMail:
-    """The bytes that leave mailproc. Nothing re-folds or re-encodes them afterwards (a DKIM
-    signature made by the smarthost stays valid): a text part is 8bit, sent with BODY=8BITMIME
-    or made 7-bit by the sender before it leaves (see send.py)."""
+    """The bytes that leave mailproc, folded and encoded once: nothing re-folds them afterwards, so a
+    DKIM signature made by the smarthost stays valid. The plain text is format=flowed, in 8bit
+    when it is not ASCII (send.py uses BODY=8BITMIME, or quoted-printable for a server without
+    it); `html`, when given, is its alternative for mail programs that show HTML."""
     support = settings.support
     to, cc = tuple(map(ascii_domain, to)), tuple(map(ascii_domain, cc))
     # RFC 6532: an address with a non-ASCII local part can only be written in UTF-8 (sent with SMTPUTF8).

@@ -40,10 +40,15 @@ class SendReport:
     failed_rows: list[int] = dataclasses.field(default_factory=list)  # outbox ids refused for good
 
     def add(self, other: "SendReport") -> None:
-        self.sent, self.deferred, self.failed = self.sent + other.sent, self.deferred + other.deferred, \
-            self.failed + other.failed
-        self.error = self.error or other.error
+        self.sent += other.sent
+        self.deferred += other.deferred
+        self.failed += other.failed
         self.failed_rows += other.failed_rows
+        self.error = self.error or other.error
+
+
+class Unsendable(MailprocError):
+    """This server cannot take this mail as it is (never worth a retry on the same server)."""
 
 
 def due_rows(now: dt.datetime) -> list[Outbox]:
@@ -122,10 +127,6 @@ async def _send_one(smtp: aiosmtplib.SMTP, row: Outbox, settings: Smtp, now: dt.
     report.sent += 1
     log.info("sent outbox row %d to %s", row.id, ", ".join(row.rcpt_to))
     return True
-
-
-class Unsendable(MailprocError):
-    """This server cannot take this mail as it is (never worth a retry on the same server)."""
 
 
 def envelope(mail_from: str, rcpt_to: list[str], data: bytes, smtp: aiosmtplib.SMTP) -> tuple[bytes, list[str]]:
