@@ -320,6 +320,7 @@ def _html_part(html: str, policy: email.policy.EmailPolicy) -> email.message.Ema
     # use the header limit of the policy, 78.
     part = email.message.EmailMessage(policy=policy.clone(max_line_length=76))
     part.set_content(html, subtype="html", cte="quoted-printable")
+    del part["MIME-Version"]  # set_content makes a whole message of it; a part needs none
     return part
 
 

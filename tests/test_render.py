@@ -115,7 +115,8 @@ def test_a_flowed_reply_arrives_unflowed_in_the_parsed_text():
 
 
 def test_our_plain_text_is_flowed_and_reflows_to_what_was_written():
-    body = "Очень длинная строка ответа агента, " * 8 + "конец.\nFrom here\n  отступ\n"
+    body = ("Очень длинная строка ответа агента, " * 8 + "конец.\nFrom here\n  отступ\n"
+            + "  ".join(f"{column:<18}" for column in ("TAG", "PRIORITY", "STATUS", "CLIENT", "SUBJECT")) + "x\n")
     part = email.message_from_bytes(_compose(body=body).data, policy=email.policy.default).get_body(("plain",))
     assert part.get_param("format") == "flowed"
     sent = part.get_content().replace("\r\n", "\n")
