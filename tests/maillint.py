@@ -11,6 +11,7 @@ import binascii
 import email
 import email.errors
 import email.policy
+import email.utils
 import re
 
 _FIELD_NAME = re.compile(rb"[!-9;-~]+")
@@ -114,6 +115,10 @@ def _addresses_and_ids(msg, smtputf8: bool) -> list[str]:
     bad = [r for r in references if not _MSG_ID.fullmatch(r)]
     if bad:
         errors.append(f"RFC 5322 §3.6.4: References holds what is not a msg-id: {bad[:2]}")
+    try:
+        email.utils.parsedate_to_datetime(str(msg.get("date", "")))
+    except (TypeError, ValueError):
+        errors.append(f"RFC 5322 §3.3: Date is not a date-time: {msg.get('date')}")
     parent = str(msg.get("in-reply-to") or "").strip()
     if parent and references and references[-1] != parent:
         errors.append("RFC 5322 §3.6.4: References does not end with the parent (In-Reply-To)")
