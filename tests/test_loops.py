@@ -10,7 +10,8 @@ import sqlite3
 
 import pytest
 
-from tests.mailfactory import make_mail
+from tests.mailfactory import make_mail, text_of
+from tests.maillint import lint
 
 SUPPORT, CLIENT, AGENT1, AGENT2 = ("support@example.test", "client@example.test", "agent1@example.test",
                                    "agent2@example.test")
@@ -88,13 +89,14 @@ def test_responders_known_by_their_subject_never_reach_each_other(mail, mailproc
           f"per round {per_round}")
     assert relays(smtp_server) == 0 and per_round[2:] == [0] * (ROUNDS - 2)
     # Both agents' programs answered by themselves: agent2 hears of agent1's, once; nobody hears more.
-    told = [m for m in mail.messages(AGENT2) if "Автоответ с адреса агента" in m["Subject"]]
-    assert len(told) == 1 and "agent1@example.test" in told[0].get_body(("plain",)).get_content()
+    told = [m for m in mail.messages(AGENT2) if "Автоответ с адреса агента" in text_of(m).splitlines()[0]]
+    assert len(told) == 1 and "agent1@example.test" in text_of(told[0])
     assert len(mail.messages(AGENT1)) == 1
     ticket = mailproc_cli(config, "show", "KB-000001", "--json", json=True)
     inbound = [(m["kind"], m["from"]) for m in ticket["messages"] if m["direction"] == "in"]
     assert inbound == [("client", CLIENT), ("automated", CLIENT), ("automated", AGENT1), ("automated", AGENT2),
                        ("automated", AGENT2)]
+    assert [lint(e.original_content, e.mail_options) for e in smtp_server.envelopes] == [[]] * 3
 
 
 def test_responders_that_look_like_people_are_stopped_by_the_tickets_circuit_breaker(
@@ -106,8 +108,9 @@ def test_responders_that_look_like_people_are_stopped_by_the_tickets_circuit_bre
     print(f"look like people: relays {relays(smtp_server)}, notifications {notifications(smtp_server)}, "
           f"per round {per_round}")
     assert sum(per_round) == 10 + 1 and per_round[-10:] == [0] * 10  # the limit, then one alert; then silence
-    alerts = [m for m in mail.messages(AGENT2) if "ПОЧТА ЗАДЕРЖАНА" in m["Subject"]]
+    alerts = [m for m in mail.messages(AGENT2) if text_of(m).startswith("ПОЧТА ЗАДЕРЖАНА")]
     assert len(alerts) == 1 and "KB-000001" in alerts[0]["Subject"]
+    assert all(lint(e.original_content, e.mail_options) == [] for e in smtp_server.envelopes)
     with _db(config) as db:
         held = db.execute("SELECT m.kind FROM outbox o JOIN message m ON m.id = o.message_id "
                           "WHERE o.status = 'held'").fetchall()

@@ -20,7 +20,7 @@ from mailproc.errors import MailError
 from mailproc.mail import Attachment, InboundMail, RawMail
 from mailproc.parse.filenames import safe_filename
 from mailproc.parse.headers import addresses, decode_bytes, decode_text, python_charset
-from mailproc.parse.text import html_to_text, normalize_whitespace
+from mailproc.parse.text import html_to_text, normalize_whitespace, unflow
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
 
@@ -123,6 +123,14 @@ def _content_type(part: email.message.Message) -> str:
     return ctype if ctype.isascii() else "application/octet-stream"  # raw 8-bit bytes: no MIME type
 
 
+def _param(part: email.message.Message, name: str) -> str:
+    """A Content-Type parameter, lower-case; "" when absent or unreadable."""
+    try:
+        return str(part.get_param(name) or "").lower()
+    except Exception:
+        return ""
+
+
 def _payload(part: email.message.Message) -> list[email.message.Message] | str:
     """The parts, or the text as parsed. get_payload() first decodes text holding raw 8-bit
     bytes by the charset parameter, and trips over a broken one ("utf\\xff", an RFC 2231
@@ -172,7 +180,11 @@ def _walk(part: email.message.Message, parts: _Parts, depth: int, wants_text: bo
     elif ctype in ("text/plain", "text/html") and disposition != "attachment" and not _filename(part, parts.charset):
         if wants_text:
             text = _part_text(part, parts.defects)
-            parts.texts.append(html_to_text(text) if ctype == "text/html" else text)
+            if ctype == "text/html":
+                text = html_to_text(text)
+            elif _param(part, "format") == "flowed":
+                text = unflow(text, delsp=_param(part, "delsp") == "yes")
+            parts.texts.append(text)
     else:
         data = _attached_mail_bytes(part, parts.defects) if ctype == "message/rfc822" else \
             _payload_bytes(part, parts.defects)

@@ -84,6 +84,27 @@ def html_to_text(markup: str) -> str:
     return normalize_whitespace("".join(extractor.parts))
 
 
+def unflow(text: str, delsp: bool = False) -> str:
+    """A format=flowed text (RFC 3676 §4) as the writer meant it: a line ending in a space goes on
+    in the next line of the same quote depth; space-stuffing removed; with DelSp=yes the space
+    of a soft break is deleted."""
+    out: list[str] = []
+    open_depth: int | None = None  # quote depth of a paragraph still going on
+    for line in text.replace("\r\n", "\n").split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        content = content[1:] if content.startswith(" ") else content
+        soft = content.endswith(" ") and content != "-- "
+        if soft and delsp:
+            content = content[:-1]
+        if open_depth == depth and out:
+            out[-1] += content
+        else:
+            out.append(("> " * depth if depth else "") + content)
+        open_depth = depth if soft else None
+    return "\n".join(out)
+
+
 def normalize_whitespace(text: str) -> str:
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
