@@ -47,7 +47,8 @@ def _refusal(ctx: Context) -> str | None:
     if ctx.ticket_expired:
         closed = ctx.ticket.closed_at.astimezone(ctx.settings.hours.timezone)
         return (f"{ctx.ticket.tag} was closed on {closed:%Y-%m-%d}, more than {ctx.settings.support.reopen_days} "
-                "days ago: its reply address has expired, so this mail was recorded, not sent to the client")
+                "days ago: answers to its notifications no longer count, so this mail was recorded, "
+                "not sent to the client")
     return None
 
 
