@@ -12,7 +12,7 @@ import logging
 import pathlib
 from typing import Callable, Iterator
 
-from mailproc import escalate, fetch, send
+from mailproc import escalate, fetch, numbering, send
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
@@ -28,6 +28,14 @@ class CycleReport:
     quarantined: int = 0
     escalations: int = 0
     send: send.SendReport | None = None
+    imap_error: str | None = None  # the mailbox could not be read (unreachable, connection lost)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing received, escalated or sent: the daemon need not say anything."""
+        sent = self.send or send.SendReport()
+        return not any((self.recorded, self.duplicate, self.quarantined, self.escalations,
+                        sent.sent, sent.deferred, sent.failed))
 
     def __str__(self) -> str:
         sent = self.send or send.SendReport()
@@ -37,13 +45,18 @@ class CycleReport:
         return text + (f"; {sent.error}" if sent.error else "")
 
 
-def poll_mailbox(desk: Desk, stop: Callable[[], bool] = lambda: False) -> CycleReport:
+def poll_mailbox(desk: Desk, stop: Callable[[], bool] = lambda: False,
+                 resume_numbering: bool = False) -> CycleReport:
     """Process every new mail of the polled folder; returns early (between mails) when `stop()`."""
     mb = desk.settings.mailbox
     report = CycleReport()
     with fetch.connect(mb, desk.secrets.imap_password) as imap:
         for folder in (mb.processed_folder, mb.quarantine_folder):
             imap.ensure_folder(folder)
+        if resume_numbering:
+            _resume_numbering(imap, desk)
+        else:
+            _refuse_lost_database(imap, desk)
         uidvalidity = imap.select(mb.folder)
         state = record.folder_state(mb.folder, uidvalidity)
         _move_leftovers(imap, desk, uidvalidity, state.last_uid)
@@ -75,6 +88,36 @@ def batches(sizes: list[tuple[int, int]], max_count: int, max_bytes: int) -> lis
     return groups
 
 
+class LostDatabaseError(MailprocError):
+    """The database is empty but the mailbox shows the desk ran before: polling would reuse ticket numbers."""
+
+
+def _refuse_lost_database(imap: fetch.ImapSession, desk: Desk) -> None:
+    processed = desk.settings.mailbox.processed_folder
+    if not record.is_empty_desk():
+        return
+    count = imap.count(processed)
+    if count:
+        raise LostDatabaseError(
+            f"the database {desk.settings.database.path} is empty, but the folder {processed} already holds "
+            f"{count} processed mail(s): the desk's database was lost or replaced. Polling now would hand out "
+            f"{desk.settings.support.tag_prefix}-000001 again, a number old threads still name. Restore the last "
+            "backup (README, \"Backup and restore\"), or start this database anew on purpose with "
+            f"`mailproc poll --resume-numbering` (new tickets are numbered after the highest tag found in {processed}).")
+
+
+def _resume_numbering(imap: fetch.ImapSession, desk: Desk) -> None:
+    """Scan the processed folder's headers for our tags; number new tickets after the highest."""
+    support, processed = desk.settings.support, desk.settings.mailbox.processed_folder
+    imap.select(processed)
+    uids = imap.uids(1)
+    highest = numbering.highest_number(imap.headers(uids, numbering.HEADER_FIELDS), support.tag_prefix,
+                                       support.message_id_domain, desk.secrets.token_secret)
+    floor = record.set_numbering_floor(highest, len(uids), desk.clock())
+    log.warning("numbering resumed: %d mail(s) in %s name tags up to %s-%06d; new tickets start at %s-%06d",
+                len(uids), processed, support.tag_prefix, highest, support.tag_prefix, floor + 1)
+
+
 def _move_leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: int) -> None:
     """Mail committed in an earlier cycle that died before moving it: move it now."""
     if last_uid < 1:
@@ -88,21 +131,19 @@ def _move_leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_
         log.info("moved %d mail(s) processed in an earlier cycle", len(leftovers))
 
 
-def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox: bool = True) -> CycleReport:
+def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox: bool = True,
+              poll: bool = True, resume_numbering: bool = False) -> CycleReport:
     """Poll, check deadlines, then send. Escalations and mail already in the outbox go out even
-    when IMAP is unreachable."""
-    def drain():
-        return send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock()) if send_outbox else None
-
+    when IMAP is unreachable (the report then carries `imap_error`)."""
     with one_poller(desk.settings.database.path):
         try:
-            report = poll_mailbox(desk, stop)
-        except fetch.ImapError:
-            escalate.escalate(desk)
-            drain()
-            raise
+            report = poll_mailbox(desk, stop, resume_numbering) if poll else CycleReport()
+        except fetch.ImapError as exc:
+            log.debug("the IMAP error in full:", exc_info=True)  # a traceback only with -v
+            report = CycleReport(imap_error=str(exc))
         report.escalations = escalate.escalate(desk).sent
-        report.send = drain()
+        if send_outbox:
+            report.send = send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock())
     return report
 
 

@@ -61,7 +61,8 @@ async def _send_rows(settings: Smtp, password: str | None, rows: list[Outbox], n
         smtp = await _logged_in(settings, password)
     except (aiosmtplib.SMTPException, OSError) as exc:
         report.error = f"cannot send via SMTP {settings.host}:{settings.port}: {exc}"
-        log.warning("%s; %d mail(s) stay in the outbox", report.error, len(rows))
+        # said once per outage by the caller (poll, or the daemon's outage log), not once per retry
+        log.debug("%s; %d mail(s) stay in the outbox", report.error, len(rows))
         return
     try:
         for row in rows:
@@ -88,7 +89,7 @@ async def _send_one(smtp: aiosmtplib.SMTP, row: Outbox, settings: Smtp, now: dt.
         return smtp.is_connected
     except (aiosmtplib.SMTPException, OSError) as exc:
         report.error = f"SMTP connection lost: {exc}"
-        log.warning("outbox row %d: %s", row.id, report.error)
+        log.debug("outbox row %d: %s", row.id, report.error)
         return False
     Outbox.update(status="sent", sent_at=now, attempts=row.attempts + 1, last_error="").where(
         Outbox.id == row.id).execute()
