@@ -107,15 +107,17 @@ def _refuse_lost_database(imap: fetch.ImapSession, desk: Desk) -> None:
 
 
 def _resume_numbering(imap: fetch.ImapSession, desk: Desk) -> None:
-    """Scan the processed folder's headers for our tags; number new tickets after the highest."""
+    """Number new tickets after every number the desk may have sent out: the highest tag the
+    processed folder's headers name, and at least as many as it holds mails (every ticket was
+    opened by a mail that ended there, so a ticket nobody answered yet is covered too)."""
     support, processed = desk.settings.support, desk.settings.mailbox.processed_folder
     imap.select(processed)
     uids = imap.uids(1)
     highest = numbering.highest_number(imap.headers(uids, numbering.HEADER_FIELDS), support.tag_prefix,
                                        support.message_id_domain, desk.secrets.token_secret)
-    floor = record.set_numbering_floor(highest, len(uids), desk.clock())
-    log.warning("numbering resumed: %d mail(s) in %s name tags up to %s-%06d; new tickets start at %s-%06d",
-                len(uids), processed, support.tag_prefix, highest, support.tag_prefix, floor + 1)
+    floor = record.set_numbering_floor(max(highest, len(uids)), len(uids), desk.clock())
+    log.warning("numbering resumed: %s holds %d mail(s) naming tags up to %s-%06d; new tickets start at %s-%06d",
+                processed, len(uids), support.tag_prefix, highest, support.tag_prefix, floor + 1)
 
 
 def _move_leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: int) -> None:
