@@ -45,11 +45,11 @@ class CycleReport:
         return text + (f"; {sent.error}" if sent.error else "")
 
 
-def poll_mailbox(desk: Desk, stop: Callable[[], bool] = lambda: False,
-                 resume_numbering: bool = False) -> CycleReport:
-    """Process every new mail of the polled folder; returns early (between mails) when `stop()`."""
+def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lambda: False,
+                 resume_numbering: bool = False) -> None:
+    """Process every new mail of the polled folder, counting into `report` (what was done before
+    a lost connection counts too); returns early (between mails) when `stop()`."""
     mb = desk.settings.mailbox
-    report = CycleReport()
     with fetch.connect(mb, desk.secrets.imap_password) as imap:
         for folder in (mb.processed_folder, mb.quarantine_folder):
             imap.ensure_folder(folder)
@@ -64,11 +64,10 @@ def poll_mailbox(desk: Desk, stop: Callable[[], bool] = lambda: False,
         for batch in batches(imap.sizes(new_uids), mb.batch_size, MAX_BATCH_BYTES):
             for raw in imap.fetch(mb.folder, uidvalidity, batch):
                 if stop():
-                    return report
+                    return
                 outcome = process_mail(desk, raw)
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
                 imap.move([raw.uid], outcome.folder)
-    return report
 
 
 MAX_BATCH_BYTES = 64 * 2**20  # a backlog of mails with 25 MB attachments must not be fetched 50 at a time
@@ -137,12 +136,14 @@ def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox:
               poll: bool = True, resume_numbering: bool = False) -> CycleReport:
     """Poll, check deadlines, then send. Escalations and mail already in the outbox go out even
     when IMAP is unreachable (the report then carries `imap_error`)."""
+    report = CycleReport()
     with one_poller(desk.settings.database.path):
         try:
-            report = poll_mailbox(desk, stop, resume_numbering) if poll else CycleReport()
+            if poll:
+                poll_mailbox(desk, report, stop, resume_numbering)
         except fetch.ImapError as exc:
             log.debug("the IMAP error in full:", exc_info=True)  # a traceback only with -v
-            report = CycleReport(imap_error=str(exc))
+            report.imap_error = str(exc)
         report.escalations = escalate.escalate(desk).sent
         if send_outbox:
             report.send = send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock())
