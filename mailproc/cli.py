@@ -22,8 +22,7 @@ from mailproc.desk import Desk
 from mailproc.errors import ConfigError, MailprocError
 from mailproc.fetch import connect
 from mailproc.send import check_login
-from mailproc.store import queries, sla_report
-from mailproc.store import db
+from mailproc.store import db, queries, sla_report
 from mailproc.store.db import PRIVATE_UMASK, BlobStore, open_database
 from mailproc.vocab import Status
 
@@ -187,14 +186,20 @@ def cmd_show(settings: Settings, args) -> int:
     print(f"subject: {data['subject']}\naccount: {data['account_id'] or '-'}\n"
           f"first response due: {data['first_response_due'] or '-'}\nresolution due: {data['resolution_due'] or '-'}")
     for m in data["messages"]:
-        unsent = m.get("delivery") in queries.UNSENT
-        mark = f"  [NOT SENT: {m['delivery']}{': ' + m['delivery_error'] if m['delivery_error'] else ''}]" if unsent else ""
-        print(f"\n--- {m['date']}  {m['direction']}/{m['kind']}  {m['from']} -> {', '.join(m['to'])}{mark}")
+        print(f"\n--- {m['date']}  {m['direction']}/{m['kind']}  {m['from']} -> {', '.join(m['to'])}"
+              f"{_unsent_mark(m)}")
         print(m["text"])
         for a in m["attachments"]:
             verdict = {True: "accepted", False: f"REJECTED: {a['detail']}", None: a["detail"]}[a["accepted"]]
             print(f"  [attachment] {a['filename']} ({a['size']} bytes): {verdict}")
     return EXIT_OK
+
+
+def _unsent_mark(message: dict) -> str:
+    """`  [NOT SENT: failed: 550 ...]` for an outgoing mail that did not go out, else nothing."""
+    if message.get("delivery") not in queries.UNSENT:
+        return ""
+    return f"  [NOT SENT: {': '.join(filter(None, (message['delivery'], message['delivery_error'])))}]"
 
 
 def cmd_queue(settings: Settings, args) -> int:

@@ -102,7 +102,7 @@ def _refuse_lost_database(imap: fetch.ImapSession, desk: Desk) -> None:
             f"{count} processed mail(s): the desk's database was lost or replaced. Polling now would hand out "
             f"{desk.settings.support.tag_prefix}-000001 again, a number old threads still name. Restore the last "
             "backup (README, \"Backup and restore\"), or start this database anew on purpose with "
-            f"`mailproc poll --resume-numbering` (new tickets are numbered after the highest tag found in {processed}).")
+            f"`mailproc poll --resume-numbering` (new tickets are numbered after every number {processed} shows).")
 
 
 def _resume_numbering(imap: fetch.ImapSession, desk: Desk) -> None:

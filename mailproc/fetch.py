@@ -144,14 +144,13 @@ class ImapSession:
             yield from (body for _, body in _fetch_records(data) if body)
 
     def find(self, sha256: str, message_id: str | None) -> int | None:
-        """The UID of the mail whose raw bytes have this SHA-256 in the selected folder, or None;
-        a Message-ID narrows the search to the mails carrying it."""
+        """The UID of the mail whose raw bytes have this SHA-256 in the selected folder, or None.
+        The mails carrying its Message-ID are tried first, then the whole folder."""
+        found = []
         if message_id:
             typ, data = self.client.uid("SEARCH", "HEADER", "Message-ID", _quoted(message_id))
-            candidates = [int(u) for u in (data[0] or b"").split()] if typ == "OK" else []
-        else:
-            candidates = self.uids(1)
-        for uid in candidates:
+            found = [int(u) for u in (data[0] or b"").split()] if typ == "OK" else []
+        for uid in dict.fromkeys([*found, *self.uids(1)]):
             for raw in self.fetch(self.folder or "", 0, [uid]):
                 if hashlib.sha256(raw.data).hexdigest() == sha256:
                     return uid

@@ -96,19 +96,18 @@ def _hanging_up_imap_server() -> int:
     return server.getsockname()[1]
 
 
-def test_imap_errors_are_one_line_and_the_traceback_only_with_verbose(mailproc_config, mailproc_cli, monkeypatch):
+def test_imap_errors_are_one_line_and_the_traceback_only_with_verbose(mailproc_config, mailproc_cli):
     cases = {
-        "nothing listens": (mailproc_config(mailbox={"port": free_port()}), "cannot reach IMAP server"),
-        "hangs up": (mailproc_config(mailbox={"port": _hanging_up_imap_server()}), "cannot reach IMAP server"),
-        "wrong password": (None, "IMAP login as support@example.test"),
+        "hangs up": (mailproc_config(mailbox={"port": _hanging_up_imap_server()}), None, "cannot reach IMAP server"),
+        "nothing listens": (mailproc_config(mailbox={"port": free_port()}), None, "cannot reach IMAP server"),
+        "wrong password": (mailproc_config(), {"MAILPROC_IMAP_PASSWORD": "wrong"},
+                           "IMAP login as support@example.test"),
     }
-    for name, (config, expected) in cases.items():
-        env = None
-        if config is None:
-            config, env = mailproc_config(), {"MAILPROC_IMAP_PASSWORD": "wrong"}
+    for name, (config, env, expected) in cases.items():
         quiet = mailproc_cli(config, "poll", check=False, env=env)
         assert quiet.returncode == 1, name
         assert expected in quiet.stderr and "Traceback" not in quiet.stderr, (name, quiet.stderr)
         assert [line for line in quiet.stderr.splitlines() if line.startswith("error:")], (name, quiet.stderr)
+    for name, (config, env, _) in cases.items():
         verbose = mailproc_cli(config, "-v", "poll", check=False, env=env)
         assert verbose.returncode == 1 and "Traceback" in verbose.stderr, (name, verbose.stderr)
