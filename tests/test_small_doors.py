@@ -102,6 +102,7 @@ def test_imap_errors_are_one_line_and_the_traceback_only_with_verbose(mailproc_c
         "nothing listens": (mailproc_config(mailbox={"port": free_port()}), None, "cannot reach IMAP server"),
         "wrong password": (mailproc_config(), {"MAILPROC_IMAP_PASSWORD": "wrong"},
                            "IMAP login as support@example.test"),
+        "no such folder": (mailproc_config(mailbox={"folder": "NoSuchFolder"}), None, "refused a command"),
     }
     for name, (config, env, expected) in cases.items():
         quiet = mailproc_cli(config, "poll", check=False, env=env)

@@ -26,20 +26,18 @@ def database_files(path: pathlib.Path) -> tuple[pathlib.Path, ...]:
     return tuple(path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm", ".lock"))
 
 
-def make_private(path: pathlib.Path) -> None:
-    """Narrow a file to 0600 or a directory (and what it holds) to 0700/0600, when needed."""
+def make_private(path: pathlib.Path, *, tree: bool = False) -> None:
+    """Narrow a file to 0600, a directory to 0700 (with `tree`, all it holds too), when needed."""
     with contextlib.suppress(FileNotFoundError):
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if path.is_dir():
-            if mode & 0o077:  # an install from before: fix the whole tree once
-                for root, dirs, files in os.walk(path):
-                    for name in dirs:
-                        os.chmod(os.path.join(root, name), PRIVATE_DIR)
-                    for name in files:
-                        os.chmod(os.path.join(root, name), PRIVATE_FILE)
-                os.chmod(path, PRIVATE_DIR)
-        elif mode & 0o077:
-            os.chmod(path, PRIVATE_FILE)
+        if not stat.S_IMODE(path.stat().st_mode) & 0o077:
+            return  # private already: an install fixed once is never walked again
+        if tree and path.is_dir():
+            for root, dirs, files in os.walk(path):
+                for name in dirs:
+                    os.chmod(os.path.join(root, name), PRIVATE_DIR)
+                for name in files:
+                    os.chmod(os.path.join(root, name), PRIVATE_FILE)
+        os.chmod(path, PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
 
 
 def open_database(path: pathlib.Path) -> peewee.SqliteDatabase:
@@ -81,8 +79,8 @@ class BlobStore:
 
     def __init__(self, root: pathlib.Path):
         self.root = root
-        make_private(root.parent)  # the data directory
-        make_private(root)
+        make_private(root.parent)  # the data directory: itself only, an admin may keep other things there
+        make_private(root, tree=True)
 
     def path(self, sha256: str) -> pathlib.Path:
         return self.root / sha256[:2] / sha256
