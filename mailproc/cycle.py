@@ -12,7 +12,7 @@ import logging
 import pathlib
 from typing import Callable, Iterator
 
-from mailproc import escalate, fetch, numbering, send
+from mailproc import escalate, fetch, numbering, outbound, send
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
@@ -136,6 +136,12 @@ def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox:
               poll: bool = True, resume_numbering: bool = False) -> CycleReport:
     """Poll, check deadlines, then send. Escalations and mail already in the outbox go out even
     when IMAP is unreachable (the report then carries `imap_error`)."""
+    def drain() -> send.SendReport:
+        sent = send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock())
+        if outbound.tell_agents_undelivered(desk, sent.failed_rows, desk.clock()):
+            sent.add(send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock()))
+        return sent
+
     report = CycleReport()
     with one_poller(desk.settings.database.path):
         try:
@@ -146,7 +152,7 @@ def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox:
             report.imap_error = str(exc)
         report.escalations = escalate.escalate(desk).sent
         if send_outbox:
-            report.send = send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock())
+            report.send = drain()
     return report
 
 
