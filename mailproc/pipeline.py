@@ -47,14 +47,32 @@ class Outcome:
 
 def dedupe_key(data: bytes, message_id: str | None) -> str:
     """Message-ID + hash of the body: the same mail fetched again (new UIDVALIDITY, a second
-    delivery with other trace headers) is recognised and never re-creates a ticket."""
+    delivery with other trace headers) is recognised and never re-creates a ticket, while a
+    broken client reusing one Message-ID for another text still gets through. Without a
+    Message-ID the hash also covers From, Date and Subject: two senders' identical texts are
+    two mails."""
+    head, body = _split(data)
+    if message_id:
+        return f"{message_id}|{hashlib.sha256(body).hexdigest()}"
+    fields = [_header(head, name) for name in (b"from", b"date", b"subject")]
+    return "-|" + hashlib.sha256(b"\n".join((*fields, body))).hexdigest()  # unfolded fields hold no newline
+
+
+def _split(data: bytes) -> tuple[bytes, bytes]:
+    """(header block, body) of a raw mail; without the blank line between them, both are the whole mail."""
     match = re.search(rb"\r?\n\r?\n", data)
-    body = data[match.end():] if match else data
-    return f"{message_id or '-'}|{hashlib.sha256(body).hexdigest()}"
+    return (data[:match.start()], data[match.end():]) if match else (data, data)
+
+
+def _header(head: bytes, name: bytes) -> bytes:
+    """The first raw value of a header, unfolded and with runs of whitespace as one space; b"" if absent."""
+    match = re.search(rb"(?im)^" + re.escape(name) + rb"[ \t]*:(.*(?:\r?\n[ \t].*)*)", head)
+    return b" ".join(match[1].split()) if match else b""
 
 
 def _message_id_of(data: bytes) -> str | None:
-    match = re.search(rb"(?im)^message-id:\s*<([^<>\s]+)>", data[:65536])
+    """The Message-ID in the header block (a body quoting another mail's header does not count)."""
+    match = re.search(rb"(?im)^message-id:\s*<([^<>\s]+)>", _split(data[:65536])[0])
     return match[1].decode("ascii", "replace") if match else None
 
 
@@ -92,7 +110,7 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
     with database.atomic():
         if machines.is_our_own(mail, settings.support.address, settings.support.message_id_domain):
             return _record_our_own(desk, raw, mail, key)
-        pointers = record.find_pointers(mail, raw.data, settings, desk.secrets.token_secret)
+        pointers = record.find_pointers(mail, raw.data, settings, desk.secrets)
         if (is_queue_request(mail.from_addr, mail.subject, pointers, desk.agents, settings.support.tag_prefix)
                 and not machines.machine_reasons(mail, settings.support.address, settings.support.message_id_domain)):
             return _answer_queue_request(desk, raw, mail, key, now)
@@ -120,8 +138,10 @@ def _record_our_own(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Ou
     """Our own mail came back (a forwarding loop) or a mail claims our address: recorded as
     automated on the ticket its signed Message-ID names, else on none. It opens no ticket
     and causes no mail: answering it would feed the loop."""
-    tag = mail.message_id and tokens.ticket_of_message_id(desk.secrets.token_secret, mail.message_id,
-                                                          desk.settings.support.message_id_domain)
+    secrets = desk.secrets
+    tag = mail.message_id and tokens.ticket_of_message_id(secrets.token_secret, mail.message_id,
+                                                          desk.settings.support.message_id_domain,
+                                                          secrets.previous_token_secrets)
     ticket = Ticket.get_or_none(Ticket.tag == tag) if tag else None
     record.add_inbound(ticket, raw, mail, kind=Kind.AUTOMATED, text=mail.text, dedupe_key=key, blobs=desk.blobs,
                        verdict="our own mail came back: recorded, never answered")
@@ -178,6 +198,7 @@ def _context(desk: Desk, mail: InboundMail, choice: ThreadChoice, pointers: Poin
         language=ticket.language if ticket else guess_language(f"{mail.subject}\n{new_text}",
                                                                settings.templates.default_language),
         auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings),
+        message_id_seen=record.message_id_known(mail.message_id),
         agents_told_of_machine_mail=bool(ticket and agent_proof is not None
                                          and record.has_machine_mail_from(ticket.id, desk.agents)))
 

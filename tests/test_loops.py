@@ -111,10 +111,14 @@ def test_responders_that_look_like_people_are_stopped_by_the_tickets_circuit_bre
     alerts = [m for m in mail.messages(AGENT2) if text_of(m).startswith("ПОЧТА ЗАДЕРЖАНА")]
     assert len(alerts) == 1 and "KB-000001" in alerts[0]["Subject"]
     assert all(lint(e.original_content, e.mail_options) == [] for e in smtp_server.envelopes)
-    with _db(config) as db:
-        held = db.execute("SELECT m.kind FROM outbox o JOIN message m ON m.id = o.message_id "
-                          "WHERE o.status = 'held'").fetchall()
-    assert {kind for (kind,) in held} == {"agent", "notification"} and len(held) >= 3
+    held = mailproc_cli(config, "outbox", "list", "--json", json=True)
+    assert {(r["status"], r["ticket"]) for r in held} == {("held", "KB-000001")} and len(held) >= 3
+    assert {r["kind"] for r in held} == {"agent", "notification"}
+    # An agent releases one held relay: it goes out with the next poll.
+    relay = next(r for r in held if r["kind"] == "agent")
+    mailproc_cli(config, "outbox", "retry", relay["id"])
+    mailproc_cli(config, "poll")
+    assert [CLIENT] in [e.rcpt_tos for e in smtp_server.envelopes[-1:]]
 
 
 def test_a_responder_opening_a_new_thread_each_time_gets_at_most_the_daily_cap(mail, mailproc_config,

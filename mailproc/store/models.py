@@ -135,6 +135,15 @@ class Quarantined(BaseModel):
     created_at = UtcDateTimeField()
 
 
+class NumberingFloor(BaseModel):
+    """Set when a desk continues on a lost or restored database (`poll --resume-numbering`): the
+    highest ticket number the processed folder showed; new tickets are numbered after it."""
+
+    number = peewee.IntegerField()
+    mails_scanned = peewee.IntegerField()
+    created_at = UtcDateTimeField()
+
+
 class Account(BaseModel):
     """The accounts registry (§4.7, §5), filled by `mailproc accounts import`."""
 
@@ -146,4 +155,4 @@ class Account(BaseModel):
     updated_at = UtcDateTimeField()
 
 
-ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, Account)
+ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, NumberingFloor, Account)
