@@ -13,7 +13,7 @@ import pathlib
 import re
 import sys
 
-from mailproc import accounts, report_svg, report_text
+from mailproc import accounts, render, report_svg, report_text, template_check
 from mailproc.config import Settings, config_path, load_settings, read_secrets
 from mailproc.cycle import run_cycle
 from mailproc.daemon import Daemon
@@ -103,8 +103,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def make_desk(settings: Settings):
+    """The desk `run` and `poll` work with; refuses (ConfigError) while a template fails its check."""
     secrets = read_secrets(settings, os.environ)
+    templates = template_check.checked(settings)
     open_database(settings.database.path)
+    render.use_templates(templates)
     return Desk(settings, secrets, BlobStore(settings.database.data_dir / "blobs"))
 
 
@@ -200,6 +203,14 @@ def cmd_stats(settings: Settings, args) -> int:
 
 
 def cmd_check_config(settings: Settings, args) -> int:
+    problems = []
+    for check in (lambda: read_secrets(settings, os.environ), lambda: template_check.checked(settings)):
+        try:
+            check()
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
     secrets = read_secrets(settings, os.environ)
     if args.connect:
 

@@ -26,13 +26,15 @@ class CycleReport:
     recorded: int = 0
     duplicate: int = 0
     quarantined: int = 0
+    retry: int = 0
     escalations: int = 0
     send: send.SendReport | None = None
 
     def __str__(self) -> str:
         sent = self.send or send.SendReport()
         text = (f"{self.recorded} recorded, {self.duplicate} duplicate(s), {self.quarantined} quarantined, "
-                f"{self.escalations} escalation(s); "
+                + (f"{self.retry} left for the next cycle, " if self.retry else "")
+                + f"{self.escalations} escalation(s); "
                 f"{sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed")
         return text + (f"; {sent.error}" if sent.error else "")
 
@@ -46,15 +48,16 @@ def poll_mailbox(desk: Desk, stop: Callable[[], bool] = lambda: False) -> CycleR
             imap.ensure_folder(folder)
         uidvalidity = imap.select(mb.folder)
         state = record.folder_state(mb.folder, uidvalidity)
-        _move_leftovers(imap, desk, uidvalidity, state.last_uid)
-        new_uids = imap.uids(state.last_uid + 1)
+        retried = _leftovers(imap, desk, uidvalidity, state.last_uid)
+        new_uids = retried + imap.uids(state.last_uid + 1)
         for batch in batches(imap.sizes(new_uids), mb.batch_size, MAX_BATCH_BYTES):
             for raw in imap.fetch(mb.folder, uidvalidity, batch):
                 if stop():
                     return report
                 outcome = process_mail(desk, raw)
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
-                imap.move([raw.uid], outcome.folder)
+                if outcome.folder != raw.folder:
+                    imap.move([raw.uid], outcome.folder)
     return report
 
 
@@ -75,17 +78,21 @@ def batches(sizes: list[tuple[int, int]], max_count: int, max_bytes: int) -> lis
     return groups
 
 
-def _move_leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: int) -> None:
-    """Mail committed in an earlier cycle that died before moving it: move it now."""
+def _leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: int) -> list[int]:
+    """Mail at or below the folder's progress still in the folder: quarantined in an earlier cycle
+    that died before moving it (moved now), else processed by a cycle that died before moving it
+    or left there after a failure of the desk while mail behind it went on. Those are returned to
+    be processed again: a processed one is then known and only moved, the other gets its ticket."""
     if last_uid < 1:
-        return
+        return []
     leftovers = imap.uids(1, last_uid)
-    if leftovers:
-        mb = desk.settings.mailbox
-        poison = record.quarantined_uids(mb.folder, uidvalidity)
-        imap.move([u for u in leftovers if u in poison], mb.quarantine_folder)
-        imap.move([u for u in leftovers if u not in poison], mb.processed_folder)
-        log.info("moved %d mail(s) processed in an earlier cycle", len(leftovers))
+    if not leftovers:
+        return []
+    mb = desk.settings.mailbox
+    poison = record.quarantined_uids(mb.folder, uidvalidity)
+    imap.move([u for u in leftovers if u in poison], mb.quarantine_folder)
+    log.info("%d mail(s) left from an earlier cycle", len(leftovers))
+    return [u for u in leftovers if u not in poison]
 
 
 def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox: bool = True) -> CycleReport:
