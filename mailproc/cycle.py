@@ -12,11 +12,12 @@ import logging
 import pathlib
 from typing import Callable, Iterator
 
-from mailproc import escalate, fetch, send
+from mailproc import escalate, fetch, render, send
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
 from mailproc.store import record
+from mailproc.store.models import database
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +107,27 @@ def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox:
             report = poll_mailbox(desk, stop)
         except fetch.ImapError:
             escalate.escalate(desk)
+            _alert_template_fallbacks(desk)
             drain()
             raise
         report.escalations = escalate.escalate(desk).sent
+        _alert_template_fallbacks(desk)
         report.send = drain()
     return report
+
+
+_alerted: set[pathlib.Path] = set()  # templates the agents were told about: once each while running
+
+
+def _alert_template_fallbacks(desk: Desk) -> None:
+    """Tell the agents about each template that failed on a mail and was replaced by the shipped one."""
+    now = desk.clock()
+    for fallback in render.take_fallbacks():
+        if fallback.template not in _alerted:
+            alert = render.render_template_alert(desk.settings, desk.secrets.token_secret, fallback, now)
+            with database.atomic():
+                record.queue_outbound(None, alert, now)
+            _alerted.add(fallback.template)
 
 
 class BusyError(MailprocError):

@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
-import pathlib
 import re
 
 import peewee
@@ -101,9 +100,7 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
             raise PoisonError(f"processing stopped the program {attempts - 1} times")
         mail = parse_mail(raw)
         mail = dataclasses.replace(mail, attachments=judge_all(mail.attachments, desk.settings.attachments.limits))
-        outcome = _record(desk, raw, mail, key)
-        _alert_template_fallbacks(desk)
-        return outcome
+        return _record(desk, raw, mail, key)
     except Exception as exc:
         fault = fault_of(exc)
         if fault != MAIL:
@@ -121,19 +118,6 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
                               now=desk.clock())
             record.advance_folder(raw.folder, raw.uid)
         return Outcome("quarantined", mailbox.quarantine_folder, reason)
-
-
-_alerted: set[pathlib.Path] = set()  # templates the agents were told about: once each while running
-
-
-def _alert_template_fallbacks(desk: Desk) -> None:
-    """Tell the agents about each template that failed and was replaced by the shipped one."""
-    now = desk.clock()
-    for fallback in render.take_fallbacks():
-        if fallback.template not in _alerted:
-            record.queue_outbound(None, render.render_template_alert(desk.settings, desk.secrets.token_secret,
-                                                                     fallback, now), now)
-            _alerted.add(fallback.template)
 
 
 def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
