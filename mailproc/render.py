@@ -141,8 +141,8 @@ def render_text(settings: Settings, language: str, template: str, variables: dic
     A configured template that fails is replaced by the shipped one of that name (and the failure
     noted for `take_fallbacks`); when that fails too, TemplateError: the mail waits for the next cycle."""
     if undocumented := template_vars.undocumented(template, variables):
-        raise TemplateError(f"{template} is given {', '.join(undocumented)}, not documented with a sample "
-                            "in mailproc/template_vars.py: add it there")
+        raise TemplateError(f"{template}: mailproc passes it {', '.join(undocumented)}, which has no sample "
+                            "in mailproc/template_vars.py: document it there")
     configured = templates_in_use(settings.templates.directory)
     try:
         return render_with(configured, language, template, variables)
@@ -169,8 +169,7 @@ def render_with(templates: TemplateSet, language: str, template: str, variables:
         raise TemplateError(template_failure(exc, path)) from exc
     first, _, body = rendered.partition("\n")
     if not first.startswith("Subject:"):
-        raise TemplateError(f"{path}:1: the first line must be 'Subject: ...', got {first[:60]!r}; "
-                            "put the subject there")
+        raise TemplateError(f"{path}:1: the first line must be 'Subject: ...'; put the subject there")
     body = re.sub(r"\n{3,}", "\n\n", body.strip("\n"))  # blocks may end with blank lines of their own
     return " ".join(first[len("Subject:"):].split()), body + "\n"
 
@@ -188,6 +187,8 @@ def template_failure(exc: Exception, path: pathlib.Path) -> str:
     if isinstance(exc, jinja2.UndefinedError):
         return (f"{position}: {exc.message}; use only the variables listed at the top of the file "
                 "(mailproc/template_vars.py documents them all)")
+    if "NoneType" in str(exc):
+        return f"{position}: {type(exc).__name__}: {exc}; a value there may be empty: use it inside {{% if ... %}}"
     return f"{position}: {type(exc).__name__}: {exc}; check the expression on that line against its values"
 
 

@@ -31,26 +31,29 @@ def checked(settings: Settings) -> render.TemplateSet:
 
 
 def problems(templates: render.TemplateSet, default_language: str) -> list[str]:
-    found: list[str] = []
+    found: dict[str, str] = {}  # problem -> its line; said once (a broken block fails its reply.txt.j2 too)
     for language in LANGUAGES:
         for template in (*template_vars.CLIENT_TEMPLATES, *template_vars.AGENT_TEMPLATES):
             needed = template in template_vars.CLIENT_TEMPLATES or language == default_language
             if needed or f"{language}/{template}" in templates.sources:
-                found += _failure(lambda: render.render_with(templates, language, template,
-                                                             template_vars.sample(template)))
-        for name in template_vars.BLOCKS:
-            found += _failure(lambda: _render_block(templates, language, name))
+                for differs, variables in template_vars.samples(template):
+                    _try(found, lambda: render.render_with(templates, language, template, variables), differs)
+        for name, block_samples in template_vars.BLOCKS.items():
+            for differs, context in template_vars.samples("reply.txt.j2"):
+                for n, data in enumerate(block_samples):
+                    block = ReplyBlock(name, data=data)
+                    differs_too = ", ".join(filter(None, [differs, n and f"block.data = {data!r}"]))
+                    _try(found, lambda: _render_block(templates, language, block, context), differs_too)
     for name in templates.sources:  # files no code renders yet: their syntax at least
         language, _, template = name.partition("/")
-        found += _failure(lambda: render.environment(templates, language).get_template(template),
-                          templates.directory / name)
-    return list(dict.fromkeys(found))  # a broken block fails its reply.txt.j2 too: said once
+        _try(found, lambda: render.environment(templates, language).get_template(template),
+             path=templates.directory / name)
+    return list(found.values())
 
 
-def _render_block(templates: render.TemplateSet, language: str, name: str) -> None:
-    """A block as reply.txt.j2 includes it: the reply's variables, and `block` with its sample data."""
-    context = template_vars.sample("reply.txt.j2")
-    block = ReplyBlock(name, data=template_vars.BLOCKS[name])
+def _render_block(templates: render.TemplateSet, language: str, block: ReplyBlock, context: dict) -> None:
+    """A block as reply.txt.j2 includes it: with the reply's variables and `block`."""
+    name = block.name
     try:
         render.environment(templates, language).get_template(f"blocks/{name}.txt.j2").render(**context, block=block)
     except Exception as exc:
@@ -62,11 +65,14 @@ def _render_block(templates: render.TemplateSet, language: str, name: str) -> No
                                                            / f"{name}.txt.j2")) from exc
 
 
-def _failure(attempt, path: pathlib.Path | None = None) -> list[str]:
+def _try(found: dict[str, str], attempt, differs: str = "", path: pathlib.Path | None = None) -> None:
+    """Note the problem if `attempt` fails; `differs`: the sample values it failed with."""
     try:
         attempt()
     except render.TemplateError as exc:
-        return [str(exc)]
+        problem = str(exc)
     except Exception as exc:  # a syntax error found while only compiling
-        return [render.template_failure(exc, path)]
-    return []
+        problem = render.template_failure(exc, path)
+    else:
+        return
+    found.setdefault(problem, f"{problem} (seen with {differs})" if differs else problem)

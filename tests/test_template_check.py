@@ -9,7 +9,7 @@ import pytest
 
 from mailproc import pipeline, render, template_check, template_vars
 from mailproc.config import SHIPPED_TEMPLATES
-from tests.pure import default_settings, moscow
+from tests.pure import default_settings
 
 
 def _line_of(path: pathlib.Path, text: str) -> int:
@@ -47,6 +47,18 @@ def _no_subject(directory):
     return "ru/queue.txt.j2", 1, "the first line must be 'Subject: ...'"
 
 
+def _other_branch(directory):
+    _replace(directory / "ru/blocks/critical.txt.j2", "мы займёмся ею", "{{ tga }} мы займёмся ею")
+    return ("ru/blocks/critical.txt.j2", _line_of(directory / "ru/blocks/critical.txt.j2", "tga"),
+            "'tga' is undefined")
+
+
+def _empty_value(directory):
+    _replace(directory / "en/notification.txt.j2", "{% if resolution_due %}", "{% if True %}")
+    return ("en/notification.txt.j2", _line_of(directory / "en/notification.txt.j2", "resolution_due|when"),
+            "(seen with resolution_due = None)")
+
+
 def _missing_block(directory):
     (directory / "en/blocks/ack.txt.j2").unlink()
     return "en/blocks/ack.txt.j2", None, "missing; copy it from"
@@ -59,9 +71,11 @@ def templates(tmp_path):
     return directory
 
 
-@pytest.mark.parametrize("breaks", [_typo, _syntax, _missing, _block, _no_subject, _missing_block],
+@pytest.mark.parametrize("breaks", [_typo, _syntax, _missing, _block, _no_subject, _missing_block, _other_branch,
+                                    _empty_value],
                          ids=["typo'd variable", "syntax error", "missing template", "block with an unknown variable",
-                              "no Subject line", "missing block"])
+                              "no Subject line", "missing block", "in a branch only another sample takes",
+                              "a filter given an empty value"])
 def test_each_problem_is_one_line_naming_file_and_line(templates, breaks):
     name, line, what = breaks(templates)
     problems = template_check.problems(render.read_templates(templates), "ru")
@@ -104,9 +118,10 @@ def _settings_with(directory):
     return dataclasses.replace(settings, templates=dataclasses.replace(settings.templates, directory=directory))
 
 
-def _breaks_on_a_normal_ticket(directory):
-    """Passes the check (its sample has a resolution term), fails on a ticket that has none."""
-    _replace(directory / "ru/reply.txt.j2", "С уважением,", "Решим до {{ resolution_due|when }}.\nС уважением,")
+def _breaks_on_a_one_word_name(directory):
+    """Addresses the client by the second word of the name: passes the check (its sample names
+    have two words, or none), fails on a client who signs with one word."""
+    _replace(directory / "ru/reply.txt.j2", "{{ client_name }}", "{{ client_name.split()[1] }}")
 
 
 def _reply_variables(**changes):
@@ -114,25 +129,25 @@ def _reply_variables(**changes):
 
 
 def test_a_template_failing_at_run_time_is_replaced_by_the_shipped_one(templates):
-    _breaks_on_a_normal_ticket(templates)
+    _breaks_on_a_one_word_name(templates)
     assert template_check.problems(render.read_templates(templates), "ru") == []
     render.take_fallbacks()
     subject, body = render.render_text(_settings_with(templates), "ru", "reply.txt.j2",
-                                       _reply_variables(resolution_due=None, first_response_due=moscow("2026-11-27 13:00")))
-    assert subject == "Re: Касса не работает [KB-000123]" and "Решим до" not in body
+                                       _reply_variables(client_name="Пётр"))
+    assert subject == "Re: Касса не работает [KB-000123]" and body.startswith("Здравствуйте, Пётр!")
     assert "зарегистрировано под номером KB-000123" in body
     [fallback] = render.take_fallbacks()
     assert fallback.template == templates / "ru/reply.txt.j2"
-    assert f"{templates / 'ru/reply.txt.j2'}:{_line_of(templates / 'ru/reply.txt.j2', 'Решим до')}: " in fallback.reason
+    assert f"{templates / 'ru/reply.txt.j2'}:{_line_of(templates / 'ru/reply.txt.j2', 'split')}: " in fallback.reason
 
 
 def test_when_the_shipped_template_fails_too_it_is_a_desk_failure(templates, tmp_path, monkeypatch):
-    _breaks_on_a_normal_ticket(templates)
+    _breaks_on_a_one_word_name(templates)
     shipped = tmp_path / "shipped"
     shutil.copytree(templates, shipped)
     monkeypatch.setattr(render, "SHIPPED_TEMPLATES", shipped)
     with pytest.raises(render.TemplateError, match="the shipped one failed too") as failure:
-        render.render_text(_settings_with(templates), "ru", "reply.txt.j2", _reply_variables(resolution_due=None))
+        render.render_text(_settings_with(templates), "ru", "reply.txt.j2", _reply_variables(client_name="Пётр"))
     assert pipeline.fault_of(failure.value) == pipeline.RETRY
 
 

@@ -10,7 +10,7 @@ from mailproc.config import SHIPPED_TEMPLATES, load_settings
 from mailproc.cycle import run_cycle
 from tests.mailfactory import make_mail, text_of
 from tests.test_daemon import _wait_for_log
-from tests.test_template_check import _breaks_on_a_normal_ticket, _line_of, _replace
+from tests.test_template_check import _breaks_on_a_one_word_name, _line_of, _replace
 
 SUPPORT, AGENT = "support@example.test", "agent1@example.test"
 CRITICAL = ("Касса не работает", "Касса не работает, система недоступна на РМК, покупатели ждут. ID аккаунта 10452")
@@ -55,22 +55,22 @@ def test_a_typo_made_while_running_never_reaches_a_client(mail, mailproc_config,
 def test_a_template_failing_on_a_mail_falls_back_to_the_shipped_one_and_agents_are_told_once(
         mail, mailproc_config, mailproc_cli, tmp_path):
     templates = _templates(tmp_path)
-    _breaks_on_a_normal_ticket(templates)  # passes the check, fails on a ticket without a resolution term
+    _breaks_on_a_one_word_name(templates)  # passes the check, fails on a client who signs with one word
     config = mailproc_config(templates={"directory": str(templates)})
     assert mailproc_cli(config, "check-config").returncode == 0
     for client in ("client@example.test", "client2@example.test"):
-        mail.deliver(make_mail(from_=client, subject=NORMAL[0], body=NORMAL[1]))
+        mail.deliver(make_mail(from_=f"Пётр <{client}>", subject=NORMAL[0], body=NORMAL[1]))
     mailproc_cli(config, "poll")
 
     for client in ("client@example.test", "client2@example.test"):
         ack = text_of(mail.wait_for(client, "Бонусы"))
-        assert "зарегистрировано под номером KB-00000" in ack and "Решим до" not in ack
+        assert ack.startswith("Здравствуйте, Пётр!") and "зарегистрировано под номером KB-00000" in ack
     reply = templates / "ru/reply.txt.j2"
     received = mail.messages(AGENT)
     alerts = [m for m in received if "Шаблон ru/reply.txt.j2 не сработал" in (m["Subject"] or "")]
     assert len(alerts) == 1  # once per template, not once per mail
     alert = text_of(alerts[0])
-    assert f"{reply}:{_line_of(reply, 'Решим до')}: " in alert and "стандартный шаблон" in alert
+    assert f"{reply}:{_line_of(reply, 'split')}: " in alert and "стандартный шаблон" in alert
     assert sum("Новое обращение" in (m["Subject"] or "") for m in received) == 2
     assert _quarantined(mailproc_cli, config) == [] and mail.messages(SUPPORT) == []
 
@@ -78,14 +78,14 @@ def test_a_template_failing_on_a_mail_falls_back_to_the_shipped_one_and_agents_a
 def test_a_mail_no_template_can_answer_waits_in_inbox_without_blocking_the_mail_behind(
         mail, mailproc_config, tmp_path, monkeypatch):
     templates = _templates(tmp_path)
-    _breaks_on_a_normal_ticket(templates)
+    _breaks_on_a_one_word_name(templates)
     shipped = tmp_path / "shipped"
     shutil.copytree(templates, shipped)
     monkeypatch.setattr(render, "SHIPPED_TEMPLATES", shipped)  # the fallback fails alike
     config = mailproc_config(templates={"directory": str(templates)})
     desk = make_desk(load_settings(config))
-    mail.deliver(make_mail(from_="client@example.test", subject=NORMAL[0], body=NORMAL[1]))
-    mail.deliver(make_mail(from_="client3@example.test", subject=CRITICAL[0], body=CRITICAL[1]))
+    mail.deliver(make_mail(from_="Пётр <client@example.test>", subject=NORMAL[0], body=NORMAL[1]))
+    mail.deliver(make_mail(from_="Пётр Иванов <client3@example.test>", subject=CRITICAL[0], body=CRITICAL[1]))
 
     report = run_cycle(desk)
     assert (report.recorded, report.retry, report.quarantined) == (1, 1, 0)
