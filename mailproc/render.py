@@ -29,12 +29,12 @@ from mailproc.mail import Attachment, InboundMail, OutboundMail
 from mailproc.rules.machines import LOOP_HEADER
 from mailproc.vocab import Kind
 
+log = logging.getLogger(__name__)
+
 _MONTHS_RU = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
               "сентября", "октября", "ноября", "декабря")
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
-log = logging.getLogger(__name__)
-
 _ZONE_TEXT = {("Europe/Moscow", "ru"): "по московскому времени", ("Europe/Moscow", "en"): "Moscow time"}
 
 
@@ -177,7 +177,8 @@ def render_with(templates: TemplateSet, language: str, template: str, variables:
 def template_failure(exc: Exception, path: pathlib.Path) -> str:
     """'FILE:LINE: what is wrong; what to do' for an error raised by a template (syntax or rendering)."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return f"{exc.filename or path}:{exc.lineno}: syntax error: {(exc.message or '').rstrip('.')}; correct the Jinja syntax there"
+        what = (exc.message or "").rstrip(".")
+        return f"{exc.filename or path}:{exc.lineno}: syntax error: {what}; correct the Jinja syntax there"
     where, line, tb = str(path), None, exc.__traceback__
     while tb is not None:  # jinja rewrites the traceback: frames of a template carry its file and line
         if tb.tb_frame.f_code.co_filename.endswith(".j2"):

@@ -23,7 +23,7 @@ _FOR_AGENTS = {
     "support_name": ("[support].name", "Support"),
 }
 
-VARIABLES: dict[str, dict[str, tuple[str, Any]]] = {
+VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
     "reply.txt.j2": {
         "tag": ("the ticket's tag without brackets, e.g. KB-000123", "KB-000123"),
         "subject": ("the client's subject without our tag", "Касса не работает"),
@@ -44,7 +44,8 @@ VARIABLES: dict[str, dict[str, tuple[str, Any]]] = {
         "sender_name": ("the sender's name, may be empty", "Пётр Иванов", ""),
         "account_id": ("the account ID, or empty", "12345", None),
         "account": ("the registry row (name, status, partner, partner_contact), or empty",
-                    {"name": "Маркет", "status": "active", "partner": "Партнёр", "partner_contact": "p@partner.example"},
+                    {"name": "Маркет", "status": "active", "partner": "Партнёр",
+                     "partner_contact": "p@partner.example"},
                     {"name": "Маркет", "status": "inactive", "partner": "", "partner_contact": ""}, None),
         "labels": ("the ticket's labels", ["critical"], []),
         "priority": ("normal | critical", "critical", "normal"),

@@ -38,8 +38,9 @@ def _missing(directory):
 
 
 def _block(directory):
-    _replace(directory / "en/blocks/refusal.txt.j2", "{{ block.data.account_id }}", "{{ block.data.acount }}")
-    return "en/blocks/refusal.txt.j2", _line_of(directory / "en/blocks/refusal.txt.j2", "acount"), "no attribute 'acount'"
+    refusal = directory / "en/blocks/refusal.txt.j2"
+    _replace(refusal, "{{ block.data.account_id }}", "{{ block.data.acount }}")
+    return "en/blocks/refusal.txt.j2", _line_of(refusal, "acount"), "no attribute 'acount'"
 
 
 def _no_subject(directory):
