@@ -45,8 +45,8 @@ def test_a_typo_made_while_running_never_reaches_a_client(mail, mailproc_config,
     assert "Касса не работает" in text_of(notification)
     assert _quarantined(mailproc_cli, config) == [] and mail.messages(SUPPORT, "Quarantine") == []
 
-    for command in ("check-config", "poll"):  # a new process refuses the broken template with the same line
-        result = mailproc_cli(config, command, check=False)
+    for command in ("check-config", "poll", "run"):  # a new process refuses the broken template, same line
+        result = mailproc_cli(config, command, check=False, timeout=30)
         assert result.returncode == 2 and problem in result.stderr, result.stderr
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0
