@@ -203,15 +203,17 @@ def cmd_stats(settings: Settings, args) -> int:
 
 
 def cmd_check_config(settings: Settings, args) -> int:
-    problems = []
-    for check in (lambda: read_secrets(settings, os.environ), lambda: template_check.checked(settings)):
-        try:
-            check()
-        except ConfigError as exc:
-            problems += exc.problems
+    problems = []  # missing secrets and failing templates, all in one report
+    try:
+        secrets = read_secrets(settings, os.environ)
+    except ConfigError as exc:
+        problems += exc.problems
+    try:
+        template_check.checked(settings)
+    except ConfigError as exc:
+        problems += exc.problems
     if problems:
         raise ConfigError(problems)
-    secrets = read_secrets(settings, os.environ)
     if args.connect:
 
         with connect(settings.mailbox, secrets.imap_password) as imap:
