@@ -165,6 +165,8 @@ def cmd_show(settings: Settings, args) -> int:
           f"first response due: {data['first_response_due'] or '-'}\nresolution due: {data['resolution_due'] or '-'}")
     for m in data["messages"]:
         print(f"\n--- {m['date']}  {m['direction']}/{m['kind']}  {m['from']} -> {', '.join(m['to'])}")
+        if m.get("delivery") == "failed":
+            print(f"NOT SENT: {m['delivery_error']}")
         print(m["text"])
         for a in m["attachments"]:
             verdict = {True: "accepted", False: f"REJECTED: {a['detail']}", None: a["detail"]}[a["accepted"]]

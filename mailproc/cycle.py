@@ -12,7 +12,7 @@ import logging
 import pathlib
 from typing import Callable, Iterator
 
-from mailproc import escalate, fetch, render, send
+from mailproc import escalate, fetch, outbound, render, send
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
@@ -100,7 +100,12 @@ def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox:
     """Poll, check deadlines, then send. Escalations and mail already in the outbox go out even
     when IMAP is unreachable."""
     def drain():
-        return send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock()) if send_outbox else None
+        if not send_outbox:
+            return None
+        report = send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock())
+        if outbound.tell_agents_undelivered(desk, report.failed_rows, desk.clock()):
+            report.add(send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock()))
+        return report
 
     with one_poller(desk.settings.database.path):
         try:

@@ -156,10 +156,14 @@ def _answer_queue_request(desk: Desk, raw: RawMail, mail: InboundMail, key: str,
     counts = {"open": len(to_answer), "breached": sum(bool(r["breached"]) for r in to_answer),
               "waiting": sum(r["status"] == Status.WAITING for r in rows)}
     lines = report_text.queue_lines(rows, now, warning_minutes=settings.sla.warning_minutes)
+    sections = [(title, headers, [[text for text, _ in cells] for cells in members])
+                for title, headers, members in report_text.queue_sections(
+                    rows, now, warning_minutes=settings.sla.warning_minutes)]
     record.add_inbound(None, raw, mail, kind=Kind.AGENT, text=mail.text, verdict="queue request",
                        dedupe_key=key, blobs=desk.blobs)
     record.queue_outbound(None, render.render_queue(settings, desk.secrets.token_secret, to=mail.from_addr,
-                                                     lines=lines, counts=counts, answering=mail, now=now), now)
+                                                     lines=lines, sections=sections, counts=counts,
+                                                     answering=mail, now=now), now)
     record.advance_folder(raw.folder, raw.uid)
     log.info("uid=%s queue sent to %s", raw.uid, mail.from_addr)
     return Outcome("recorded", settings.mailbox.processed_folder, "queue")

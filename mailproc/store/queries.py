@@ -5,7 +5,7 @@ import datetime as dt
 
 import peewee
 
-from mailproc.store.models import Attachment, Message, Quarantined, Ticket
+from mailproc.store.models import Attachment, Message, Outbox, Quarantined, Ticket
 from mailproc.vocab import Kind
 
 QUARANTINED = "quarantined"  # pseudo-status: `tickets --status quarantined` lists poison mail
@@ -66,9 +66,16 @@ def show_ticket(tag: str, zone) -> dict | None:
             "filename": a.filename, "content_type": a.content_type, "size": a.size,
             "detected_format": a.detected_format, "accepted": a.accepted, "reason": a.reason,
             "detail": a.detail, "stored": a.sha256 is not None})
+    outbox = {o.message_id: o for o in Outbox.select(Outbox.message, Outbox.status, Outbox.last_error)
+              .where(Outbox.message.in_([m.id for m in messages]))}
     data = ticket_json(ticket, zone)
     data["messages"] = [{
         "direction": m.direction, "kind": m.kind, "from": m.from_addr, "to": list(m.to_addrs),
         "date": iso(m.date, zone), "subject": m.subject, "message_id": m.message_id, "text": m.text,
-        "attachments": attachments.get(m.id, [])} for m in messages]
+        "attachments": attachments.get(m.id, []), **_delivery(outbox.get(m.id))} for m in messages]
     return data
+
+
+def _delivery(row: Outbox | None) -> dict:
+    """Outgoing mail only: `delivery` pending | sent | failed, and why it failed or waits."""
+    return {"delivery": row.status, "delivery_error": row.last_error} if row else {}
