@@ -160,6 +160,7 @@ class Mailbox:
     poll_seconds: int = _key(_int(1), 30, "seconds between polls")
     batch_size: int = _key(_int(1), 50, "mails are fetched in batches of this many (bounds memory)")
     timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
+    retry_max_seconds: int = _key(_int(1), 600, "cap of the reconnect backoff while the IMAP server is unreachable")
     ca_file: Path | None = _ca_file_key()
 
 

@@ -86,7 +86,8 @@ async def _send_rows(settings: Smtp, password: str | None, rows: list[Outbox], n
         smtp = await _logged_in(settings, password)
     except (aiosmtplib.SMTPException, OSError) as exc:
         report.error = f"cannot send via SMTP {settings.host}:{settings.port}: {exc}"
-        log.warning("%s; %d mail(s) stay in the outbox", report.error, len(rows))
+        # said once per outage by the caller (poll, or the daemon's outage log), not once per retry
+        log.debug("%s; %d mail(s) stay in the outbox", report.error, len(rows))
         return
     try:
         for row in rows:
@@ -117,7 +118,7 @@ async def _send_one(smtp: aiosmtplib.SMTP, row: Outbox, settings: Smtp, now: dt.
         return smtp.is_connected
     except OSError as exc:  # aiosmtplib's disconnects and timeouts are OSErrors too
         report.error = f"SMTP connection lost: {exc}"
-        log.warning("outbox row %d: %s", row.id, report.error)
+        log.debug("outbox row %d: %s", row.id, report.error)
         return False
     except (aiosmtplib.SMTPException, ValueError) as exc:  # this row's content, not the connection
         _fail_or_defer(row, 550, f"cannot be sent: {type(exc).__name__}: {exc}", settings, now, report)

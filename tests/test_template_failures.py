@@ -32,17 +32,18 @@ def test_a_typo_made_while_running_never_reaches_a_client(mail, mailproc_config,
     templates = _templates(tmp_path)
     config = mailproc_config(mailbox={"poll_seconds": 1}, templates={"directory": str(templates)})
     proc = mailproc_cli.popen(config, "run")
-    _wait_for_log(proc, "cycle:")
+    mail.deliver(make_mail(from_="client@example.test", subject=NORMAL[0], body=NORMAL[1]))
+    mail.wait_for("client@example.test", "KB-000001")  # running, with the templates as they were
     reply = templates / "ru/reply.txt.j2"
     _replace(reply, "{{ tag }}", "{{ tga }}")
     problem = f"{reply}:{_line_of(reply, 'tga')}: 'tga' is undefined"
     assert "keeping the running ones" in _wait_for_log(proc, problem)
 
     mail.deliver(make_mail(from_="client3@example.test", subject=CRITICAL[0], body=CRITICAL[1]))
-    ack = text_of(mail.wait_for("client3@example.test", "KB-000001"))
-    assert "KB-000001" in ack and "Проблема отнесена к критическим" in ack
-    notification = text_of(mail.wait_for(AGENT, "KB-000001"))
-    assert "[КРИТИЧНО] Новое обращение KB-000001" in notification and "Касса не работает" in notification
+    ack = text_of(mail.wait_for("client3@example.test", "KB-000002"))
+    assert "KB-000002" in ack and "Проблема отнесена к критическим" in ack
+    notification = text_of(mail.wait_for(AGENT, "KB-000002"))
+    assert "[КРИТИЧНО] Новое обращение KB-000002" in notification and "Касса не работает" in notification
     assert _quarantined(mailproc_cli, config) == [] and mail.messages(SUPPORT, "Quarantine") == []
 
     for command in ("check-config", "poll", "run"):  # a new process refuses the broken template, same line

@@ -50,9 +50,25 @@ def list_tickets(zone, status: str | None = None) -> list[dict]:
 
 
 def list_quarantined(zone) -> list[dict]:
-    return [{"status": QUARANTINED, "folder": q.folder, "uid": q.uid, "message_id": q.message_id,
-             "arrived_at": iso(q.arrived_at, zone), "reason": q.reason}
+    """Poison mail; `id` is what `quarantine retry ID` takes."""
+    return [{"id": q.id, "status": QUARANTINED, "folder": q.folder, "uid": q.uid, "message_id": q.message_id,
+             "arrived_at": iso(q.arrived_at, zone), "quarantined_at": iso(q.created_at, zone), "reason": q.reason}
             for q in Quarantined.select().order_by(Quarantined.id)]
+
+
+UNSENT = ("pending", "failed", "held")  # outbox states of a mail that has not gone out
+STUCK = ("failed", "held")  # ... and that will not go out unless an admin says so (`outbox retry ID`)
+
+
+def list_outbox(zone) -> list[dict]:
+    """Outgoing mail that will not go out by itself: refused for good by the SMTP server
+    (`failed`) or held by a ticket's circuit breaker (`held`); `id` is what `outbox retry ID` takes."""
+    rows = (Outbox.select(Outbox, Message, Ticket).join(Message).join(Ticket, peewee.JOIN.LEFT_OUTER)
+            .where(Outbox.status.in_(STUCK)).order_by(Outbox.id))
+    return [{"id": row.id, "status": row.status, "ticket": row.message.ticket.tag if row.message.ticket else None,
+             "kind": row.message.kind, "to": list(row.rcpt_to), "subject": row.message.subject,
+             "queued_at": iso(row.message.date, zone), "attempts": row.attempts, "last_error": row.last_error}
+            for row in rows]
 
 
 def show_ticket(tag: str, zone) -> dict | None:
@@ -77,5 +93,5 @@ def show_ticket(tag: str, zone) -> dict | None:
 
 
 def _delivery(row: Outbox | None) -> dict:
-    """Outgoing mail only: `delivery` pending | sent | failed, and why it failed or waits."""
+    """Outgoing mail only: `delivery` pending | sent | failed | held, and why it failed or waits."""
     return {"delivery": row.status, "delivery_error": row.last_error} if row else {}

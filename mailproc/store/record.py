@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peewee
+
 from mailproc import thread, tokens
 from mailproc.config import Settings
 from mailproc.mail import InboundMail, OutboundMail, RawMail
@@ -13,7 +15,8 @@ from mailproc.parse.attachments import TOO_LARGE
 from mailproc.rules import machines
 from mailproc.rules.context import AccountRecord
 from mailproc.store.db import BlobStore
-from mailproc.store.models import Account, Attachment, FolderState, Message, Outbox, Quarantined, Ticket
+from mailproc.store.models import (Account, Attachment, FolderState, Message, NumberingFloor, Outbox, Quarantined,
+                                   Ticket)
 from mailproc.vocab import Direction, Kind, Label, Status
 
 
@@ -104,7 +107,7 @@ def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, lab
                 status: str, first_response_due: dt.datetime | None, resolution_due: dt.datetime | None,
                 follows: str | None, settings: Settings) -> Ticket:
     ticket = Ticket.create(
-        status=status, priority=priority, client=mail.from_addr,
+        id=next_ticket_id(), status=status, priority=priority, client=mail.from_addr,
         cc=sorted(set(mail.cc) - {settings.support.address}), subject=mail.subject, language=language,
         account_id=account_id, labels=sorted(labels), created_at=mail.arrived_at,
         first_response_due=first_response_due, resolution_due=resolution_due, updated_at=mail.arrived_at,
@@ -112,6 +115,23 @@ def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, lab
     ticket.tag = f"{settings.support.tag_prefix}-{ticket.id:06d}"
     ticket.save()
     return ticket
+
+
+def next_ticket_id() -> int:
+    """After the last ticket, and after any number a lost database once sent out (NumberingFloor)."""
+    floor = NumberingFloor.select(peewee.fn.MAX(NumberingFloor.number)).scalar() or 0
+    return max(Ticket.select(peewee.fn.MAX(Ticket.id)).scalar() or 0, floor) + 1
+
+
+def is_empty_desk() -> bool:
+    """No mail ever recorded, no numbering floor: a new database (or a lost one)."""
+    return not any(model.select().exists() for model in (Message, Quarantined, Ticket, NumberingFloor))
+
+
+def set_numbering_floor(number: int, mails_scanned: int, now: dt.datetime) -> int:
+    """Never hand out a number up to `number` again; returns the floor in force (this or a higher one)."""
+    NumberingFloor.create(number=number, mails_scanned=mails_scanned, created_at=now)
+    return next_ticket_id() - 1
 
 
 def update_ticket(ticket: Ticket, *, labels: frozenset[str], account_id: str | None, priority: str | None,
@@ -170,6 +190,16 @@ def quarantine(raw: RawMail, *, dedupe_key: str, message_id: str | None, reason:
         folder=raw.folder, uidvalidity=raw.uidvalidity, uid=raw.uid, message_id=message_id,
         arrived_at=raw.arrived_at, reason=reason, raw_sha256=blobs.put(raw.data), dedupe_key=dedupe_key,
         created_at=now).on_conflict_ignore().execute()
+
+
+def forget_quarantined(quarantined_id: int) -> None:
+    """The mail goes back to the polled folder: processed afresh there, as a new mail."""
+    Quarantined.delete().where(Quarantined.id == quarantined_id).execute()
+
+
+def release_outbox(row_id: int) -> None:
+    """A refused or held row goes out with the next send, as if new."""
+    Outbox.update(status="pending", attempts=0, next_attempt_at=None).where(Outbox.id == row_id).execute()
 
 
 def folder_state(folder: str, uidvalidity: int) -> FolderState:
