@@ -50,14 +50,32 @@ class Outcome:
 
 def dedupe_key(data: bytes, message_id: str | None) -> str:
     """Message-ID + hash of the body: the same mail fetched again (new UIDVALIDITY, a second
-    delivery with other trace headers) is recognised and never re-creates a ticket."""
+    delivery with other trace headers) is recognised and never re-creates a ticket, while a
+    broken client reusing one Message-ID for another text still gets through. Without a
+    Message-ID the hash also covers From, Date and Subject: two senders' identical texts are
+    two mails."""
+    head, body = _split(data)
+    if message_id:
+        return f"{message_id}|{hashlib.sha256(body).hexdigest()}"
+    fields = [_header(head, name) for name in (b"from", b"date", b"subject")]
+    return "-|" + hashlib.sha256(b"\n".join((*fields, body))).hexdigest()  # unfolded fields hold no newline
+
+
+def _split(data: bytes) -> tuple[bytes, bytes]:
+    """(header block, body) of a raw mail; without the blank line between them, both are the whole mail."""
     match = re.search(rb"\r?\n\r?\n", data)
-    body = data[match.end():] if match else data
-    return f"{message_id or '-'}|{hashlib.sha256(body).hexdigest()}"
+    return (data[:match.start()], data[match.end():]) if match else (data, data)
+
+
+def _header(head: bytes, name: bytes) -> bytes:
+    """The first raw value of a header, unfolded and with runs of whitespace as one space; b"" if absent."""
+    match = re.search(rb"(?im)^" + re.escape(name) + rb"[ \t]*:(.*(?:\r?\n[ \t].*)*)", head)
+    return b" ".join(match[1].split()) if match else b""
 
 
 def _message_id_of(data: bytes) -> str | None:
-    match = re.search(rb"(?im)^message-id:\s*<([^<>\s]+)>", data[:65536])
+    """The Message-ID in the header block (a body quoting another mail's header does not count)."""
+    match = re.search(rb"(?im)^message-id:\s*<([^<>\s]+)>", _split(data[:65536])[0])
     return match[1].decode("ascii", "replace") if match else None
 
 
@@ -123,7 +141,7 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
 def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
     settings, now = desk.settings, desk.clock()
     with database.atomic():
-        pointers = record.find_pointers(mail, raw.data, settings, desk.secrets.token_secret)
+        pointers = record.find_pointers(mail, raw.data, settings, desk.secrets)
         if (is_queue_request(mail.from_addr, mail.subject, pointers, desk.agents, settings.support.tag_prefix)
                 and not machines.machine_reasons(mail, settings.support.address, settings.support.message_id_domain)):
             return _answer_queue_request(desk, raw, mail, key, now)
@@ -194,7 +212,8 @@ def _context(desk: Desk, mail: InboundMail, choice: ThreadChoice, pointers: Poin
         account_id=account_id, account=account, registry_in_use=registry_in_use,
         language=ticket.language if ticket else guess_language(f"{mail.subject}\n{new_text}",
                                                                settings.templates.default_language),
-        auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings))
+        auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings),
+        message_id_seen=record.message_id_known(mail.message_id))
 
 
 def _ticket_for(desk: Desk, ctx: Context, decision: Decision, follows: TicketView | None) -> Ticket:

@@ -3,7 +3,9 @@
 An agent's mail proves itself by answering a notification (the tokened Reply-To address
 or the notification's Message-ID). Anything else from an agent address — a guessed tag,
 a tampered token, a forged From — is recorded as unverified, never relayed, and the
-agents are told.
+agents are told. So is a proven mail that must not act: a Message-ID already received (a
+replay: one Message-ID is relayed at most once), or a ticket closed more than reopen_days
+ago (its tokens have expired); the agent is told why.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ def check(ctx: Context) -> list[Action]:
     if not ctx.agent_verified or dmarc_failed(ctx.mail):
         return [RecordAs(Kind.UNVERIFIED), NotifyAgents("unverified"),
                 NoAutoReply("agent mail without a valid reply token: never relayed")]
+    if refusal := _refusal(ctx):
+        return [RecordAs(Kind.UNVERIFIED), TellSender(refusal), NoAutoReply(refusal)]
     commands, text = split_commands(ctx.new_text)
     actions: list[Action] = []
     for command in commands:
@@ -33,6 +37,19 @@ def check(ctx: Context) -> list[Action]:
     if text:
         actions += [Relay(text), SetStatus(Status.WAITING)]
     return actions
+
+
+def _refusal(ctx: Context) -> str | None:
+    """Why a proven agent mail is recorded only, or None."""
+    if ctx.message_id_seen:
+        return (f"a mail with Message-ID <{ctx.mail.message_id}> was received before: one Message-ID "
+                "is relayed at most once, so this one was recorded, not sent to the client")
+    if ctx.ticket_expired:
+        closed = ctx.ticket.closed_at.astimezone(ctx.settings.hours.timezone)
+        return (f"{ctx.ticket.tag} was closed on {closed:%Y-%m-%d}, more than {ctx.settings.support.reopen_days} "
+                "days ago: answers to its notifications no longer count, so this mail was recorded, "
+                "not sent to the client")
+    return None
 
 
 def _apply(command: Command, ctx: Context) -> list[Action]:

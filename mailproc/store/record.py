@@ -9,7 +9,7 @@ import datetime as dt
 import peewee
 
 from mailproc import thread, tokens
-from mailproc.config import Settings
+from mailproc.config import Secrets, Settings
 from mailproc.mail import InboundMail, OutboundMail, RawMail
 from mailproc.parse.attachments import TOO_LARGE
 from mailproc.rules import machines
@@ -31,15 +31,17 @@ def ticket_view(ticket: Ticket) -> thread.TicketView:
                              language=ticket.language, closed_at=ticket.closed_at, assignee=ticket.assignee)
 
 
-def find_pointers(mail: InboundMail, raw: bytes, settings: Settings, secret: bytes) -> thread.Pointers:
+def find_pointers(mail: InboundMail, raw: bytes, settings: Settings, secrets: Secrets) -> thread.Pointers:
     """The tickets a mail points at: by reference, by subject tag, by tokened reply address (SPEC §3),
-    and for a delivery report, by the signed Message-ID of ours it quotes (SPEC §6)."""
-    bounced = (tokens.ticket_quoted_in(raw, secret, settings.support.message_id_domain)
+    and for a delivery report, by the signed Message-ID of ours it quotes (SPEC §6). Tokens verify
+    with the current secret or one kept from before a rotation."""
+    bounced = (tokens.ticket_quoted_in(raw, secrets.token_secret, settings.support.message_id_domain,
+                                       secrets.previous_token_secrets)
                if machines.is_delivery_report(mail) else None)
     return thread.Pointers(
-        by_reference=_ticket_by_reference(mail, settings, secret),
+        by_reference=_ticket_by_reference(mail, settings, secrets),
         by_tag=_ticket_by_tag(mail, settings),
-        by_reply_address=_ticket_by_reply_address(mail, settings, secret),
+        by_reply_address=_ticket_by_reply_address(mail, settings, secrets),
         by_bounce=_view(Ticket.get_or_none(Ticket.tag == bounced)) if bounced else None,
     )
 
@@ -48,9 +50,10 @@ def _view(ticket: Ticket | None) -> thread.TicketView | None:
     return ticket_view(ticket) if ticket else None
 
 
-def _ticket_by_reply_address(mail: InboundMail, settings: Settings, secret: bytes) -> thread.TicketView | None:
+def _ticket_by_reply_address(mail: InboundMail, settings: Settings, secrets: Secrets) -> thread.TicketView | None:
     for address in (*mail.to, *mail.cc):
-        tag = tokens.ticket_of_reply_address(secret, address, settings.support.address)
+        tag = tokens.ticket_of_reply_address(secrets.token_secret, address, settings.support.address,
+                                             secrets.previous_token_secrets)
         if tag and (ticket := Ticket.get_or_none(Ticket.tag == tag)):
             return ticket_view(ticket)
     return None
@@ -63,6 +66,11 @@ def answers_notification(mail: InboundMail, ticket_id: int) -> bool:
         Message.message_id.in_(list(mail.thread_ids))).exists()
 
 
+def message_id_known(message_id: str | None) -> bool:
+    """Whether a mail with this Message-ID is already stored, on any ticket."""
+    return bool(message_id) and Message.select().where(Message.message_id == message_id).exists()
+
+
 def _ticket_by_tag(mail: InboundMail, settings: Settings) -> thread.TicketView | None:
     for tag in thread.subject_tags(mail.subject, settings.support.tag_prefix):
         if ticket := Ticket.get_or_none(Ticket.tag == tag):
@@ -70,12 +78,12 @@ def _ticket_by_tag(mail: InboundMail, settings: Settings) -> thread.TicketView |
     return None
 
 
-def _ticket_by_reference(mail: InboundMail, settings: Settings, secret: bytes) -> thread.TicketView | None:
+def _ticket_by_reference(mail: InboundMail, settings: Settings, secrets: Secrets) -> thread.TicketView | None:
     domain = settings.support.message_id_domain
     for message_id in mail.thread_ids:
         if tokens.looks_like_ours(message_id, domain):
             # Ours only if the signature holds: a forged id naming a ticket is ignored.
-            tag = tokens.ticket_of_message_id(secret, message_id, domain)
+            tag = tokens.ticket_of_message_id(secrets.token_secret, message_id, domain, secrets.previous_token_secrets)
             ticket = Ticket.get_or_none(Ticket.tag == tag) if tag else None
         else:
             stored = (Message.select(Message.ticket).where(Message.message_id == message_id)
