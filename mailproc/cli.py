@@ -14,7 +14,7 @@ import re
 import sqlite3
 import sys
 
-from mailproc import accounts, report_svg, report_text, undo
+from mailproc import accounts, render, report_svg, report_text, template_check, undo
 from mailproc.config import Settings, config_path, load_settings, read_secrets
 from mailproc.cycle import run_cycle
 from mailproc.daemon import Daemon
@@ -123,8 +123,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def make_desk(settings: Settings):
+    """The desk `run` and `poll` work with; refuses (ConfigError) while a template fails its check."""
     secrets = read_secrets(settings, os.environ)
+    templates = template_check.checked(settings)
     open_database(settings.database.path)
+    render.use_templates(templates)
     return Desk(settings, secrets, BlobStore(settings.database.data_dir / "blobs"))
 
 
@@ -233,7 +236,17 @@ def cmd_stats(settings: Settings, args) -> int:
 
 
 def cmd_check_config(settings: Settings, args) -> int:
-    secrets = read_secrets(settings, os.environ)
+    problems = []  # missing secrets and failing templates, all in one report
+    try:
+        secrets = read_secrets(settings, os.environ)
+    except ConfigError as exc:
+        problems += exc.problems
+    try:
+        template_check.checked(settings)
+    except ConfigError as exc:
+        problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
     if args.connect:
 
         with connect(settings.mailbox, secrets.imap_password) as imap:

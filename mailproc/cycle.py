@@ -12,11 +12,12 @@ import logging
 import pathlib
 from typing import Callable, Iterator
 
-from mailproc import escalate, fetch, numbering, outbound, send
+from mailproc import escalate, fetch, numbering, outbound, render, send
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
 from mailproc.store import record
+from mailproc.store.models import database
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class CycleReport:
     recorded: int = 0
     duplicate: int = 0
     quarantined: int = 0
+    retry: int = 0
     escalations: int = 0
     send: send.SendReport | None = None
     imap_error: str | None = None  # the mailbox could not be read (unreachable, connection lost)
@@ -34,13 +36,14 @@ class CycleReport:
     def idle(self) -> bool:
         """Nothing received, escalated or sent: the daemon need not say anything."""
         sent = self.send or send.SendReport()
-        return not any((self.recorded, self.duplicate, self.quarantined, self.escalations,
+        return not any((self.recorded, self.duplicate, self.quarantined, self.retry, self.escalations,
                         sent.sent, sent.deferred, sent.failed))
 
     def __str__(self) -> str:
         sent = self.send or send.SendReport()
         text = (f"{self.recorded} recorded, {self.duplicate} duplicate(s), {self.quarantined} quarantined, "
-                f"{self.escalations} escalation(s); "
+                + (f"{self.retry} left for the next cycle, " if self.retry else "")
+                + f"{self.escalations} escalation(s); "
                 f"{sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed")
         return text + (f"; {sent.error}" if sent.error else "")
 
@@ -59,15 +62,16 @@ def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lam
             _refuse_lost_database(imap, desk)
         uidvalidity = imap.select(mb.folder)
         state = record.folder_state(mb.folder, uidvalidity)
-        _move_leftovers(imap, desk, uidvalidity, state.last_uid)
-        new_uids = imap.uids(state.last_uid + 1)
+        retried = _leftovers(imap, desk, uidvalidity, state.last_uid)
+        new_uids = retried + imap.uids(state.last_uid + 1)
         for batch in batches(imap.sizes(new_uids), mb.batch_size, MAX_BATCH_BYTES):
             for raw in imap.fetch(mb.folder, uidvalidity, batch):
                 if stop():
                     return
                 outcome = process_mail(desk, raw)
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
-                imap.move([raw.uid], outcome.folder)
+                if outcome.folder != raw.folder:
+                    imap.move([raw.uid], outcome.folder)
 
 
 MAX_BATCH_BYTES = 64 * 2**20  # a backlog of mails with 25 MB attachments must not be fetched 50 at a time
@@ -119,17 +123,21 @@ def _resume_numbering(imap: fetch.ImapSession, desk: Desk) -> None:
                 processed, len(uids), support.tag_prefix, highest, support.tag_prefix, floor + 1)
 
 
-def _move_leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: int) -> None:
-    """Mail committed in an earlier cycle that died before moving it: move it now."""
+def _leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: int) -> list[int]:
+    """Mail at or below the folder's progress still in the folder: quarantined in an earlier cycle
+    that died before moving it (moved now), else processed by a cycle that died before moving it
+    or left there after a failure of the desk while mail behind it went on. Those are returned to
+    be processed again: a processed one is then known and only moved, the other gets its ticket."""
     if last_uid < 1:
-        return
+        return []
     leftovers = imap.uids(1, last_uid)
-    if leftovers:
-        mb = desk.settings.mailbox
-        poison = record.quarantined_uids(mb.folder, uidvalidity)
-        imap.move([u for u in leftovers if u in poison], mb.quarantine_folder)
-        imap.move([u for u in leftovers if u not in poison], mb.processed_folder)
-        log.info("moved %d mail(s) processed in an earlier cycle", len(leftovers))
+    if not leftovers:
+        return []
+    mb = desk.settings.mailbox
+    poison = record.quarantined_uids(mb.folder, uidvalidity)
+    imap.move([u for u in leftovers if u in poison], mb.quarantine_folder)
+    log.info("%d mail(s) left from an earlier cycle", len(leftovers))
+    return [u for u in leftovers if u not in poison]
 
 
 def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox: bool = True,
@@ -151,9 +159,24 @@ def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox:
             log.debug("the IMAP error in full:", exc_info=True)  # a traceback only with -v
             report.imap_error = str(exc)
         report.escalations = escalate.escalate(desk).sent
+        _alert_template_fallbacks(desk)
         if send_outbox:
             report.send = drain()
     return report
+
+
+_alerted: set[pathlib.Path] = set()  # templates the agents were told about: once each while running
+
+
+def _alert_template_fallbacks(desk: Desk) -> None:
+    """Tell the agents about each template that failed on a mail and was replaced by the shipped one."""
+    now = desk.clock()
+    for fallback in render.take_fallbacks():
+        if fallback.template not in _alerted:
+            alert = render.render_template_alert(desk.settings, desk.secrets.token_secret, fallback, now)
+            with database.atomic():
+                record.queue_outbound(None, alert, now)
+            _alerted.add(fallback.template)
 
 
 class BusyError(MailprocError):

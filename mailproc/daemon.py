@@ -1,9 +1,10 @@
 """`mailproc run` (edge: clock, signals): poll on a schedule, reload the config when it changes.
 
-A SIGTERM/SIGINT lets the mail in hand finish, then the loop ends. An edited config is
-picked up without a restart (or at once on SIGHUP); an invalid one is reported and the
-running one kept. An IMAP or SMTP server that is away is retried with exponential backoff
-and jitter, and said once when the outage starts and once when it ends.
+A SIGTERM/SIGINT lets the mail in hand finish, then the loop ends. An edited config or
+edited templates are picked up without a restart (or at once on SIGHUP); invalid ones (a
+template that fails its check included) are reported and the running ones kept. An IMAP
+or SMTP server that is away is retried with exponential backoff and jitter, and said once
+when the outage starts and once when it ends.
 """
 from __future__ import annotations
 
@@ -69,12 +70,18 @@ class Daemon:
         self.imap, self.smtp = Outage("IMAP"), Outage("SMTP")
         self._config_mtime = self._mtime()
 
-    def _mtime(self) -> tuple[int, int]:
-        try:
-            stat = self.desk.settings.source.stat()
-        except OSError:
-            return (0, 0)
-        return (stat.st_mtime_ns, stat.st_size)
+    def _mtime(self) -> tuple:
+        """Changes when the config file or any file under the templates directory changes."""
+        settings = self.desk.settings
+        paths = [settings.source, *sorted(settings.templates.directory.glob("*/**/*.j2"))]
+        stamps = []
+        for path in paths:
+            try:
+                stat = path.stat()
+            except OSError:
+                stat = None
+            stamps.append((str(path), stat and stat.st_mtime_ns, stat and stat.st_size))
+        return tuple(stamps)
 
     def stop(self, *_args) -> None:
         log.info("stop requested: finishing the mail in hand")
@@ -93,7 +100,8 @@ class Daemon:
         try:
             desk = self.load_desk()
         except ConfigError as exc:
-            log.error("config %s is invalid, keeping the running one:\n%s", self.desk.settings.source, exc)
+            log.error("config %s or its templates are invalid, keeping the running ones:\n%s",
+                      self.desk.settings.source, exc)
             return
         self.desk = desk
         self._schedule()

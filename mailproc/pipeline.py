@@ -1,12 +1,13 @@
 """One mail through the desk: parse -> thread -> decide -> record (+ queue the mails it causes).
 
-`process_mail` is the only place with a broad `except` per mail: whatever goes wrong
-with one mail quarantines that mail and never blocks the mail behind it. Failures of
-the desk itself (database, disk) are not the mail's fault: they propagate, the mail
-stays unprocessed on the server and the next cycle retries it.
+`process_mail` is the only place with a broad `except` per mail, and `fault_of` the one
+place that says whose fault a failure is: what goes wrong with one mail quarantines that
+mail and never blocks the mail behind it; a failure of the desk itself (template, disk,
+database) never quarantines a mail: it stays on the server and the next cycle retries it.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -18,6 +19,7 @@ import peewee
 from mailproc import outbound, render, report_text, sla, tokens
 from mailproc.decide import Decision, decide
 from mailproc.desk import Desk
+from mailproc.errors import DeskError
 from mailproc.mail import InboundMail, RawMail
 from mailproc.parse import quotes
 from mailproc.parse.account import find_account_id
@@ -40,7 +42,7 @@ MAX_ATTEMPTS = 3  # a mail that killed the process this often is poison
 class Outcome:
     """What became of one mail; `folder` is where it goes on the server."""
 
-    status: str  # recorded | duplicate | quarantined
+    status: str  # recorded | duplicate | quarantined | retry (left in the folder for the next cycle)
     folder: str
     detail: str = ""
 
@@ -80,6 +82,29 @@ class PoisonError(Exception):
     """A mail that kept killing the process."""
 
 
+MAIL, RETRY, DESK = "mail", "retry", "desk"
+
+
+def fault_of(exc: Exception) -> str:
+    """Whose fault a failure while processing one mail is:
+
+    MAIL   the mail's (unparseable, poison, anything its content trips): it is quarantined with
+           the reason, the poll goes on.
+    RETRY  the desk failed on this mail (a template, the shipped fallback too): the mail stays in
+           the folder for the next cycle, the mails behind it go on.
+    DESK   the database or the disk (a full blob store too): the mails behind it would fail
+           alike, so the cycle stops; the mail is retried next cycle.
+    SMTP never fails here: mail is sent from the outbox after the mail is committed, and retried there.
+    """
+    if isinstance(exc, peewee.PeeweeException):
+        return DESK
+    if isinstance(exc, OSError) and exc.errno is not None:  # a system call failed; a library's "bad data"
+        return DESK                                          # OSError (PIL, zlib) carries no errno
+    if isinstance(exc, DeskError):
+        return RETRY
+    return MAIL
+
+
 def process_mail(desk: Desk, raw: RawMail) -> Outcome:
     mailbox = desk.settings.mailbox
     message_id = _message_id_of(raw.data)
@@ -93,9 +118,16 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
         mail = parse_mail(raw)
         mail = dataclasses.replace(mail, attachments=judge_all(mail.attachments, desk.settings.attachments.limits))
         return _record(desk, raw, mail, key)
-    except (peewee.OperationalError, peewee.IntegrityError, OSError):
-        raise  # the desk is broken (or raced), not the mail: retry the mail next cycle
     except Exception as exc:
+        fault = fault_of(exc)
+        if fault != MAIL:
+            with contextlib.suppress(peewee.PeeweeException):  # the database may be what failed
+                record.forget_attempt(raw.folder, raw.uid)
+            if fault == DESK:
+                raise
+            log.error("uid=%s message-id=%s left in %s for the next cycle: %s", raw.uid, message_id or "-",
+                      raw.folder, exc)
+            return Outcome(RETRY, raw.folder, str(exc))
         reason = f"{type(exc).__name__}: {exc}"
         log.error("uid=%s message-id=%s quarantined: %s", raw.uid, message_id or "-", reason)
         with database.atomic():

@@ -255,6 +255,12 @@ def begin_attempt(folder: str, uid: int) -> int:
     return attempts
 
 
+def forget_attempt(folder: str, uid: int) -> None:
+    """The attempt at this mail failed for the desk's sake, not the mail's: it does not count towards poison."""
+    FolderState.update(inflight_uid=None, inflight_attempts=0).where(
+        FolderState.folder == folder, FolderState.inflight_uid == uid).execute()
+
+
 def quarantined_uids(folder: str, uidvalidity: int) -> set[int]:
     return {q.uid for q in Quarantined.select(Quarantined.uid)
             .where(Quarantined.folder == folder, Quarantined.uidvalidity == uidvalidity)}
