@@ -36,8 +36,8 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
     },
     "notification.txt.j2": {
         **_FOR_AGENTS,
-        "event": ("new_ticket | client_message | note | unverified | delivery_failure", "new_ticket",
-                  "client_message", "note", "unverified", "delivery_failure"),
+        "event": ("new_ticket | client_message | note | unverified | delivery_failure | agent_automated",
+                  "new_ticket", "client_message", "note", "unverified", "delivery_failure", "agent_automated"),
         "subject": ("the ticket's subject", "Касса не работает"),
         "client": ("the client's address", "petr@market.example"),
         "sender": ("who wrote this mail", "petr@market.example"),
@@ -75,6 +75,14 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
         "priority": ("normal | critical", "critical", "normal"),
         "status": ("new | open", "new"),
     },
+    "breaker_alert.txt.j2": {
+        **_FOR_AGENTS,
+        "subject": ("the ticket's subject", "Касса не работает"),
+        "client": ("the client's address", "petr@market.example"),
+        "limit": ("[limits].ticket_mails_per_hour", 10),
+        "held_to": ("the recipients of the mail just held", ["petr@market.example"]),
+        "held_subject": ("the subject of the mail just held", "Re: Касса не работает [KB-000123]"),
+    },
     "queue.txt.j2": {
         "lines": ("the queue lines as `mailproc queue` prints them", ["KB-000123  critical  new  ..."]),
         "open": ("tickets waiting for the agents", 3),
@@ -109,7 +117,8 @@ BLOCKS: dict[str, tuple[dict[str, Any], ...]] = {
 }
 
 CLIENT_TEMPLATES = ("reply.txt.j2",)  # in every language a client may write in
-AGENT_TEMPLATES = ("notification.txt.j2", "agent_feedback.txt.j2", "escalation.txt.j2", "queue.txt.j2")
+AGENT_TEMPLATES = ("notification.txt.j2", "agent_feedback.txt.j2", "escalation.txt.j2", "breaker_alert.txt.j2",
+                   "queue.txt.j2")
 
 
 def sample(template: str) -> dict[str, Any]:
