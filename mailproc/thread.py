@@ -81,7 +81,7 @@ def closed_too_long(ticket: TicketView, now: dt.datetime | None, reopen_days: in
 
 
 def may_join(sender: str, ticket: TicketView, agents: frozenset[str]) -> bool:
-    sender = sender.lower()
+    """`sender` as parsed: already case-folded (never lower it again: see parse.headers.fold_address)."""
     return sender == ticket.client or sender in ticket.cc or sender in agents
 
 
@@ -103,7 +103,7 @@ def match_ticket(sender: str, pointers: Pointers, agents: frozenset[str], *, now
         if ticket is None:
             continue
         if may_join(sender, ticket, agents):
-            if closed_too_long(ticket, now, reopen_days) and sender.lower() not in agents:
+            if closed_too_long(ticket, now, reopen_days) and sender not in agents:
                 return ThreadChoice(None, via, follows=ticket)
             return ThreadChoice(ticket, via)
         refused = refused or ticket
@@ -117,4 +117,4 @@ def is_queue_request(sender: str, subject: str, pointers: Pointers, agents: froz
     """An agent asking for the work queue by mail: subject "queue" (or "очередь"), about no ticket.
     The answer goes to the agent's own address, so a forged From shows a forger nothing."""
     pointed = any((pointers.by_reference, pointers.by_tag, pointers.by_reply_address, pointers.by_bounce))
-    return sender.lower() in agents and not pointed and bare_subject(subject, prefix).lower() in QUEUE_SUBJECTS
+    return sender in agents and not pointed and bare_subject(subject, prefix).lower() in QUEUE_SUBJECTS

@@ -91,6 +91,9 @@ ADDRESSES = [
     ("no address at all", "Smith", []),
     ("raw UTF-8 address (RFC 6532)", "jdöe@mächine.example".encode().decode("ascii", "surrogateescape"),
      [("", "jdöe@mächine.example")]),
+    ("case folded", "Kate@Example.TEST", [("", "kate@example.test")]),
+    ("a Kelvin sign stays itself, never an ASCII k", "\u212aate@example.test".encode().decode("ascii", "surrogateescape"),
+     [("", "\u212aate@example.test")]),
 ]
 
 

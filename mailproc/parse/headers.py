@@ -139,10 +139,16 @@ class _Mailbox:
             words = addr.split()
             if '"' not in addr and len(words) > 1 and "@" in words[-1]:
                 addr, name = words[-1], " ".join(words[:-1])
-        addr = _raw_text(addr.strip() if '"' in addr else "".join(addr.split()), None).lower()
+        addr = fold_address(_raw_text(addr.strip() if '"' in addr else "".join(addr.split()), None))
         if "@" not in addr.strip("@") or _CONTROLS.search(addr):
             return None
         return decode_text(name, mail_charset) or decode_text(" ".join(self.comments), mail_charset), addr
+
+
+def fold_address(address: str) -> str:
+    """Lower case, except where lower-casing would turn a non-ASCII character into ASCII: the
+    Kelvin sign (U+212A) lowers to "k", so "\u212aate@x" would become an agent's "kate@x"."""
+    return "".join(c if not c.isascii() and c.lower().isascii() else c.lower() for c in address)
 
 
 def addresses(values: list[str], mail_charset: str | None = None) -> list[tuple[str, str]]:
