@@ -14,7 +14,8 @@ import re
 import sqlite3
 import sys
 
-from mailproc import accounts, report_svg, report_text, template_check, templating, undo
+import mailproc
+from mailproc import accounts, logs, report_svg, report_text, shipped, template_check, templating, undo
 from mailproc.config import Settings, config_path, load_settings, read_secrets
 from mailproc.cycle import run_cycle
 from mailproc.daemon import Daemon
@@ -32,6 +33,18 @@ EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
+    """Every (sub)command accepts the logging options, so `-v` goes before or after the command."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        logs = self.add_argument_group("logging")
+        logs.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                          help="debug logging; -vv also the SQL statements")
+        logs.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                          help="warnings and errors only")
+        logs.add_argument("--log-format", choices=("text", "json"), default=argparse.SUPPRESS,
+                          help="json: one object per line (time, level, logger, message) for a log collector")
+
     def error(self, message):  # argparse exits 2 already; keep its message format
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -39,8 +52,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mailproc", description="A support mailbox turned into a ticket desk.")
+    parser.set_defaults(verbose=0, quiet=False, log_format="text")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {mailproc.__version__}")
     parser.add_argument("--config", help="config file (default: $MAILPROC_CONFIG, else ./config.toml)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     resume = argparse.ArgumentParser(add_help=False)
     resume.add_argument("--resume-numbering", action="store_true",
@@ -70,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate the config")
     check.add_argument("--connect", action="store_true", help="also log in to IMAP and SMTP")
     sub.add_parser("demo", help="zero-setup run on embedded servers and sample mail")
+    init = sub.add_parser("init", help="write a commented starter config (and the templates) into a directory")
+    init.add_argument("directory", metavar="DIR", help="created if missing; an existing config.toml is kept")
+    init.add_argument("--templates", action="store_true",
+                      help="also copy the shipped templates into DIR/templates to customise them")
     accounts = sub.add_parser("accounts", help="the accounts registry (§4.7, §5)")
     accounts_sub = accounts.add_subparsers(dest="accounts_command", metavar="{import}", required=True,
                                            parser_class=_Parser)
@@ -104,12 +122,13 @@ def _date(text: str):
 def main(argv: list[str] | None = None) -> int:
     os.umask(PRIVATE_UMASK)  # the database, its copies and stored mail are the clients' mail: ours alone
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(verbosity=-1 if args.quiet else args.verbose, json_lines=args.log_format == "json")
     if args.command == "demo":
         from mailproc import demo  # its servers come from the optional `demo` extra
 
         return demo.main()
+    if args.command == "init":
+        return cmd_init(args)
     try:
         settings = load_settings(config_path(args.config, os.environ))
         return COMMANDS[args.command](settings, args)
@@ -129,6 +148,30 @@ def make_desk(settings: Settings):
     open_database(settings.database.path)
     templating.use_templates(templates)
     return Desk(settings, secrets, BlobStore(settings.database.data_dir / "blobs"))
+
+
+def cmd_init(args) -> int:
+    """`init DIR [--templates]`: the shipped config and templates, to edit; never overwrites a file."""
+    directory = pathlib.Path(args.directory)
+    copies = [(shipped.STARTER_CONFIG, directory / "config.toml")]
+    if args.templates:
+        copies += [(path, directory / "templates" / path.relative_to(shipped.TEMPLATES))
+                   for path in sorted(shipped.TEMPLATES.glob("*/**/*.j2"))]
+    kept = [target for _, target in copies if target.exists()]
+    try:
+        for source, target in copies:
+            if target not in kept:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(source.read_bytes())
+    except OSError as exc:
+        print(f"error: init {directory}: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+    for target in kept:
+        print(f"{target}: exists, kept as it is", file=sys.stderr)
+    print(f"{directory / 'config.toml'}: edit [mailbox], [smtp] and [support], then "
+          f"`mailproc --config {directory / 'config.toml'} check-config --connect`"
+          + (f"; templates in {directory / 'templates'}" if args.templates else ""), file=sys.stderr)
+    return EXIT_OK
 
 
 def cmd_run(settings: Settings, args) -> int:

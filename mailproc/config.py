@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import mailproc
+from mailproc import shipped
 from mailproc.errors import ConfigError
 from mailproc.parse.account import DEFAULT_ID_PATTERNS, compile_patterns
 from mailproc.parse.attachments import ACCEPTABLE_FORMATS, MAX_PIXELS_CEILING, MiB, AttachmentLimits
@@ -30,7 +30,7 @@ CONFIG_ENV = "MAILPROC_CONFIG"
 DEFAULT_CONFIG = "config.toml"
 # Used when the config keeps the default relative "templates" and no such
 # directory sits beside the config file (e.g. a config in /etc/mailproc/).
-SHIPPED_TEMPLATES = Path(mailproc.__file__).resolve().parent.parent / "templates"
+SHIPPED_TEMPLATES = shipped.TEMPLATES
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
