@@ -40,7 +40,7 @@ class Ticket(BaseModel):
     priority = peewee.CharField()
     client = peewee.CharField(index=True)
     cc = JsonField(default=list)
-    account_id = peewee.CharField(null=True)
+    account_id = peewee.CharField(null=True, index=True)
     subject = peewee.TextField()
     language = peewee.CharField()
     labels = JsonField(default=list)
