@@ -14,8 +14,10 @@ import re
 import sqlite3
 import sys
 
+import peewee
+
 import mailproc
-from mailproc import accounts, logs, report_svg, report_text, shipped, template_check, templating, undo
+from mailproc import accounts, logs, report_svg, report_text, shipped, status, template_check, templating, undo
 from mailproc.config import Settings, config_path, load_settings, read_secrets
 from mailproc.cycle import run_cycle
 from mailproc.daemon import Daemon
@@ -105,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_sub = outbox.add_subparsers(dest="action", metavar="{list,retry}", required=True, parser_class=_Parser)
     outbox_sub.add_parser("list", help="failed and held outgoing mails").add_argument("--json", action="store_true")
     outbox_sub.add_parser("retry", help="send it again with the next send").add_argument("id", type=int)
+    alive = sub.add_parser("status", help="alive? last poll and send, outbox, quarantine; exit 0/1/2",
+                           description="For cron and monitoring: exits 1 (warning) or 2 (critical) when polling or "
+                                       "sending has failed, or no poll succeeded, for [monitoring].warning_minutes or "
+                                       "critical_minutes.")
+    alive.add_argument("--json", action="store_true", help="one JSON object")
     backup = sub.add_parser("backup", help="a consistent copy of the database, also while `run` is running")
     backup.add_argument("file", help="the copy to write (0600); see README, \"Backup and restore\"")
     return parser
@@ -186,15 +193,35 @@ def cmd_poll(settings: Settings, args) -> int:
         raise
     except Exception as exc:  # IMAP protocol errors, timeouts: say what failed, exit 1
         log.debug("poll failed", exc_info=True)  # a traceback only with -v
+        status.note_cycle(settings, _now(), polled=True, poll_error=f"{type(exc).__name__}: {exc}", send=None)
         print(f"error: poll failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
-    if report.send and report.send.error:
-        log.warning("%s; unsent mails stay in the outbox", report.send.error)
+    status.note_cycle(settings, _now(), polled=True, poll_error=report.imap_error, send=report.send)
     print(f"poll: {report}", file=sys.stderr)
-    if report.imap_error:
+    failed = [error for error in (report.imap_error, report.send and report.send.error) if error]
+    if report.send and report.send.error:
+        print(f"error: {report.send.error}; unsent mails stay in the outbox", file=sys.stderr)
+    elif report.imap_error:
         print(f"error: {report.imap_error}", file=sys.stderr)
-        return EXIT_RUNTIME
-    return EXIT_OK
+    return EXIT_RUNTIME if failed else EXIT_OK
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def cmd_status(settings: Settings, args) -> int:
+    """Exit 0 ok, 1 warning, 2 critical (monitoring plugins' codes); a database that cannot be read is critical."""
+    try:
+        _open_read_side(settings)
+        figures = status.gather(settings, _now())
+    except (MailprocError, peewee.DatabaseError) as exc:
+        print(f"CRITICAL: database {settings.database.path}: {exc}", file=sys.stderr)
+        return status.CRITICAL
+    code, reasons = status.verdict(figures, settings.monitoring)
+    data = status.as_json(figures, code, reasons, settings.hours.timezone)
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else "\n".join(status.text_lines(data)))
+    return code
 
 
 def _open_read_side(settings: Settings) -> None:
@@ -365,4 +392,5 @@ COMMANDS = {
     "quarantine": cmd_quarantine,
     "outbox": cmd_outbox,
     "backup": cmd_backup,
+    "status": cmd_status,
 }

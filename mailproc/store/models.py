@@ -155,4 +155,13 @@ class Account(BaseModel):
     updated_at = UtcDateTimeField()
 
 
-ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, NumberingFloor, Account)
+class Liveness(BaseModel):
+    """How the last cycles of `run` and `poll` went, for `mailproc status`: one row per activity."""
+
+    activity = peewee.CharField(unique=True)  # poll | send
+    last_ok_at = UtcDateTimeField(null=True)
+    failing_since = UtcDateTimeField(null=True)  # the first failure since the last success
+    last_error = peewee.TextField(default="")
+
+
+ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, NumberingFloor, Account, Liveness)
