@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--json", action="store_true")
     tickets.add_argument("--status", choices=[*(s.value for s in Status), queries.QUARANTINED],
                          help="only tickets in this status; 'quarantined' lists the mails that could not be processed")
+    tickets.add_argument("--client", metavar="ADDR", help="only the tickets of this client address")
+    tickets.add_argument("--account", metavar="ID", help="only the tickets of this account")
+    tickets.add_argument("--search", metavar="WORDS",
+                         help="only tickets with every word in the subject or the text of one of their mails")
     show = sub.add_parser("show", help="one ticket with its messages")
     show.add_argument("ticket", help="tag such as KB-000123")
     show.add_argument("--json", action="store_true")
@@ -232,17 +236,23 @@ def cmd_tickets(settings: Settings, args) -> int:
     _open_read_side(settings)
     zone = settings.hours.timezone
     if args.status == queries.QUARANTINED:
+        if args.client or args.account or args.search:
+            print("error: --client, --account and --search find tickets, not quarantined mail", file=sys.stderr)
+            return EXIT_USAGE
         rows = queries.list_quarantined(zone)
+        header = f"{'UID':<10} {'ARRIVED':<25}  MESSAGE-ID  REASON"
         lines = [f"uid {r['uid']:<6} {r['arrived_at']}  {r['message_id'] or '-'}  {r['reason']}" for r in rows]
     else:
-        rows = queries.list_tickets(zone, args.status)
+        rows = queries.list_tickets(zone, args.status, client=args.client, account=args.account, search=args.search)
+        header = (f"{'TICKET':<10} {'STATUS':<9} {'PRIORITY':<8} {'CLIENT':<28} {'MSG':>3}  {'REACTION DUE':<16}  "
+                  f"SUBJECT  LABELS")
         lines = [f"{r['tag']:<10} {r['status']:<9} {r['priority']:<8} {r['client']:<28} "
                  f"{r['message_count']:>3}  {(r['first_response_due'] or '-')[:16]:<16}  "
                  f"{r['subject'][:50]}  {','.join(r['labels'])}" for r in rows]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        print("\n".join(lines) if lines else "no tickets")
+        print("\n".join([header, *lines]) if lines else "no tickets")
     return EXIT_OK
 
 
