@@ -12,10 +12,11 @@ import logging
 import pathlib
 from typing import Callable, Iterator
 
-from mailproc import escalate, fetch, send
+from mailproc import escalate, faults, fetch, send
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
+from mailproc.reader import MailReader
 from mailproc.store import record
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def poll_mailbox(desk: Desk, stop: Callable[[], bool] = lambda: False) -> CycleR
     """Process every new mail of the polled folder; returns early (between mails) when `stop()`."""
     mb = desk.settings.mailbox
     report = CycleReport()
-    with fetch.connect(mb, desk.secrets.imap_password) as imap:
+    with fetch.connect(mb, desk.secrets.imap_password) as imap, MailReader(desk.settings.limits.mail_seconds) as reader:
         for folder in (mb.processed_folder, mb.quarantine_folder):
             imap.ensure_folder(folder)
         uidvalidity = imap.select(mb.folder)
@@ -52,8 +53,10 @@ def poll_mailbox(desk: Desk, stop: Callable[[], bool] = lambda: False) -> CycleR
             for raw in imap.fetch(mb.folder, uidvalidity, batch):
                 if stop():
                     return report
-                outcome = process_mail(desk, raw)
+                faults.checkpoint("after_fetch")
+                outcome = process_mail(desk, raw, reader)
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+                faults.checkpoint("before_move")
                 imap.move([raw.uid], outcome.folder)
     return report
 

@@ -14,6 +14,7 @@ import ssl
 
 import aiosmtplib
 
+from mailproc import faults
 from mailproc.config import Smtp
 from mailproc.errors import MailprocError
 from mailproc.store.models import Outbox
@@ -79,6 +80,7 @@ async def _send_one(smtp: aiosmtplib.SMTP, row: Outbox, settings: Smtp, now: dt.
                     report: SendReport) -> bool:
     """Send one row; False when the connection is gone and the batch must stop."""
     try:
+        faults.checkpoint("smtp_data")
         await smtp.sendmail(row.mail_from, row.rcpt_to, row.data)
     except aiosmtplib.SMTPRecipientsRefused as exc:
         _fail_or_defer(row, exc.recipients[0].code if exc.recipients else 550, str(exc), settings, now, report)
@@ -90,6 +92,7 @@ async def _send_one(smtp: aiosmtplib.SMTP, row: Outbox, settings: Smtp, now: dt.
         report.error = f"SMTP connection lost: {exc}"
         log.warning("outbox row %d: %s", row.id, report.error)
         return False
+    faults.checkpoint("after_accept")
     Outbox.update(status="sent", sent_at=now, attempts=row.attempts + 1, last_error="").where(
         Outbox.id == row.id).execute()
     report.sent += 1
