@@ -22,7 +22,7 @@ from mailproc.desk import Desk
 from mailproc.mail import InboundMail, RawMail
 from mailproc.parse.text import guess_language
 from mailproc.outbound import mails_for
-from mailproc.reader import MailReader, Reading, Unreadable
+from mailproc.reader import MailReader, Reading, ReaderUnavailable, Unreadable
 from mailproc.rules import machines
 from mailproc.rules.context import Context
 from mailproc.store import record, sla_report
@@ -74,7 +74,7 @@ def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
         reading = reader.read(raw, desk.settings.attachments.limits, desk.settings.accounts.id_patterns)
         faults.checkpoint("after_parse")
         return _record(desk, raw, reading, key)
-    except (peewee.OperationalError, peewee.IntegrityError, OSError):
+    except (peewee.OperationalError, peewee.IntegrityError, OSError, ReaderUnavailable):
         raise  # the desk is broken (or raced), not the mail: retry the mail next cycle
     except Exception as exc:
         reason = str(exc) if isinstance(exc, Unreadable) else f"{type(exc).__name__}: {exc}"

@@ -55,6 +55,10 @@ class ReaderDied(Unreadable):
     pass
 
 
+class ReaderUnavailable(Exception):
+    """The worker could not be started: the desk's failure, not the mail's."""
+
+
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload([__name__])
 
@@ -99,9 +103,13 @@ class MailReader:
     def _start(self) -> multiprocessing.connection.Connection:
         if self._process is None or not self._process.is_alive():
             self._stop(signal.SIGKILL)
-            self._conn, child = _CONTEXT.Pipe()
-            self._process = _CONTEXT.Process(target=_serve, args=(child,), name="mailproc-reader", daemon=True)
-            self._process.start()
+            try:
+                self._conn, child = _CONTEXT.Pipe()
+                self._process = _CONTEXT.Process(target=_serve, args=(child,), name="mailproc-reader", daemon=True)
+                self._process.start()
+            except Exception as exc:
+                self._process = None
+                raise ReaderUnavailable(f"cannot start the process that reads mail: {exc}") from exc
             child.close()
         return self._conn
 

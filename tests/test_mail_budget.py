@@ -12,8 +12,9 @@ import pytest
 from mailproc.config import Secrets, load_settings
 from mailproc.desk import Desk
 from mailproc.mail import RawMail
+import mailproc.reader
 from mailproc.pipeline import process_mail
-from mailproc.reader import MailReader, ReaderDied, read_mail
+from mailproc.reader import MailReader, ReaderDied, ReaderUnavailable, read_mail
 from mailproc.store import record
 from mailproc.store.db import BlobStore, open_database
 from mailproc.store.models import Quarantined
@@ -100,3 +101,13 @@ def test_slow_mail_is_quarantined_end_to_end_and_the_mail_behind_it_acknowledged
     assert acked == {"<issue@c.test>", "<normal@c.test>"}
     assert [m["Message-ID"] for m in mail.messages(support, "Quarantine")] == ["<slow@c.test>"]
     assert mail.messages(support) == []
+
+
+def test_a_reader_that_cannot_start_is_the_desks_failure_not_the_mails(desk, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("no processes left")
+
+    monkeypatch.setattr(mailproc.reader._CONTEXT, "Process", refuse)
+    with MailReader(2) as mail_reader, pytest.raises(ReaderUnavailable):
+        process_mail(desk, raw(1, "Касса не работает."), mail_reader)
+    assert not Quarantined.select().exists()
