@@ -55,12 +55,17 @@ class Relay:
 class NotifyAgents:
     """Tell the agents (the assignee, once there is one) about this mail; `event` names why."""
 
-    event: str  # new_ticket | client_message | note | unverified
+    event: str  # new_ticket | client_message | note | unverified | delivery_failure | agent_automated
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Assign:
     agent: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClearCc:
+    """Drop the addresses the client copied from the ticket: answers go to the client alone."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -71,4 +76,4 @@ class TellSender:
 
 
 Action = (AddLabel | ReplyBlock | NoAutoReply | SetPriority | SetStatus | RecordAs | Relay | NotifyAgents
-          | Assign | TellSender)
+          | Assign | ClearCc | TellSender)

@@ -11,9 +11,10 @@ import logging
 import os
 import pathlib
 import re
+import sqlite3
 import sys
 
-from mailproc import accounts, report_svg, report_text
+from mailproc import accounts, render, report_svg, report_text, template_check, undo
 from mailproc.config import Settings, config_path, load_settings, read_secrets
 from mailproc.cycle import run_cycle
 from mailproc.daemon import Daemon
@@ -21,8 +22,8 @@ from mailproc.desk import Desk
 from mailproc.errors import ConfigError, MailprocError
 from mailproc.fetch import connect
 from mailproc.send import check_login
-from mailproc.store import queries, sla_report
-from mailproc.store.db import BlobStore, open_database
+from mailproc.store import db, queries, sla_report
+from mailproc.store.db import PRIVATE_UMASK, BlobStore, open_database
 from mailproc.vocab import Status
 
 log = logging.getLogger("mailproc")
@@ -41,8 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="config file (default: $MAILPROC_CONFIG, else ./config.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sub.add_parser("run", help="the daemon: poll and send on a schedule")
-    sub.add_parser("poll", help="one full cycle, then exit")
+    resume = argparse.ArgumentParser(add_help=False)
+    resume.add_argument("--resume-numbering", action="store_true",
+                        help="number new tickets after the highest tag found in the processed folder: once, after "
+                             "the database was lost (poll refuses an empty database otherwise) or restored")
+    sub.add_parser("run", help="the daemon: poll and send on a schedule", parents=[resume])
+    sub.add_parser("poll", help="one full cycle, then exit", parents=[resume])
     tickets = sub.add_parser("tickets", help="list tickets")
     tickets.add_argument("--json", action="store_true")
     tickets.add_argument("--status", choices=[*(s.value for s in Status), queries.QUARANTINED],
@@ -71,6 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
     imports = accounts_sub.add_parser("import", help="add or update accounts from a CSV file; all or nothing")
     imports.add_argument("file", metavar="FILE.csv",
                          help="columns account_id, name, status (active|inactive), partner, partner_contact")
+    quarantine = sub.add_parser("quarantine", help="mail that could not be processed (poison)")
+    quarantine_sub = quarantine.add_subparsers(dest="action", metavar="{list,retry}", required=True,
+                                               parser_class=_Parser)
+    quarantine_sub.add_parser("list", help="quarantined mails with their reason").add_argument("--json",
+                                                                                                action="store_true")
+    quarantine_sub.add_parser("retry", help="after a fix: move the mail back to the polled folder; the next poll "
+                                            "processes it afresh").add_argument("id", type=int)
+    outbox = sub.add_parser("outbox", help="outgoing mail refused for good by the SMTP server, or held")
+    outbox_sub = outbox.add_subparsers(dest="action", metavar="{list,retry}", required=True, parser_class=_Parser)
+    outbox_sub.add_parser("list", help="failed and held outgoing mails").add_argument("--json", action="store_true")
+    outbox_sub.add_parser("retry", help="send it again with the next send").add_argument("id", type=int)
+    backup = sub.add_parser("backup", help="a consistent copy of the database, also while `run` is running")
+    backup.add_argument("file", help="the copy to write (0600); see README, \"Backup and restore\"")
     return parser
 
 
@@ -84,6 +102,7 @@ def _date(text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.umask(PRIVATE_UMASK)  # the database, its copies and stored mail are the clients' mail: ours alone
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -98,31 +117,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"config error:\n{exc}", file=sys.stderr)
         return EXIT_USAGE
     except MailprocError as exc:
+        log.debug("the error in full:", exc_info=True)  # a traceback only with -v
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
 
 
 def make_desk(settings: Settings):
+    """The desk `run` and `poll` work with; refuses (ConfigError) while a template fails its check."""
     secrets = read_secrets(settings, os.environ)
+    templates = template_check.checked(settings)
     open_database(settings.database.path)
+    render.use_templates(templates)
     return Desk(settings, secrets, BlobStore(settings.database.data_dir / "blobs"))
 
 
 def cmd_run(settings: Settings, args) -> int:
-    return Daemon(lambda: make_desk(load_settings(settings.source))).run()
+    return Daemon(lambda: make_desk(load_settings(settings.source)), args.resume_numbering).run()
 
 
 def cmd_poll(settings: Settings, args) -> int:
     desk = make_desk(settings)
     try:
-        report = run_cycle(desk)
+        report = run_cycle(desk, resume_numbering=args.resume_numbering)
     except MailprocError:
         raise
     except Exception as exc:  # IMAP protocol errors, timeouts: say what failed, exit 1
-        log.exception("poll failed")
+        log.debug("poll failed", exc_info=True)  # a traceback only with -v
         print(f"error: poll failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
+    if report.send and report.send.error:
+        log.warning("%s; unsent mails stay in the outbox", report.send.error)
     print(f"poll: {report}", file=sys.stderr)
+    if report.imap_error:
+        print(f"error: {report.imap_error}", file=sys.stderr)
+        return EXIT_RUNTIME
     return EXIT_OK
 
 
@@ -161,12 +189,20 @@ def cmd_show(settings: Settings, args) -> int:
     print(f"subject: {data['subject']}\naccount: {data['account_id'] or '-'}\n"
           f"first response due: {data['first_response_due'] or '-'}\nresolution due: {data['resolution_due'] or '-'}")
     for m in data["messages"]:
-        print(f"\n--- {m['date']}  {m['direction']}/{m['kind']}  {m['from']} -> {', '.join(m['to'])}")
+        print(f"\n--- {m['date']}  {m['direction']}/{m['kind']}  {m['from']} -> {', '.join(m['to'])}"
+              f"{_unsent_mark(m)}")
         print(m["text"])
         for a in m["attachments"]:
             verdict = {True: "accepted", False: f"REJECTED: {a['detail']}", None: a["detail"]}[a["accepted"]]
             print(f"  [attachment] {a['filename']} ({a['size']} bytes): {verdict}")
     return EXIT_OK
+
+
+def _unsent_mark(message: dict) -> str:
+    """`  [NOT SENT: failed: 550 ...]` for an outgoing mail that did not go out, else nothing."""
+    if message.get("delivery") not in queries.UNSENT:
+        return ""
+    return f"  [NOT SENT: {': '.join(filter(None, (message['delivery'], message['delivery_error'])))}]"
 
 
 def cmd_queue(settings: Settings, args) -> int:
@@ -200,7 +236,17 @@ def cmd_stats(settings: Settings, args) -> int:
 
 
 def cmd_check_config(settings: Settings, args) -> int:
-    secrets = read_secrets(settings, os.environ)
+    problems = []  # missing secrets and failing templates, all in one report
+    try:
+        secrets = read_secrets(settings, os.environ)
+    except ConfigError as exc:
+        problems += exc.problems
+    try:
+        template_check.checked(settings)
+    except ConfigError as exc:
+        problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
     if args.connect:
 
         with connect(settings.mailbox, secrets.imap_password) as imap:
@@ -209,6 +255,46 @@ def cmd_check_config(settings: Settings, args) -> int:
         print(f"IMAP {settings.mailbox.host}:{settings.mailbox.port} and SMTP {settings.smtp.host}:"
               f"{settings.smtp.port}: logged in", file=sys.stderr)
     print(f"{settings.source}: ok")
+    return EXIT_OK
+
+
+def cmd_quarantine(settings: Settings, args) -> int:
+    if args.action == "retry":
+        print(undo.retry_quarantined(make_desk(settings), args.id), file=sys.stderr)
+        return EXIT_OK
+    _open_read_side(settings)
+    rows = queries.list_quarantined(settings.hours.timezone)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(f"{r['id']:>5}  {r['arrived_at'][:16]}  {r['message_id'] or '-'}  {r['reason']}"
+                        for r in rows) or "no quarantined mail")
+    return EXIT_OK
+
+
+def cmd_outbox(settings: Settings, args) -> int:
+    _open_read_side(settings)
+    if args.action == "retry":
+        print(undo.retry_outbox(args.id), file=sys.stderr)
+        return EXIT_OK
+    rows = queries.list_outbox(settings.hours.timezone)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(f"{r['id']:>5}  {r['status']:<6} {r['ticket'] or '-':<10} {', '.join(r['to'])}  "
+                        f"{r['subject'][:40]}  {r['last_error']}" for r in rows) or "no failed or held mail")
+    return EXIT_OK
+
+
+def cmd_backup(settings: Settings, args) -> int:
+    target = pathlib.Path(args.file)
+    try:
+        db.backup(settings.database.path, target)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"error: backup to {target}: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+    print(f"database {settings.database.path} copied to {target}; raw mails and attachments stay in "
+          f"{settings.database.data_dir} (copy that directory too)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -233,4 +319,7 @@ COMMANDS = {
     "stats": cmd_stats,
     "check-config": cmd_check_config,
     "accounts": cmd_accounts,
+    "quarantine": cmd_quarantine,
+    "outbox": cmd_outbox,
+    "backup": cmd_backup,
 }

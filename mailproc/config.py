@@ -128,7 +128,11 @@ def _zone(value: Any) -> ZoneInfo:
 
 _DOMAIN = r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*"
 _email = _text(r'[^@\s<>"(),;:]+@' + _DOMAIN, "an email address like support@example.test")
-_env = _text(r"[A-Za-z_][A-Za-z0-9_]*", "the NAME of an environment variable (never the secret itself)")
+_ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_env = _text(_ENV_NAME, "the NAME of an environment variable (never the secret itself)")
+_env_list = _check("a list of NAMES of environment variables (may be empty; never the secrets themselves)",
+                   lambda v: isinstance(v, list) and all(isinstance(i, str) and re.fullmatch(_ENV_NAME, i) for i in v),
+                   tuple)
 _number = _check("a number > 0", lambda v: type(v) in (int, float) and 0 < v < float("inf"), float)
 _bool = _check("true or false", lambda v: type(v) is bool)
 _security = _choice("none", "starttls", "ssl")
@@ -160,6 +164,7 @@ class Mailbox:
     poll_seconds: int = _key(_int(1), 30, "seconds between polls")
     batch_size: int = _key(_int(1), 50, "mails are fetched in batches of this many (bounds memory)")
     timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
+    retry_max_seconds: int = _key(_int(1), 600, "cap of the reconnect backoff while the IMAP server is unreachable")
     ca_file: Path | None = _ca_file_key()
 
 
@@ -173,6 +178,8 @@ class Smtp:
     timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
     retry_max_seconds: int = _key(_int(1), 900, "cap of the retry backoff for unsent mail")
     ca_file: Path | None = _ca_file_key()
+    helo_name: str = _key(_text(f"|{_DOMAIN}", "a host name, or empty"), "",
+                          "the name mailproc gives in EHLO; empty: this machine's fully qualified name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +191,8 @@ class Support:
                                          lambda v: tuple(a.lower() for a in v)),
                                    ["agent1@example.test"], "agent addresses (lower-cased): notified, reply to clients")
     token_secret_env: str = _key(_env, "MAILPROC_TOKEN_SECRET", "environment variable holding the HMAC token secret")
+    previous_token_secrets_env: tuple[str, ...] = _key(
+        _env_list, [], "environment variables holding earlier token secrets: their tokens still verify (rotation)")
     max_auto_replies_per_day: int = _key(_int(0), 3, "automatic replies per sender per day at most")
     keep_agent_signature: bool = _key(_bool, True, "agents' signatures go to the client with their answer")
     reopen_days: int = _key(_int(0), 14, "a client mail on a ticket closed fewer days ago reopens it; later: new ticket")
@@ -354,7 +363,8 @@ SCHEMA: dict[str, dict[str, tuple[Check, Any, str]]] = {
 class Secrets:
     imap_password: str
     smtp_password: str | None  # None when SMTP AUTH is not used
-    token_secret: bytes
+    token_secret: bytes  # signs the tokens we issue
+    previous_token_secrets: tuple[bytes, ...] = ()  # still verify tokens issued before a rotation
 
 
 def config_path(cli_value: str | None, environ: Mapping[str, str]) -> Path:
@@ -501,10 +511,15 @@ def read_secrets(settings: Settings, environ: Mapping[str, str], *, need_smtp_pa
               "support.token_secret_env": settings.support.token_secret_env}
     if need_smtp:
         wanted["smtp.password_env"] = settings.smtp.password_env
+    previous = settings.support.previous_token_secrets_env
     found = {key: environ.get(var, "") for key, var in wanted.items()}
     problems = [f"{key}: environment variable {wanted[key]} is not set" for key, value in found.items() if not value]
+    problems += [f"support.previous_token_secrets_env: environment variable {var} is not set "
+                 "(set it to the earlier secret, or take it off the list once its tokens may lapse)"
+                 for var in previous if not environ.get(var)]
     if problems:
         raise ConfigError(problems)
     return Secrets(imap_password=found["mailbox.password_env"],
                    smtp_password=found.get("smtp.password_env"),
-                   token_secret=found["support.token_secret_env"].encode())
+                   token_secret=found["support.token_secret_env"].encode(),
+                   previous_token_secrets=tuple(environ[var].encode() for var in previous))

@@ -12,12 +12,13 @@ import logging
 import pathlib
 from typing import Callable, Iterator
 
-from mailproc import escalate, faults, fetch, send
+from mailproc import escalate, faults, fetch, numbering, outbound, render, send
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
 from mailproc.reader import MailReader
 from mailproc.store import record
+from mailproc.store.models import database
 
 log = logging.getLogger(__name__)
 
@@ -27,38 +28,53 @@ class CycleReport:
     recorded: int = 0
     duplicate: int = 0
     quarantined: int = 0
+    retry: int = 0
     escalations: int = 0
     send: send.SendReport | None = None
+    imap_error: str | None = None  # the mailbox could not be read (unreachable, connection lost)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing received, escalated or sent: the daemon need not say anything."""
+        sent = self.send or send.SendReport()
+        return not any((self.recorded, self.duplicate, self.quarantined, self.retry, self.escalations,
+                        sent.sent, sent.deferred, sent.failed))
 
     def __str__(self) -> str:
         sent = self.send or send.SendReport()
         text = (f"{self.recorded} recorded, {self.duplicate} duplicate(s), {self.quarantined} quarantined, "
-                f"{self.escalations} escalation(s); "
+                + (f"{self.retry} left for the next cycle, " if self.retry else "")
+                + f"{self.escalations} escalation(s); "
                 f"{sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed")
         return text + (f"; {sent.error}" if sent.error else "")
 
 
-def poll_mailbox(desk: Desk, stop: Callable[[], bool] = lambda: False) -> CycleReport:
-    """Process every new mail of the polled folder; returns early (between mails) when `stop()`."""
+def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lambda: False,
+                 resume_numbering: bool = False) -> None:
+    """Process every new mail of the polled folder, counting into `report` (what was done before
+    a lost connection counts too); returns early (between mails) when `stop()`."""
     mb = desk.settings.mailbox
-    report = CycleReport()
     with fetch.connect(mb, desk.secrets.imap_password) as imap, MailReader(desk.settings.limits.mail_seconds) as reader:
         for folder in (mb.processed_folder, mb.quarantine_folder):
             imap.ensure_folder(folder)
+        if resume_numbering:
+            _resume_numbering(imap, desk)
+        else:
+            _refuse_lost_database(imap, desk)
         uidvalidity = imap.select(mb.folder)
         state = record.folder_state(mb.folder, uidvalidity)
-        _move_leftovers(imap, desk, uidvalidity, state.last_uid)
-        new_uids = imap.uids(state.last_uid + 1)
+        retried = _leftovers(imap, desk, uidvalidity, state.last_uid)
+        new_uids = retried + imap.uids(state.last_uid + 1)
         for batch in batches(imap.sizes(new_uids), mb.batch_size, MAX_BATCH_BYTES):
             for raw in imap.fetch(mb.folder, uidvalidity, batch):
                 if stop():
-                    return report
+                    return
                 faults.checkpoint("after_fetch")
                 outcome = process_mail(desk, raw, reader)
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
                 faults.checkpoint("before_move")
-                imap.move([raw.uid], outcome.folder)
-    return report
+                if outcome.folder != raw.folder:
+                    imap.move([raw.uid], outcome.folder)
 
 
 MAX_BATCH_BYTES = 64 * 2**20  # a backlog of mails with 25 MB attachments must not be fetched 50 at a time
@@ -78,35 +94,92 @@ def batches(sizes: list[tuple[int, int]], max_count: int, max_bytes: int) -> lis
     return groups
 
 
-def _move_leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: int) -> None:
-    """Mail committed in an earlier cycle that died before moving it: move it now."""
-    if last_uid < 1:
+class LostDatabaseError(MailprocError):
+    """The database is empty but the mailbox shows the desk ran before: polling would reuse ticket numbers."""
+
+
+def _refuse_lost_database(imap: fetch.ImapSession, desk: Desk) -> None:
+    processed = desk.settings.mailbox.processed_folder
+    if not record.is_empty_desk():
         return
+    count = imap.count(processed)
+    if count:
+        raise LostDatabaseError(
+            f"the database {desk.settings.database.path} is empty, but the folder {processed} already holds "
+            f"{count} processed mail(s): the desk's database was lost or replaced. Polling now would hand out "
+            f"{desk.settings.support.tag_prefix}-000001 again, a number old threads still name. Restore the last "
+            "backup (README, \"Backup and restore\"), or start this database anew on purpose with "
+            f"`mailproc poll --resume-numbering` (new tickets are numbered after every number {processed} shows).")
+
+
+def _resume_numbering(imap: fetch.ImapSession, desk: Desk) -> None:
+    """Number new tickets after every number the desk may have sent out: the highest tag the
+    processed folder's headers name, and at least as many as it holds mails (every ticket was
+    opened by a mail that ended there, so a ticket nobody answered yet is covered too)."""
+    support, processed = desk.settings.support, desk.settings.mailbox.processed_folder
+    imap.select(processed)
+    uids = imap.uids(1)
+    highest = numbering.highest_number(imap.headers(uids, numbering.HEADER_FIELDS), support.tag_prefix,
+                                       support.message_id_domain, desk.secrets.token_secret)
+    floor = record.set_numbering_floor(max(highest, len(uids)), len(uids), desk.clock())
+    log.warning("numbering resumed: %s holds %d mail(s) naming tags up to %s-%06d; new tickets start at %s-%06d",
+                processed, len(uids), support.tag_prefix, highest, support.tag_prefix, floor + 1)
+
+
+def _leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: int) -> list[int]:
+    """Mail at or below the folder's progress still in the folder: quarantined in an earlier cycle
+    that died before moving it (moved now), else processed by a cycle that died before moving it
+    or left there after a failure of the desk while mail behind it went on. Those are returned to
+    be processed again: a processed one is then known and only moved, the other gets its ticket."""
+    if last_uid < 1:
+        return []
     leftovers = imap.uids(1, last_uid)
-    if leftovers:
-        mb = desk.settings.mailbox
-        poison = record.quarantined_uids(mb.folder, uidvalidity)
-        imap.move([u for u in leftovers if u in poison], mb.quarantine_folder)
-        imap.move([u for u in leftovers if u not in poison], mb.processed_folder)
-        log.info("moved %d mail(s) processed in an earlier cycle", len(leftovers))
+    if not leftovers:
+        return []
+    mb = desk.settings.mailbox
+    poison = record.quarantined_uids(mb.folder, uidvalidity)
+    imap.move([u for u in leftovers if u in poison], mb.quarantine_folder)
+    log.info("%d mail(s) left from an earlier cycle", len(leftovers))
+    return [u for u in leftovers if u not in poison]
 
 
-def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox: bool = True) -> CycleReport:
+def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox: bool = True,
+              poll: bool = True, resume_numbering: bool = False) -> CycleReport:
     """Poll, check deadlines, then send. Escalations and mail already in the outbox go out even
-    when IMAP is unreachable."""
-    def drain():
-        return send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock()) if send_outbox else None
+    when IMAP is unreachable (the report then carries `imap_error`)."""
+    def drain() -> send.SendReport:
+        sent = send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock())
+        if outbound.tell_agents_undelivered(desk, sent.failed_rows, desk.clock()):
+            sent.add(send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock()))
+        return sent
 
+    report = CycleReport()
     with one_poller(desk.settings.database.path):
         try:
-            report = poll_mailbox(desk, stop)
-        except fetch.ImapError:
-            escalate.escalate(desk)
-            drain()
-            raise
+            if poll:
+                poll_mailbox(desk, report, stop, resume_numbering)
+        except fetch.ImapError as exc:
+            log.debug("the IMAP error in full:", exc_info=True)  # a traceback only with -v
+            report.imap_error = str(exc)
         report.escalations = escalate.escalate(desk).sent
-        report.send = drain()
+        _alert_template_fallbacks(desk)
+        if send_outbox:
+            report.send = drain()
     return report
+
+
+_alerted: set[pathlib.Path] = set()  # templates the agents were told about: once each while running
+
+
+def _alert_template_fallbacks(desk: Desk) -> None:
+    """Tell the agents about each template that failed on a mail and was replaced by the shipped one."""
+    now = desk.clock()
+    for fallback in render.take_fallbacks():
+        if fallback.template not in _alerted:
+            alert = render.render_template_alert(desk.settings, desk.secrets.token_secret, fallback, now)
+            with database.atomic():
+                record.queue_outbound(None, alert, now)
+            _alerted.add(fallback.template)
 
 
 class BusyError(MailprocError):

@@ -1,53 +1,107 @@
 """`mailproc run` (edge: clock, signals): poll on a schedule, reload the config when it changes.
 
-A SIGTERM/SIGINT lets the mail in hand finish, then the loop ends. An edited config is
-picked up without a restart; an invalid one is reported and the running one kept.
+A SIGTERM/SIGINT lets the mail in hand finish, then the loop ends. An edited config or
+edited templates are picked up without a restart (or at once on SIGHUP); invalid ones (a
+template that fails its check included) are reported and the running ones kept. An IMAP
+or SMTP server that is away is retried with exponential backoff and jitter, and said once
+when the outage starts and once when it ends.
 """
 from __future__ import annotations
 
 import logging
+import random
 import signal
 import time
 from typing import Callable
 
 import schedule
 
-from mailproc.cycle import run_cycle
+from mailproc.cycle import LostDatabaseError, run_cycle
 from mailproc.errors import ConfigError, MailprocError
 from mailproc.desk import Desk
 
 log = logging.getLogger(__name__)
 
 
+def backoff(failures: int, base: float, cap: float) -> float:
+    """Seconds to wait after `failures` failed attempts in a row: doubling from `base` up to
+    `cap`, drawn from its upper half so that desks restarted together do not retry in step."""
+    return min(cap, base * 2 ** (failures - 1)) * random.uniform(0.5, 1.0)
+
+
+class Outage:
+    """One server's availability as the daemon sees it."""
+
+    def __init__(self, server: str):
+        self.server = server
+        self.failures = 0
+        self.since: float | None = None
+        self.retry_at = 0.0
+
+    def due(self) -> bool:
+        return time.monotonic() >= self.retry_at
+
+    def failed(self, error: str, base: float, cap: float) -> None:
+        self.failures += 1
+        now = time.monotonic()
+        if self.since is None:
+            self.since = now
+            log.warning("%s unavailable: %s; retrying with backoff (at most every %ds) until it is back",
+                        self.server, error, cap)
+        else:
+            log.debug("%s still unavailable (%d attempts): %s", self.server, self.failures, error)
+        self.retry_at = now + backoff(self.failures, base, cap)
+
+    def worked(self) -> None:
+        if self.since is not None:
+            log.info("%s back after %ds (%d failed attempt(s))", self.server,
+                     round(time.monotonic() - self.since), self.failures)
+        self.failures, self.since, self.retry_at = 0, None, 0.0
+
+
 class Daemon:
-    def __init__(self, load_desk: Callable[[], Desk]):
+    def __init__(self, load_desk: Callable[[], Desk], resume_numbering: bool = False):
         self.load_desk = load_desk
         self.desk = load_desk()
+        self.resume_numbering = resume_numbering
         self.stopping = False
-        self.smtp_failures = 0
-        self.next_send_at = 0.0
+        self.reload_requested = False
+        self.exit_code = 0
+        self.imap, self.smtp = Outage("IMAP"), Outage("SMTP")
         self._config_mtime = self._mtime()
 
-    def _mtime(self) -> tuple[int, int]:
-        try:
-            stat = self.desk.settings.source.stat()
-        except OSError:
-            return (0, 0)
-        return (stat.st_mtime_ns, stat.st_size)
+    def _mtime(self) -> tuple:
+        """Changes when the config file or any file under the templates directory changes."""
+        settings = self.desk.settings
+        paths = [settings.source, *sorted(settings.templates.directory.glob("*/**/*.j2"))]
+        stamps = []
+        for path in paths:
+            try:
+                stat = path.stat()
+            except OSError:
+                stat = None
+            stamps.append((str(path), stat and stat.st_mtime_ns, stat and stat.st_size))
+        return tuple(stamps)
 
     def stop(self, *_args) -> None:
         log.info("stop requested: finishing the mail in hand")
         self.stopping = True
 
+    def request_reload(self, *_args) -> None:
+        self.reload_requested = True  # acted on between cycles, never inside one
+
     def reload_if_changed(self) -> None:
         mtime = self._mtime()
-        if mtime == self._config_mtime:
+        if mtime == self._config_mtime and not self.reload_requested:
             return
-        self._config_mtime = mtime
+        if self.reload_requested:
+            log.info("SIGHUP: reloading the config")
+        self._config_mtime, self.reload_requested = mtime, False
         try:
             desk = self.load_desk()
         except ConfigError as exc:
-            log.error("config %s is invalid, keeping the running one:\n%s", self.desk.settings.source, exc)
+            log.error("config %s or its templates are invalid, keeping the running ones:\n%s",
+                      self.desk.settings.source, exc)
             return
         self.desk = desk
         self._schedule()
@@ -55,23 +109,33 @@ class Daemon:
 
     def cycle(self) -> None:
         self.reload_if_changed()
-        send_now = time.monotonic() >= self.next_send_at
+        settings = self.desk.settings
+        poll, send = self.imap.due(), self.smtp.due()
         try:
-            report = run_cycle(self.desk, stop=lambda: self.stopping, send_outbox=send_now)
-        except MailprocError as exc:  # IMAP unreachable, another poller busy: said plainly, retried
+            report = run_cycle(self.desk, stop=lambda: self.stopping, send_outbox=send, poll=poll,
+                               resume_numbering=self.resume_numbering)
+        except LostDatabaseError as exc:  # polling on would reuse ticket numbers: the admin must act
+            log.error("%s", exc)
+            self.exit_code, self.stopping = 1, True
+            return
+        except MailprocError as exc:  # another poller busy: said plainly, retried
             log.warning("poll cycle skipped: %s", exc)
             return
         except Exception:  # the daemon's one broad except: a failed cycle must not end the service
-            log.exception("poll cycle failed; retrying in %ss", self.desk.settings.mailbox.poll_seconds)
+            log.exception("poll cycle failed; retrying in %ss", settings.mailbox.poll_seconds)
             return
-        log.info("cycle: %s", report)
+        if poll and report.imap_error:
+            self.imap.failed(report.imap_error, settings.mailbox.poll_seconds, settings.mailbox.retry_max_seconds)
+        elif poll:
+            self.imap.worked()
+            self.resume_numbering = False
         if report.send and report.send.error:
-            self.smtp_failures += 1
-            pause = min(self.desk.settings.smtp.retry_max_seconds, 15 * 2 ** self.smtp_failures)
-            self.next_send_at = time.monotonic() + pause
-            log.warning("SMTP unavailable %d time(s) in a row: next send attempt in %ds", self.smtp_failures, pause)
-        elif report.send:
-            self.smtp_failures = 0
+            self.smtp.failed(report.send.error, settings.mailbox.poll_seconds, settings.smtp.retry_max_seconds)
+        elif report.send and (report.send.sent or report.send.deferred or report.send.failed):
+            # the server answered (an empty outbox proves nothing either way)
+            self.smtp.worked()
+        if not report.idle:
+            log.info("cycle: %s", report)
 
     def _schedule(self) -> None:
         schedule.clear()
@@ -80,11 +144,14 @@ class Daemon:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
+        signal.signal(signal.SIGHUP, self.request_reload)
         self._schedule()
         self.cycle()
         while not self.stopping:
+            if self.reload_requested:
+                self.reload_if_changed()
             schedule.run_pending()
             time.sleep(0.2)
         schedule.clear()
         log.info("stopped")
-        return 0
+        return self.exit_code

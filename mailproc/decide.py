@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from mailproc.actions import (AddLabel, Assign, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock, SetPriority,
-                              SetStatus, TellSender)
+from mailproc.actions import (AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock,
+                              SetPriority, SetStatus, TellSender)
 from mailproc.rules import RULES
 from mailproc.rules.context import Context
 from mailproc.vocab import Priority, Status
@@ -29,6 +29,7 @@ class Decision:
     notify: tuple[str, ...] = ()  # events to tell the agents about
     assignee: str | None = None
     tell_sender: tuple[str, ...] = ()  # lines for the agent who wrote
+    clear_cc: bool = False  # the ticket's Cc list is emptied
 
     @property
     def summary(self) -> str:
@@ -59,6 +60,7 @@ def decide(ctx: Context, rules=RULES) -> Decision:
         notify=tuple(dict.fromkeys(a.event for a in actions if isinstance(a, NotifyAgents))),
         assignee=next((a.agent for a in actions if isinstance(a, Assign)), None),
         tell_sender=tuple(a.text for a in actions if isinstance(a, TellSender)),
+        clear_cc=any(isinstance(a, ClearCc) for a in actions),
     )
 
 

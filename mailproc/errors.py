@@ -19,3 +19,8 @@ class MailError(MailprocError):
     def __init__(self, uid: int | None, message_id: str | None, reason: str):
         self.uid, self.message_id, self.reason = uid, message_id, reason
         super().__init__(f"uid={uid} message-id={message_id or '-'}: {reason}")
+
+
+class DeskError(MailprocError):
+    """The desk failed (a template, the disk, the database), not the mail: the mail is never
+    quarantined for it; it stays in the mailbox and is processed again in the next cycle."""

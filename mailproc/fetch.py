@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import imaplib
 import logging
 import re
 import ssl
@@ -49,16 +51,21 @@ def connect(settings: Mailbox, password: str) -> Iterator["ImapSession"]:
     except imap_tools.errors.MailboxLoginError as exc:
         raise ImapError(f"IMAP login as {settings.user} at {settings.host}:{settings.port} refused: "
                         f"check mailbox.user and the password variable {settings.password_env}") from exc
-    except (OSError, ssl.SSLError) as exc:
+    except (OSError, ssl.SSLError, imaplib.IMAP4.error) as exc:  # refused, timed out, hung up on us
         raise ImapError(f"cannot reach IMAP server {settings.host}:{settings.port} "
                         f"(mailbox.security = {settings.security!r}): {exc}") from exc
-    # imaplib keeps the capabilities announced before login; servers (Dovecot, pymap)
-    # announce MOVE and UIDPLUS only after it.
-    typ, data = mailbox.client.capability()
-    if typ == "OK" and data and data[0]:
-        mailbox.client.capabilities = tuple(data[0].decode().upper().split())
     try:
+        # imaplib keeps the capabilities announced before login; servers (Dovecot, pymap)
+        # announce MOVE and UIDPLUS only after it.
+        typ, data = mailbox.client.capability()
+        if typ == "OK" and data and data[0]:
+            mailbox.client.capabilities = tuple(data[0].decode().upper().split())
         yield ImapSession(mailbox)
+    except (imaplib.IMAP4.abort, ConnectionError, TimeoutError, ssl.SSLError) as exc:
+        # the server went away mid-cycle (restart, network): a plain outage, retried next cycle
+        raise ImapError(f"IMAP connection to {settings.host}:{settings.port} lost: {exc}") from exc
+    except imap_tools.errors.UnexpectedCommandStatusError as exc:  # e.g. a folder the login may not use
+        raise ImapError(f"IMAP server {settings.host}:{settings.port} refused a command: {exc}") from exc
     finally:
         with contextlib.suppress(Exception):
             mailbox.logout()
@@ -74,6 +81,10 @@ class ImapSession:
         if not self.mailbox.folder.exists(name):
             self.mailbox.folder.create(name)
             log.info("created IMAP folder %s", name)
+
+    def count(self, folder: str) -> int:
+        """How many mails a folder holds (STATUS: the selected folder stays selected)."""
+        return int(self.mailbox.folder.status(folder, ["MESSAGES"])["MESSAGES"])
 
     def select(self, folder: str) -> int:
         """Select a folder for reading and writing; returns its UIDVALIDITY."""
@@ -122,6 +133,34 @@ class ImapSession:
                           arrived_at=_internaldate(arrived[1]) if arrived else dt.datetime.now(dt.timezone.utc),
                           data=body)
 
+    def headers(self, uids: list[int], fields: tuple[str, ...]) -> Iterator[bytes]:
+        """Only the named header fields of each mail (never a body): cheap over a whole folder."""
+        wanted = " ".join(fields).upper()
+        for start in range(0, len(uids), HEADER_CHUNK):
+            chunk = ",".join(map(str, uids[start:start + HEADER_CHUNK]))
+            typ, data = self.client.uid("FETCH", chunk, f"(UID BODY.PEEK[HEADER.FIELDS ({wanted})])")
+            if typ != "OK":
+                raise ImapError(f"UID FETCH headers in {self.folder} failed: {data!r}")
+            yield from (body for _, body in _fetch_records(data) if body)
+
+    def find(self, sha256: str, message_id: str | None) -> int | None:
+        """The UID of the mail whose raw bytes have this SHA-256 in the selected folder, or None.
+        The mails carrying its Message-ID are tried first, then the whole folder."""
+        found = []
+        if message_id:
+            typ, data = self.client.uid("SEARCH", "HEADER", "Message-ID", _quoted(message_id))
+            found = [int(u) for u in (data[0] or b"").split()] if typ == "OK" else []
+        for uid in dict.fromkeys([*found, *self.uids(1)]):
+            for raw in self.fetch(self.folder or "", 0, [uid]):
+                if hashlib.sha256(raw.data).hexdigest() == sha256:
+                    return uid
+        return None
+
+    def append(self, folder: str, data: bytes, arrived_at: dt.datetime) -> None:
+        """Put a mail into a folder with its original arrival time (INTERNALDATE)."""
+        self._check(self.client.append(encode_folder(folder), "", imaplib.Time2Internaldate(arrived_at), data),
+                    "APPEND")
+
     def move(self, uids: list[int], destination: str) -> None:
         """Atomic UID MOVE where the server has it; else COPY, flag and expunge only these UIDs."""
         if not uids:
@@ -142,6 +181,13 @@ class ImapSession:
         typ, data = result
         if typ != "OK":
             raise ImapError(f"{command} in {self.folder} failed: {data!r}")
+
+
+HEADER_CHUNK = 1000  # UIDs per header FETCH: bounds one response on a folder of years of mail
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _fetch_records(data: list) -> Iterator[tuple[bytes, bytes | None]]:

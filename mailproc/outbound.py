@@ -1,27 +1,30 @@
 """The mails a decision sends (edge: reads the ticket's threads from the database).
 
 Relay of an agent's answer, the one automatic reply, notifications to agents, a word
-back to an agent; `to_agents` also serves the deadline escalations.
+back to an agent, a word to agents when a mail to a client cannot be sent; `to_agents`
+also serves the deadline escalations. `queue` puts a ticket's mails in the outbox through
+the ticket's circuit breaker.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from typing import Iterable, Iterator
 
-from mailproc import render
+from mailproc import breaker, render
 from mailproc.decide import Decision
 from mailproc.desk import Desk
 from mailproc.mail import Attachment, OutboundMail
 from mailproc.rules.context import Context
 from mailproc.store import record
-from mailproc.store.models import Ticket
+from mailproc.store.models import Outbox, Ticket, database
+from mailproc.vocab import Kind
 
 
 def mails_for(desk: Desk, ctx: Context, decision: Decision, ticket: Ticket, now: dt.datetime) -> Iterator[OutboundMail]:
     settings, secret, mail = desk.settings, desk.secrets.token_secret, ctx.mail
     if decision.relay:
         yield render.render_relay(settings, secret, tag=ticket.tag, subject=ticket.subject, client=ticket.client,
-                                  cc=tuple(ticket.cc), text=decision.relay, threading=render.Thread(*record.client_thread(ticket)),
+                                  cc=tuple(ticket.cc), text=decision.relay, threading=render.Thread.under(*record.client_thread(ticket)),
                                   attachments=mail.attachments, now=now)
     if decision.reply_blocks:
         yield render.render_auto_reply(settings, secret, _reply_request(ctx, decision, ticket), now)
@@ -34,6 +37,18 @@ def mails_for(desk: Desk, ctx: Context, decision: Decision, ticket: Ticket, now:
                                                                 "subject": ticket.subject}, now, only=mail.from_addr)
 
 
+def queue(desk: Desk, ticket: Ticket, mails: Iterable[OutboundMail], now: dt.datetime) -> None:
+    """Queue a ticket's mails, holding those past `[limits].ticket_mails_per_hour` (see breaker)."""
+    limit = desk.settings.limits.ticket_mails_per_hour
+    for mail in mails:
+        verdict = breaker.judge(*record.outgoing_since(ticket, now - breaker.WINDOW), limit)
+        record.queue_outbound(ticket, mail, now, held=verdict.hold)
+        if verdict.alert:
+            record.queue_outbound(ticket, to_agents(desk, ticket, "breaker_alert.txt.j2", {
+                "subject": ticket.subject, "client": ticket.client, "limit": limit,
+                "held_to": list(mail.rcpt_to), "held_subject": mail.subject}, now), now)
+
+
 def _reply_request(ctx: Context, decision: Decision, ticket: Ticket) -> render.ReplyRequest:
     """A client's mail is answered in its own thread; a notice caused by an agent (closing,
     suspension) goes to the ticket's client in the client's thread."""
@@ -43,7 +58,7 @@ def _reply_request(ctx: Context, decision: Decision, ticket: Ticket) -> render.R
         blocks=decision.reply_blocks, first_response_due=ticket.first_response_due,
         resolution_due=ticket.resolution_due, recipient=mail.from_addr if from_client else ticket.client,
         recipient_name=mail.from_name if from_client else "",
-        threading=render.Thread.answering(mail) if from_client else render.Thread(*record.client_thread(ticket)))
+        threading=render.Thread.answering(mail) if from_client else render.Thread.under(*record.client_thread(ticket)))
 
 
 def to_agents(desk: Desk, ticket: Ticket, template: str, variables: dict, now: dt.datetime, *,
@@ -55,7 +70,7 @@ def to_agents(desk: Desk, ticket: Ticket, template: str, variables: dict, now: d
     recipients = (only,) if only else tuple(a for a in agents if a != not_to) or agents
     return render.render_to_agents(desk.settings, desk.secrets.token_secret, template=template, tag=ticket.tag,
                                    to=recipients, variables=variables,
-                                   threading=render.Thread(*record.agents_thread(ticket)), now=now,
+                                   threading=render.Thread.under(*record.agents_thread(ticket)), now=now,
                                    attachments=attachments)
 
 
@@ -71,3 +86,23 @@ def _notification_facts(ctx: Context, ticket: Ticket, event: str) -> dict:
         "attachments": [{"name": a.filename, "accepted": a.verdict.accepted if a.verdict else None,
                          "detail": a.verdict.detail if a.verdict else ""} for a in ctx.mail.attachments],
     }
+
+
+def tell_agents_undelivered(desk: Desk, outbox_ids: list[int], now: dt.datetime) -> int:
+    """Agents hear of every mail to a client that the SMTP server refused for good (the reason is
+    in `show` too). Returns how many notices were queued."""
+    queued = 0
+    for row in Outbox.select().where(Outbox.id.in_(outbox_ids)):
+        message, ticket = row.message, row.message.ticket
+        if ticket is None or message.kind not in (Kind.AUTO_REPLY, Kind.AGENT):
+            continue  # a mail to agents that failed is only logged: telling them by mail would fail too
+        facts = {"event": "delivery_failure", "subject": ticket.subject, "client": ticket.client,
+                 "sender": desk.settings.support.address, "sender_name": desk.settings.support.name,
+                 "account_id": ticket.account_id, "account": None, "labels": list(ticket.labels),
+                 "priority": ticket.priority, "status": ticket.status, "first_response_due": None,
+                 "resolution_due": None, "follows": ticket.follows, "attachments": [],
+                 "text": f"{message.subject}\n-> {', '.join(row.rcpt_to)}\n{row.last_error}"}
+        with database.atomic():
+            record.queue_outbound(ticket, to_agents(desk, ticket, "notification.txt.j2", facts, now), now)
+        queued += 1
+    return queued

@@ -1,13 +1,15 @@
 """One mail through the desk: parse -> thread -> decide -> record (+ queue the mails it causes).
 
-`process_mail` is the only place with a broad `except` per mail: whatever goes wrong
-with one mail quarantines that mail and never blocks the mail behind it. Failures of
-the desk itself (database, disk) are not the mail's fault: they propagate, the mail
-stays unprocessed on the server and the next cycle retries it. The content-heavy work
-(parsing, attachments, quotes) runs in `reader`'s worker, which bounds its time.
+`process_mail` is the only place with a broad `except` per mail, and `fault_of` the one
+place that says whose fault a failure is: what goes wrong with one mail quarantines that
+mail and never blocks the mail behind it; a failure of the desk itself (template, disk,
+database) never quarantines a mail: it stays on the server and the next cycle retries it.
+The content-heavy work (parsing, attachments, quotes) runs in `reader`'s worker, which
+bounds its time.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -16,13 +18,13 @@ import re
 
 import peewee
 
-from mailproc import faults, render, report_text, sla
+from mailproc import faults, outbound, render, report_text, sla, tokens
 from mailproc.decide import Decision, decide
 from mailproc.desk import Desk
+from mailproc.errors import DeskError
 from mailproc.mail import InboundMail, RawMail
 from mailproc.parse.text import guess_language
-from mailproc.outbound import mails_for
-from mailproc.reader import MailReader, Reading, ReaderUnavailable, Unreadable
+from mailproc.reader import MailReader, Reading, Unreadable
 from mailproc.rules import machines
 from mailproc.rules.context import Context
 from mailproc.store import record, sla_report
@@ -39,26 +41,67 @@ MAX_ATTEMPTS = 3  # a mail that killed the process this often is poison
 class Outcome:
     """What became of one mail; `folder` is where it goes on the server."""
 
-    status: str  # recorded | duplicate | quarantined
+    status: str  # recorded | duplicate | quarantined | retry (left in the folder for the next cycle)
     folder: str
     detail: str = ""
 
 
 def dedupe_key(data: bytes, message_id: str | None) -> str:
     """Message-ID + hash of the body: the same mail fetched again (new UIDVALIDITY, a second
-    delivery with other trace headers) is recognised and never re-creates a ticket."""
+    delivery with other trace headers) is recognised and never re-creates a ticket, while a
+    broken client reusing one Message-ID for another text still gets through. Without a
+    Message-ID the hash also covers From, Date and Subject: two senders' identical texts are
+    two mails."""
+    head, body = _split(data)
+    if message_id:
+        return f"{message_id}|{hashlib.sha256(body).hexdigest()}"
+    fields = [_header(head, name) for name in (b"from", b"date", b"subject")]
+    return "-|" + hashlib.sha256(b"\n".join((*fields, body))).hexdigest()  # unfolded fields hold no newline
+
+
+def _split(data: bytes) -> tuple[bytes, bytes]:
+    """(header block, body) of a raw mail; without the blank line between them, both are the whole mail."""
     match = re.search(rb"\r?\n\r?\n", data)
-    body = data[match.end():] if match else data
-    return f"{message_id or '-'}|{hashlib.sha256(body).hexdigest()}"
+    return (data[:match.start()], data[match.end():]) if match else (data, data)
+
+
+def _header(head: bytes, name: bytes) -> bytes:
+    """The first raw value of a header, unfolded and with runs of whitespace as one space; b"" if absent."""
+    match = re.search(rb"(?im)^" + re.escape(name) + rb"[ \t]*:(.*(?:\r?\n[ \t].*)*)", head)
+    return b" ".join(match[1].split()) if match else b""
 
 
 def _message_id_of(data: bytes) -> str | None:
-    match = re.search(rb"(?im)^message-id:\s*<([^<>\s]+)>", data[:65536])
+    """The Message-ID in the header block (a body quoting another mail's header does not count)."""
+    match = re.search(rb"(?im)^message-id:\s*<([^<>\s]+)>", _split(data[:65536])[0])
     return match[1].decode("ascii", "replace") if match else None
 
 
 class PoisonError(Exception):
     """A mail that kept killing the process."""
+
+
+MAIL, RETRY, DESK = "mail", "retry", "desk"
+
+
+def fault_of(exc: Exception) -> str:
+    """Whose fault a failure while processing one mail is:
+
+    MAIL   the mail's (unparseable, poison, anything its content trips): it is quarantined with
+           the reason, the poll goes on.
+    RETRY  the desk failed on this mail (a template, the shipped fallback too): the mail stays in
+           the folder for the next cycle, the mails behind it go on.
+    DESK   the database or the disk (a full blob store too): the mails behind it would fail
+           alike, so the cycle stops; the mail is retried next cycle.
+    SMTP never fails here: mail is sent from the outbox after the mail is committed, and retried there.
+    """
+    if isinstance(exc, peewee.PeeweeException):
+        return DESK
+    if isinstance(exc, OSError) and exc.errno is not None:  # a system call failed; a library's "bad data"
+        return DESK                                          # OSError (PIL, zlib) carries no errno
+    if isinstance(exc, DeskError):
+        return RETRY
+    return MAIL
 
 
 def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
@@ -74,9 +117,16 @@ def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
         reading = reader.read(raw, desk.settings.attachments.limits, desk.settings.accounts.id_patterns)
         faults.checkpoint("after_parse")
         return _record(desk, raw, reading, key)
-    except (peewee.OperationalError, peewee.IntegrityError, OSError, ReaderUnavailable):
-        raise  # the desk is broken (or raced), not the mail: retry the mail next cycle
     except Exception as exc:
+        fault = fault_of(exc)
+        if fault != MAIL:
+            with contextlib.suppress(peewee.PeeweeException):  # the database may be what failed
+                record.forget_attempt(raw.folder, raw.uid)
+            if fault == DESK:
+                raise
+            log.error("uid=%s message-id=%s left in %s for the next cycle: %s", raw.uid, message_id or "-",
+                      raw.folder, exc)
+            return Outcome(RETRY, raw.folder, str(exc))
         reason = str(exc) if isinstance(exc, Unreadable) else f"{type(exc).__name__}: {exc}"
         log.error("uid=%s message-id=%s quarantined: %s", raw.uid, message_id or "-", reason)
         with database.atomic():
@@ -89,7 +139,9 @@ def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
 def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
     settings, now, mail = desk.settings, desk.clock(), reading.mail
     with database.atomic():
-        pointers = record.find_pointers(mail, raw.data, settings, desk.secrets.token_secret)
+        if machines.is_our_own(mail, settings.support.address, settings.support.message_id_domain):
+            return _record_our_own(desk, raw, mail, key)
+        pointers = record.find_pointers(mail, raw.data, settings, desk.secrets)
         if (is_queue_request(mail.from_addr, mail.subject, pointers, desk.agents, settings.support.tag_prefix)
                 and not machines.machine_reasons(mail, settings.support.address, settings.support.message_id_domain)):
             return _answer_queue_request(desk, raw, mail, key, now)
@@ -104,8 +156,7 @@ def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
         kind = decision.kind or Kind.CLIENT
         record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
                            dedupe_key=key, blobs=desk.blobs)
-        for outbound in mails_for(desk, ctx, decision, ticket, now):
-            record.queue_outbound(ticket, outbound, now)
+        outbound.queue(desk, ticket, outbound.mails_for(desk, ctx, decision, ticket, now), now)
         if ctx.sender_is_agent and kind == Kind.AGENT:
             record.record_agent_answer(ticket, assignee=decision.assignee, relayed=bool(decision.relay),
                                        now=mail.arrived_at)
@@ -116,6 +167,23 @@ def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
     return Outcome("recorded", settings.mailbox.processed_folder, ticket.tag)
 
 
+def _record_our_own(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
+    """Our own mail came back (a forwarding loop) or a mail claims our address: recorded as
+    automated on the ticket its signed Message-ID names, else on none. It opens no ticket
+    and causes no mail: answering it would feed the loop."""
+    secrets = desk.secrets
+    tag = mail.message_id and tokens.ticket_of_message_id(secrets.token_secret, mail.message_id,
+                                                          desk.settings.support.message_id_domain,
+                                                          secrets.previous_token_secrets)
+    ticket = Ticket.get_or_none(Ticket.tag == tag) if tag else None
+    record.add_inbound(ticket, raw, mail, kind=Kind.AUTOMATED, text=mail.text, dedupe_key=key, blobs=desk.blobs,
+                       verdict="our own mail came back: recorded, never answered")
+    record.advance_folder(raw.folder, raw.uid)
+    log.info("uid=%s ticket=%s our own mail came back: recorded, never answered", raw.uid,
+             ticket.tag if ticket else "-")
+    return Outcome("recorded", desk.settings.mailbox.processed_folder, ticket.tag if ticket else "own mail")
+
+
 def _answer_queue_request(desk: Desk, raw: RawMail, mail: InboundMail, key: str, now: dt.datetime) -> Outcome:
     """SPEC §5: an agent asked for the queue by mail; it is recorded without a ticket and answered."""
     settings = desk.settings
@@ -124,10 +192,14 @@ def _answer_queue_request(desk: Desk, raw: RawMail, mail: InboundMail, key: str,
     counts = {"open": len(to_answer), "breached": sum(bool(r["breached"]) for r in to_answer),
               "waiting": sum(r["status"] == Status.WAITING for r in rows)}
     lines = report_text.queue_lines(rows, now, warning_minutes=settings.sla.warning_minutes)
+    sections = [(title, headers, [[text for text, _ in cells] for cells in members])
+                for title, headers, members in report_text.queue_sections(
+                    rows, now, warning_minutes=settings.sla.warning_minutes)]
     record.add_inbound(None, raw, mail, kind=Kind.AGENT, text=mail.text, verdict="queue request",
                        dedupe_key=key, blobs=desk.blobs)
     record.queue_outbound(None, render.render_queue(settings, desk.secrets.token_secret, to=mail.from_addr,
-                                                     lines=lines, counts=counts, answering=mail, now=now), now)
+                                                     lines=lines, sections=sections, counts=counts,
+                                                     answering=mail, now=now), now)
     record.advance_folder(raw.folder, raw.uid)
     log.info("uid=%s queue sent to %s", raw.uid, mail.from_addr)
     return Outcome("recorded", settings.mailbox.processed_folder, "queue")
@@ -157,7 +229,10 @@ def _context(desk: Desk, reading: Reading, choice: ThreadChoice, pointers: Point
         account_id=account_id, account=account, registry_in_use=registry_in_use,
         language=ticket.language if ticket else guess_language(f"{mail.subject}\n{new_text}",
                                                                settings.templates.default_language),
-        auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings))
+        auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings),
+        message_id_seen=record.message_id_known(mail.message_id),
+        agents_told_of_machine_mail=bool(ticket and agent_proof is not None
+                                         and record.has_machine_mail_from(ticket.id, desk.agents)))
 
 
 def _ticket_for(desk: Desk, ctx: Context, decision: Decision, follows: TicketView | None) -> Ticket:
@@ -167,6 +242,7 @@ def _ticket_for(desk: Desk, ctx: Context, decision: Decision, follows: TicketVie
         ticket = Ticket.get_by_id(ctx.ticket.id)
         record.update_ticket(ticket, labels=decision.labels - {Label.AUTOMATED}, account_id=ctx.account_id,
                              priority=decision.priority, status=decision.status, now=mail.arrived_at,
+                             clear_cc=decision.clear_cc,
                              # a ticket that becomes critical now gets its §2.4 term from now
                              resolution_due=sla.resolution_due(settings, mail.arrived_at,
                                                                decision.priority or ticket.priority))

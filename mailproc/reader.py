@@ -17,6 +17,7 @@ import multiprocessing
 import multiprocessing.connection
 import signal
 
+from mailproc.errors import DeskError
 from mailproc.mail import InboundMail, RawMail
 from mailproc.parse import quotes
 from mailproc.parse.account import find_account_id
@@ -55,7 +56,7 @@ class ReaderDied(Unreadable):
     pass
 
 
-class ReaderUnavailable(Exception):
+class ReaderUnavailable(DeskError):
     """The worker could not be started: the desk's failure, not the mail's."""
 
 

@@ -80,21 +80,30 @@ def _line(cells: list[tuple[str, str]], widths: list[int], color: bool) -> str:
     return "  ".join(parts).rstrip()
 
 
+def queue_sections(rows: list[dict], now: dt.datetime, *, warning_minutes: int
+                   ) -> list[tuple[str, tuple[str, ...], list[list[tuple[str, str]]]]]:
+    """(title, column names, rows of (text, colour) cells) for each section that has tickets."""
+    cells = [[(_cut(text, CUT.get(header, len(text))), colour)
+              for header, (text, colour) in zip(HEADERS, _row(r, now, warning_minutes))] for r in rows]
+    sections = []
+    for name in SECTIONS:
+        members = [c for r, c in zip(rows, cells) if section(r["status"], r["labels"]) == name]
+        if members:
+            sections.append((f"{SECTION_TITLES[name]}: {len(members)}", HEADERS, members))
+    return sections
+
+
 def queue_lines(rows: list[dict], now: dt.datetime, *, warning_minutes: int, color: bool = False) -> list[str]:
     if not rows:
         return ["the queue is empty: no ticket is new, open, waiting or suspended"]
-    cells = [[(_cut(text, CUT.get(header, len(text))), colour)
-              for header, (text, colour) in zip(HEADERS, _row(r, now, warning_minutes))] for r in rows]
-    widths = [max(len(header), *(len(c[i][0]) for c in cells)) for i, header in enumerate(HEADERS)]
+    sections = queue_sections(rows, now, warning_minutes=warning_minutes)
+    every_row = [c for _, _, members in sections for c in members]
+    widths = [max(len(header), *(len(c[i][0]) for c in every_row)) for i, header in enumerate(HEADERS)]
     widths[-1] = 0  # the last column is not padded
     lines: list[str] = []
-    for name in SECTIONS:
-        members = [c for r, c in zip(rows, cells) if section(r["status"], r["labels"]) == name]
-        if not members:
-            continue
-        title = f"{SECTION_TITLES[name]}: {len(members)}"
+    for title, headers, members in sections:
         lines += [""] if lines else []
-        lines += [f"{BOLD}{title}{RESET}" if color else title, _line([(h, "") for h in HEADERS], widths, False)]
+        lines += [f"{BOLD}{title}{RESET}" if color else title, _line([(h, "") for h in headers], widths, False)]
         lines += [_line(c, widths, color) for c in members]
     return lines
 

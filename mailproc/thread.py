@@ -74,15 +74,23 @@ def bare_subject(subject: str, prefix: str) -> str:
     return subject
 
 
+def closed_too_long(ticket: TicketView, now: dt.datetime | None, reopen_days: int) -> bool:
+    """Closed more than `reopen_days` before `now`: a client's mail on it opens a new ticket, and
+    the tokens it handed out (reply address, signed Message-IDs) no longer let an agent act on it."""
+    return bool(ticket.closed_at and now and now - ticket.closed_at > dt.timedelta(days=reopen_days))
+
+
 def may_join(sender: str, ticket: TicketView, agents: frozenset[str]) -> bool:
-    sender = sender.lower()
+    """`sender` as parsed: already case-folded (never lower it again: see parse.headers.fold_address)."""
     return sender == ticket.client or sender in ticket.cc or sender in agents
 
 
 def match_ticket(sender: str, pointers: Pointers, agents: frozenset[str], *, now: dt.datetime | None = None,
                  reopen_days: int = 14) -> ThreadChoice:
     """The ticket to join, or a new one. A client writing on a ticket closed more than
-    `reopen_days` ago starts a new ticket that follows the old one (§2.5: one problem per ticket)."""
+    `reopen_days` ago starts a new ticket that follows the old one (§2.5: one problem per ticket),
+    whatever points at it. An agent's mail still joins the old ticket, to be recorded there: the
+    agent rule refuses to act on it."""
     if pointers.by_bounce is not None:
         # The report quotes a Message-ID only we can sign: it is about our mail, whoever sends it.
         return ThreadChoice(pointers.by_bounce, VIA_BOUNCE)
@@ -95,8 +103,7 @@ def match_ticket(sender: str, pointers: Pointers, agents: frozenset[str], *, now
         if ticket is None:
             continue
         if may_join(sender, ticket, agents):
-            stale = ticket.closed_at and now and now - ticket.closed_at > dt.timedelta(days=reopen_days)
-            if stale and sender.lower() not in agents:
+            if closed_too_long(ticket, now, reopen_days) and sender not in agents:
                 return ThreadChoice(None, via, follows=ticket)
             return ThreadChoice(ticket, via)
         refused = refused or ticket
@@ -110,4 +117,4 @@ def is_queue_request(sender: str, subject: str, pointers: Pointers, agents: froz
     """An agent asking for the work queue by mail: subject "queue" (or "очередь"), about no ticket.
     The answer goes to the agent's own address, so a forged From shows a forger nothing."""
     pointed = any((pointers.by_reference, pointers.by_tag, pointers.by_reply_address, pointers.by_bounce))
-    return sender.lower() in agents and not pointed and bare_subject(subject, prefix).lower() in QUEUE_SUBJECTS
+    return sender in agents and not pointed and bare_subject(subject, prefix).lower() in QUEUE_SUBJECTS

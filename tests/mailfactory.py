@@ -6,6 +6,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
+from mailproc.parse.text import unflow
+
 
 def make_mail(
     from_: str = "Client <client@example.test>",
@@ -57,5 +59,8 @@ def make_mail(
 
 
 def text_of(message) -> str:
-    """The plain-text body of a received mail (our client mails also carry an HTML alternative)."""
-    return message.get_body(("plain",)).get_content()
+    """The plain-text body of a received mail (our client mails also carry an HTML alternative),
+    reflowed as a mail program shows format=flowed text."""
+    part = message.get_body(("plain",))
+    text = part.get_content()
+    return unflow(text) if str(part.get_param("format") or "").lower() == "flowed" else text

@@ -14,7 +14,7 @@ from mailproc.desk import Desk
 from mailproc.mail import RawMail
 import mailproc.reader
 from mailproc.pipeline import process_mail
-from mailproc.reader import MailReader, ReaderDied, ReaderUnavailable, read_mail
+from mailproc.reader import MailReader, ReaderDied, read_mail
 from mailproc.store import record
 from mailproc.store.db import BlobStore, open_database
 from mailproc.store.models import Quarantined
@@ -108,6 +108,8 @@ def test_a_reader_that_cannot_start_is_the_desks_failure_not_the_mails(desk, mon
         raise RuntimeError("no processes left")
 
     monkeypatch.setattr(mailproc.reader._CONTEXT, "Process", refuse)
-    with MailReader(2) as mail_reader, pytest.raises(ReaderUnavailable):
-        process_mail(desk, raw(1, "Касса не работает."), mail_reader)
+    with MailReader(2) as mail_reader:
+        outcome = process_mail(desk, raw(1, "Касса не работает."), mail_reader)
+    assert outcome.status == "retry" and outcome.folder == "INBOX"  # left for the next cycle
+    assert "cannot start the process that reads mail" in outcome.detail
     assert not Quarantined.select().exists()

@@ -1,9 +1,10 @@
 """Threading choice (SPEC §3), table-driven: which ticket a mail joins, and who may not."""
+import dataclasses
 import datetime as dt
 
 import pytest
 
-from mailproc.thread import Pointers, TicketView, bare_subject, match_ticket, subject_tags
+from mailproc.thread import Pointers, TicketView, bare_subject, closed_too_long, match_ticket, subject_tags
 
 AGENTS = frozenset({"agent1@example.test"})
 T1 = TicketView(id=1, tag="KB-000001", client="client@example.test", cc=("boss@example.test",))
@@ -75,6 +76,35 @@ def test_closed_tickets_reopen_within_the_window(sender, days_later, joins, foll
                           now=CLOSED.closed_at + dt.timedelta(days=days_later, minutes=-1), reopen_days=14)
     assert (choice.ticket is not None) is joins
     assert (choice.follows is not None) is follows
+
+
+@pytest.mark.parametrize("pointer", ["by_reference", "by_tag", "by_reply_address"])
+@pytest.mark.parametrize("sender,days_later,ticket,follows", [
+    ("client@example.test", 13, 3, None),
+    ("client@example.test", 15, None, 3),
+    ("boss@example.test", 15, None, 3),
+    ("agent1@example.test", 15, 3, None),
+], ids=["client within the window: reopens", "client after it: new ticket following the old",
+        "CC'd colleague after it: new ticket following the old", "agent after it: joins, to be recorded only"])
+def test_a_ticket_closed_too_long_ago_is_not_reopened_whatever_points_at_it(pointer, sender, days_later, ticket,
+                                                                             follows):
+    closed = dataclasses.replace(CLOSED, cc=("boss@example.test",))
+    now = closed.closed_at + dt.timedelta(days=days_later)
+    choice = match_ticket(sender, Pointers(**{pointer: closed}), AGENTS, now=now, reopen_days=14)
+    assert (choice.ticket.id if choice.ticket else None, choice.follows.id if choice.follows else None) == (
+        ticket, follows)
+    assert closed_too_long(closed, now, 14) is (days_later > 14)
+
+
+@pytest.mark.parametrize("closed_at,days_later,reopen_days,expected", [
+    (None, 100, 14, False),
+    (CLOSED.closed_at, 14, 14, False),
+    (CLOSED.closed_at, 15, 14, True),
+    (CLOSED.closed_at, 1, 0, True),
+], ids=["never closed", "exactly reopen_days: not yet", "a day more: expired", "reopen_days 0: at once"])
+def test_closed_too_long(closed_at, days_later, reopen_days, expected):
+    ticket = dataclasses.replace(CLOSED, closed_at=closed_at)
+    assert closed_too_long(ticket, CLOSED.closed_at + dt.timedelta(days=days_later), reopen_days) is expected
 
 
 def test_a_bounce_joins_the_ticket_of_the_mail_it_returns_whoever_sends_it():

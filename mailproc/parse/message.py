@@ -1,13 +1,15 @@
-"""Raw bytes -> InboundMail, with the modern `email` policy. Pure.
+"""Raw bytes -> InboundMail. Pure.
 
 Real mail is often broken: a bad header or part becomes a recorded defect, never an
 exception. Only a mail with nothing usable at all raises MailError (-> quarantine).
+The parser runs with the lenient compat32 policy, which keeps headers and parameters as
+written (the modern one cuts an unquoted `boundary=----=_Next` or `filename=a b.txt` at
+the first special character); headers.py then decodes them the way mail programs mean.
 """
 from __future__ import annotations
 
 import binascii
 import email
-import email.header
 import email.message
 import email.parser
 import email.policy
@@ -17,37 +19,54 @@ import re
 from mailproc.errors import MailError
 from mailproc.mail import Attachment, InboundMail, RawMail
 from mailproc.parse.filenames import safe_filename
-from mailproc.parse.text import html_to_text, normalize_whitespace
+from mailproc.parse.headers import addresses, decode_bytes, decode_text, python_charset
+from mailproc.parse.text import html_to_text, normalize_whitespace, unflow
 
-_SURROGATES = re.compile("[\udc80-\udcff]")
 _MSGID = re.compile(r"<([^<>\s]+)>")
-_POLICY = email.policy.default.clone(max_line_length=0)
+
+
+class _AsWritten(email.policy.Compat32):
+    """compat32, but a header is fetched unfolded and as written, never re-encoded:
+    parameters keep their raw 8-bit bytes for headers.py to decode."""
+
+    def header_fetch_parse(self, name, value):
+        return re.sub(r"[\r\n]", "", value) if isinstance(value, str) else value
+
+
+_POLICY = _AsWritten(max_line_length=0)
 _CHUNK = 1 << 16
 
 
 def parse_mail(raw: RawMail) -> InboundMail:
     msg = _parse_bytes(raw.data)
     defects = [type(d).__name__ for d in msg.defects]
-    headers = _decoded_headers(msg, defects)
-    if not headers and not str(msg.get_payload()).strip():
+    raw_headers = [(name.lower(), str(value)) for name, value in msg.raw_items()]
+    defects += [f"RawBytesInHeader:{name}" for name, value in raw_headers if not value.isascii()]
+    charset = _mail_charset(msg)
+    headers = _decoded_headers(msg, charset)
+    if not headers and not str(_payload(msg)).strip():
         raise MailError(raw.uid, None, "no headers and no body: not a mail")
 
     def first(name: str) -> str:
         return next((v for n, v in headers if n == name), "")
 
-    from_pairs = _addresses([first("from")]) or _addresses([first("sender")]) or _addresses([first("return-path")])
+    def raw_values(name: str) -> list[str]:
+        return [v for n, v in raw_headers if n == name]
+
+    from_pairs = addresses(raw_values("from")[:1], charset) or addresses(raw_values("sender")[:1], charset) or \
+        addresses(raw_values("return-path")[:1], charset)
     from_name, from_addr = from_pairs[0] if from_pairs else ("", "")
-    text, attachments = _body_and_attachments(msg, defects)
+    text, attachments = _body_and_attachments(msg, defects, charset)
     return InboundMail(
         message_id=next(iter(_message_ids(first("message-id"))), None),
         in_reply_to=_message_ids(first("in-reply-to")),
         references=_message_ids(first("references")),
         from_addr=from_addr,
         from_name=from_name,
-        to=tuple(a for _, a in _addresses([v for n, v in headers if n == "to"])),
-        cc=tuple(a for _, a in _addresses([v for n, v in headers if n == "cc"])),
-        reply_to=tuple(a for _, a in _addresses([first("reply-to")])),
-        subject=" ".join(first("subject").split()),
+        to=tuple(a for _, a in addresses(raw_values("to"))),
+        cc=tuple(a for _, a in addresses(raw_values("cc"))),
+        reply_to=tuple(a for _, a in addresses(raw_values("reply-to")[:1])),
+        subject=first("subject"),
         date=_parse_date(first("date")),
         arrived_at=raw.arrived_at,
         text=text,
@@ -69,61 +88,17 @@ def _parse_bytes(data: bytes) -> email.message.Message:
     return parser.close()
 
 
-def _decoded_headers(msg: email.message.Message, defects: list[str]) -> tuple[tuple[str, str], ...]:
-    return tuple((name.lower(), _safe_header(msg, name, value, defects)) for name, value in msg.raw_items())
+def _decoded_headers(msg: email.message.Message, charset: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple((name.lower(), decode_text(str(value), charset)) for name, value in msg.raw_items())
 
 
-def _safe_header(msg, name: str, value, defects: list[str]) -> str:
-    if isinstance(value, str) and _SURROGATES.search(value):
-        # Raw 8-bit bytes in a header (no RFC 2047): the parser would turn them into U+FFFD.
-        defects.append(f"RawBytesInHeader:{name}")
-        return _decode_words(" ".join(_decode_bytes(value.encode("ascii", "surrogateescape"), None).split()))
+def _mail_charset(msg: email.message.Message) -> str | None:
+    """The first charset the mail declares: what a mail program that writes raw 8-bit
+    headers or file names (no RFC 2047) most likely wrote them in."""
     try:
-        return str(msg.policy.header_fetch_parse(name, value))
-    except Exception as exc:  # a header the registry cannot model: decode it the lenient way
-        defects.append(f"BadHeader:{name}:{type(exc).__name__}")
-        return _decode_words(" ".join(str(value).split()))
-
-
-def _decode_words(value: str) -> str:
-    try:
-        parts = email.header.decode_header(value)
-    except Exception:
-        return value
-    out = []
-    for chunk, charset in parts:
-        if isinstance(chunk, bytes):
-            out.append(_decode_bytes(chunk, charset))
-        else:
-            out.append(chunk)
-    return "".join(out)
-
-
-def _decode_bytes(data: bytes, charset: str | None) -> str:
-    for candidate in (charset, "utf-8"):
-        if candidate:
-            try:
-                return data.decode(candidate)
-            except (LookupError, UnicodeDecodeError):
-                continue
-    return data.decode(_guess_cyrillic_charset(data), errors="replace")
-
-
-def _guess_cyrillic_charset(data: bytes) -> str:
-    """Undeclared 8-bit Russian text is windows-1251 or koi8-r: mostly lower-case letters,
-    which sit at 0xE0-0xFF in windows-1251 and at 0xC0-0xDF in koi8-r."""
-    upper_half = sum(1 for b in data if b >= 0xE0)
-    lower_half = sum(1 for b in data if 0xC0 <= b < 0xE0)
-    return "koi8-r" if lower_half > upper_half else "cp1251"
-
-
-def _addresses(values: list[str]) -> list[tuple[str, str]]:
-    pairs = []
-    for name, addr in email.utils.getaddresses([v for v in values if v]):
-        addr = addr.strip().strip("<>").lower()
-        if "@" in addr:
-            pairs.append((name.strip(), addr))
-    return pairs
+        return next((c for c in msg.get_charsets() if c), None)
+    except Exception:  # a charset parameter the package cannot even read
+        return None
 
 
 def _message_ids(value: str) -> tuple[str, ...]:
@@ -142,9 +117,28 @@ def _parse_date(value: str):
 
 def _content_type(part: email.message.Message) -> str:
     try:
-        return part.get_content_type()
+        ctype = part.get_content_type()
     except Exception:
         return "application/octet-stream"
+    return ctype if ctype.isascii() else "application/octet-stream"  # raw 8-bit bytes: no MIME type
+
+
+def _param(part: email.message.Message, name: str) -> str:
+    """A Content-Type parameter, lower-case; "" when absent or unreadable."""
+    try:
+        return str(part.get_param(name) or "").lower()
+    except Exception:
+        return ""
+
+
+def _payload(part: email.message.Message) -> list[email.message.Message] | str:
+    """The parts, or the text as parsed. get_payload() first decodes text holding raw 8-bit
+    bytes by the charset parameter, and trips over a broken one ("utf\\xff", an RFC 2231
+    triple): then the bytes as they are, in the parser's surrogate form."""
+    try:
+        return part.get_payload()
+    except (LookupError, ValueError, TypeError):
+        return (part.get_payload(decode=True) or b"").decode("ascii", "surrogateescape")
 
 
 MAX_DEPTH = 12  # nested multiparts / forwards; deeper is an attack or a loop, not a client
@@ -153,14 +147,16 @@ MAX_DEPTH = 12  # nested multiparts / forwards; deeper is an attack or a loop, n
 class _Parts:
     """What the walk collects: text of the readable alternative, every attachment."""
 
-    def __init__(self, defects: list[str]):
+    def __init__(self, defects: list[str], charset: str | None):
         self.texts: list[str] = []
         self.attachments: list[Attachment] = []
         self.defects = defects
+        self.charset = charset  # the mail's, for raw 8-bit file names
 
 
-def _body_and_attachments(msg: email.message.Message, defects: list[str]) -> tuple[str, list[Attachment]]:
-    parts = _Parts(defects)
+def _body_and_attachments(msg: email.message.Message, defects: list[str],
+                          charset: str | None) -> tuple[str, list[Attachment]]:
+    parts = _Parts(defects, charset)
     _walk(msg, parts, depth=0, wants_text=True)
     return normalize_whitespace("\n\n".join(t for t in parts.texts if t.strip())), parts.attachments
 
@@ -173,36 +169,55 @@ def _walk(part: email.message.Message, parts: _Parts, depth: int, wants_text: bo
     disposition = _disposition(part)
     if ctype == "message/rfc822" and disposition != "attachment":
         _walk_forward(part, parts, depth, wants_text)
+    elif ctype.startswith("multipart/") and not part.is_multipart() and not str(_payload(part)).strip():
+        parts.defects.append(f"MultipartWithoutParts:{ctype}")  # declared, but the body is empty
     elif part.is_multipart() and ctype != "message/rfc822":
         children = _children(part, parts.defects)
         # Alternatives carry the same text: read one, but keep images from all (inline screenshots).
         best = _best_alternative(children) if ctype == "multipart/alternative" else None
         for child in children:
             _walk(child, parts, depth + 1, wants_text and (best is None or child is best))
-    elif ctype in ("text/plain", "text/html") and disposition != "attachment" and not _filename(part):
+    elif ctype in ("text/plain", "text/html") and disposition != "attachment" and not _filename(part, parts.charset):
         if wants_text:
             text = _part_text(part, parts.defects)
-            parts.texts.append(html_to_text(text) if ctype == "text/html" else text)
+            if ctype == "text/html":
+                text = html_to_text(text)
+            elif _param(part, "format") == "flowed":
+                text = unflow(text, delsp=_param(part, "delsp") == "yes")
+            parts.texts.append(text)
     else:
         data = _attached_mail_bytes(part, parts.defects) if ctype == "message/rfc822" else \
             _payload_bytes(part, parts.defects)
         if data is not None:
-            parts.attachments.append(Attachment(safe_filename(_filename(part), _default_name(ctype)), ctype, data))
+            name = safe_filename(_filename(part, parts.charset), _default_name(ctype))
+            parts.attachments.append(Attachment(name, ctype, data))
 
 
 def _walk_forward(part: email.message.Message, parts: _Parts, depth: int, wants_text: bool) -> None:
     """An inline forwarded mail: its text is what the client wants us to read."""
-    inner = _children(part, parts.defects)
-    if not inner:
+    inner = _attached_mail(part, parts.defects)
+    if inner is None:
         return
     if wants_text:
         shown = {"from": "From", "date": "Date", "subject": "Subject"}
+        headers = _decoded_headers(inner, _mail_charset(inner))
         parts.texts.append("---------- Forwarded message ----------\n" + "\n".join(
-            f"{shown[name]}: {value}" for name, value in _decoded_headers(inner[0], parts.defects) if name in shown))
-    _walk(inner[0], parts, depth + 1, wants_text)
+            f"{shown[name]}: {value}" for name, value in headers if name in shown))
+    _walk(inner, parts, depth + 1, wants_text)
+
+
+def _attached_mail(part: email.message.Message, defects: list[str]) -> email.message.Message | None:
+    encoded = _encoded_attached_mail(part, defects)
+    if encoded is not None:
+        return _parse_bytes(encoded)
+    inner = _children(part, defects)
+    return inner[0] if inner else None
 
 
 def _attached_mail_bytes(part: email.message.Message, defects: list[str]) -> bytes | None:
+    encoded = _encoded_attached_mail(part, defects)
+    if encoded is not None:
+        return encoded
     inner = _children(part, defects)
     try:
         return inner[0].as_bytes() if inner else None
@@ -211,8 +226,25 @@ def _attached_mail_bytes(part: email.message.Message, defects: list[str]) -> byt
         return None
 
 
+def _encoded_attached_mail(part: email.message.Message, defects: list[str]) -> bytes | None:
+    """The decoded bytes of a mail attached base64- or quoted-printable-encoded (as Yandex's
+    web mail forwards; RFC 2046 forbids it), which the parser has read as a mail made of
+    encoded text; None for a mail attached as it is."""
+    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+    inner = _children(part, defects) if encoding in ("base64", "quoted-printable") else []
+    if not inner:
+        return None
+    defects.append(f"EncodedAttachedMail:{encoding}")
+    try:
+        text = inner[0].as_bytes()
+        return binascii.a2b_base64(text) if encoding == "base64" else binascii.a2b_qp(text)
+    except Exception as exc:  # the generator trips over what the parser let through, or broken base64
+        defects.append(f"UndecodableAttachedMail:{type(exc).__name__}")
+        return None
+
+
 def _children(part: email.message.Message, defects: list[str]) -> list[email.message.Message]:
-    payload = part.get_payload()
+    payload = _payload(part)
     if isinstance(payload, list):
         return [p for p in payload if isinstance(p, email.message.Message)]
     defects.append(f"MultipartWithoutParts:{_content_type(part)}")
@@ -222,7 +254,7 @@ def _children(part: email.message.Message, defects: list[str]) -> list[email.mes
 def _best_alternative(children: list[email.message.Message]) -> email.message.Message | None:
     """text/plain when it says something, else the richest part (last, per RFC 2046)."""
     for child in children:
-        if _content_type(child) == "text/plain" and str(child.get_payload()).strip():
+        if _content_type(child) == "text/plain" and str(_payload(child)).strip():
             return child
     return children[-1] if children else None
 
@@ -240,15 +272,17 @@ def _default_name(ctype: str) -> str:
     return _DEFAULT_NAMES.get(ctype) or f"{main}.{sub or 'bin'}"
 
 
-def _filename(part: email.message.Message) -> str:
+def _filename(part: email.message.Message, mail_charset: str | None) -> str:
+    """Quoted or not, RFC 2231 or RFC 2047-encoded (which mail programs use although the
+    RFC forbids it in parameters), raw 8-bit: the name the sender's program meant."""
     try:
-        return part.get_filename() or ""
+        return decode_text(part.get_filename() or "", mail_charset)
     except Exception:
         return ""
 
 
 def _payload_bytes(part: email.message.Message, defects: list[str]) -> bytes | None:
-    payload = part.get_payload()
+    payload = _payload(part)
     if isinstance(payload, str) and part.get("content-transfer-encoding", "").strip().lower() == "base64":
         # Straight from the text: the email package first copies it line by line (3x the size).
         try:
@@ -264,11 +298,9 @@ def _payload_bytes(part: email.message.Message, defects: list[str]) -> bytes | N
 
 def _part_text(part: email.message.Message, defects: list[str]) -> str:
     try:
-        text = part.get_content()
-        if "\ufffd" not in text:
-            return text
-        defects.append("UndecodableText:replacement characters")
-    except Exception as exc:  # unknown charset, broken transfer encoding
-        defects.append(f"UndecodableText:{type(exc).__name__}")
-    data = _payload_bytes(part, defects) or b""
-    return _decode_bytes(data, part.get_content_charset())
+        charset = part.get_content_charset()
+    except Exception:  # a charset parameter the package cannot even read
+        charset = None
+    if charset and python_charset(charset) is None:
+        defects.append(f"UnknownCharset:{charset[:40]}")
+    return decode_bytes(_payload_bytes(part, defects) or b"", charset)

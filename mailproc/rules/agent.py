@@ -1,14 +1,19 @@
 """SPEC §5 — agents answer from their mail client: a verified reply is relayed, its commands applied.
 
+An agent's answer goes to the client and the addresses the client copied, at most
+`[limits].relay_max_recipients` of them; `#cc clear` drops the copied addresses.
+
 An agent's mail proves itself by answering a notification (the tokened Reply-To address
 or the notification's Message-ID). Anything else from an agent address — a guessed tag,
 a tampered token, a forged From — is recorded as unverified, never relayed, and the
-agents are told.
+agents are told. So is a proven mail that must not act: a Message-ID already received (a
+replay: one Message-ID is relayed at most once), or a ticket closed more than reopen_days
+ago (its tokens have expired); the agent is told why.
 """
 from __future__ import annotations
 
-from mailproc.actions import (Action, AddLabel, Assign, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock,
-                              SetPriority, SetStatus, TellSender)
+from mailproc.actions import (Action, AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay,
+                              ReplyBlock, SetPriority, SetStatus, TellSender)
 from mailproc.parse.commands import KNOWN, Command, split_commands
 from mailproc.rules.machines import dmarc_failed
 from mailproc.rules.context import Context
@@ -19,10 +24,15 @@ def check(ctx: Context) -> list[Action]:
     if not ctx.sender_is_agent or ctx.ticket is None:
         return []
     if ctx.machine_reasons:
-        return [RecordAs(Kind.AUTOMATED)]  # an agent's vacation notice is not an answer
+        # A vacation notice is not an answer: never relayed. The agents hear of it once per
+        # ticket, so that two responders cannot keep each other busy through us.
+        return [RecordAs(Kind.AUTOMATED)] + ([] if ctx.agents_told_of_machine_mail
+                                             else [NotifyAgents("agent_automated")])
     if not ctx.agent_verified or dmarc_failed(ctx.mail):
         return [RecordAs(Kind.UNVERIFIED), NotifyAgents("unverified"),
                 NoAutoReply("agent mail without a valid reply token: never relayed")]
+    if refusal := _refusal(ctx):
+        return [RecordAs(Kind.UNVERIFIED), TellSender(refusal), NoAutoReply(refusal)]
     commands, text = split_commands(ctx.new_text)
     actions: list[Action] = []
     for command in commands:
@@ -31,8 +41,35 @@ def check(ctx: Context) -> list[Action]:
         return actions
     actions.append(RecordAs(Kind.AGENT))
     if text:
-        actions += [Relay(text), SetStatus(Status.WAITING)]
+        actions += _relay(text, ctx, cc_cleared=ClearCc() in actions)
     return actions
+
+
+def _relay(text: str, ctx: Context, cc_cleared: bool) -> list[Action]:
+    """The answer goes to the client and the ticket's Cc, unless that makes more than
+    [limits].relay_max_recipients addresses (a client who copied 500): then to nobody, and the
+    agent is told how to send it."""
+    limit = ctx.settings.limits.relay_max_recipients
+    recipients = len({ctx.ticket.client, *(() if cc_cleared else ctx.ticket.cc)})
+    if recipients <= limit:
+        return [Relay(text), SetStatus(Status.WAITING)]
+    return [TellSender(f"your answer was NOT sent to the client: it would go to {recipients} addresses (the "
+                       f"client and {recipients - 1} in Cc), more than [limits].relay_max_recipients = {limit}. "
+                       "To send it to the client alone, send it again with the command #cc clear on its first "
+                       "line: the ticket's Cc list is emptied and later answers go to the client alone.")]
+
+
+def _refusal(ctx: Context) -> str | None:
+    """Why a proven agent mail is recorded only, or None."""
+    if ctx.message_id_seen:
+        return (f"a mail with Message-ID <{ctx.mail.message_id}> was received before: one Message-ID "
+                "is relayed at most once, so this one was recorded, not sent to the client")
+    if ctx.ticket_expired:
+        closed = ctx.ticket.closed_at.astimezone(ctx.settings.hours.timezone)
+        return (f"{ctx.ticket.tag} was closed on {closed:%Y-%m-%d}, more than {ctx.settings.support.reopen_days} "
+                "days ago: answers to its notifications no longer count, so this mail was recorded, "
+                "not sent to the client")
+    return None
 
 
 def _apply(command: Command, ctx: Context) -> list[Action]:
@@ -48,6 +85,10 @@ def _apply(command: Command, ctx: Context) -> list[Action]:
                     ReplyBlock("suspension", order=0, exclusive=True)]
         case "note", _:
             return [RecordAs(Kind.NOTE), NotifyAgents("note")]
+        case "cc", "clear":
+            return [ClearCc()]
+        case "cc", other:
+            return [TellSender(f"#cc {other}: expected '#cc clear' (answers go to the client alone); Cc unchanged")]
         case "assign", ("me" | ""):
             return [Assign(ctx.mail.from_addr)]
         case "assign", agent if agent in ctx.settings.support.agents:

@@ -7,7 +7,7 @@ import datetime as dt
 from mailproc.config import Settings
 from mailproc.mail import InboundMail
 from mailproc.rules import machines
-from mailproc.thread import TicketView
+from mailproc.thread import TicketView, closed_too_long
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -36,6 +36,8 @@ class Context:
     agent_verified: bool = False  # an agent's mail proved itself: tokened address or notification thread
     bounce: bool = False  # a delivery report about one of our mails on this ticket
     auto_replies_today: int = 0  # automatic replies already sent to this sender today
+    message_id_seen: bool = False  # a mail with this Message-ID is already stored: a replay, or a resend
+    agents_told_of_machine_mail: bool = False  # an agent address's machine mail is already on this ticket
     # Why this mail was sent by a machine (SPEC §6), empty for a person's mail: worked out once
     # here, as several rules ask.
     machine_reasons: tuple[str, ...] = dataclasses.field(init=False)
@@ -48,3 +50,9 @@ class Context:
     @property
     def is_new_ticket(self) -> bool:
         return self.ticket is None
+
+    @property
+    def ticket_expired(self) -> bool:
+        """The ticket was closed more than reopen_days before this mail: its tokens are refused."""
+        return self.ticket is not None and closed_too_long(self.ticket, self.mail.arrived_at,
+                                                           self.settings.support.reopen_days)

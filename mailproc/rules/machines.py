@@ -12,6 +12,19 @@ _BULK_PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
 _MACHINE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)([+._-].*)?$")
 _PRESENCE_HEADERS = ("list-id", "list-unsubscribe", "x-autoreply", "x-autorespond", "x-loop")
 
+# Many responders (Exchange, Outlook, Mail.ru, Yandex) set none of the headers above; their
+# subject gives them away: one of these words, then a colon, at the very start ("Автоответ: Re: ...").
+# A person's subject that merely contains such a word ("Автоответ не работает") is not matched.
+AUTO_REPLY_SUBJECT_PREFIXES = (
+    "автоответ", "автоматический ответ", "автоматична відповідь",
+    "automatic reply", "auto reply", "auto-reply", "autoreply", "auto response", "auto", "out of office",
+    "out of office autoreply", "out of the office", "abwesenheitsnotiz", "automatische antwort",
+    "réponse automatique", "respuesta automática", "risposta automatica", "automatisch antwoord",
+)
+_AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(" + "|".join(sorted(map(re.escape, AUTO_REPLY_SUBJECT_PREFIXES), key=len, reverse=True)) + r")\s*:",
+    re.IGNORECASE)
+
 
 def machine_reasons(mail: InboundMail, support_address: str, our_domain: str) -> list[str]:
     reasons = []
@@ -32,11 +45,21 @@ def machine_reasons(mail: InboundMail, support_address: str, our_domain: str) ->
     local_part = mail.from_addr.split("@")[0]
     if _MACHINE_SENDERS.match(local_part) or not mail.from_addr:
         reasons.append(f"machine sender {mail.from_addr or '(none)'}")
-    if mail.from_addr == support_address.lower():
-        reasons.append("sent by the support address itself")
-    if mail.message_id and tokens.looks_like_ours(mail.message_id, our_domain):
-        reasons.append("our own mail came back")
+    if match := _AUTO_REPLY_SUBJECT.match(mail.subject):
+        reasons.append(f"subject of an automatic answer ({match[1]}:)")
+    if is_our_own(mail, support_address, our_domain):
+        reasons.append("our own mail came back, or claims our address")
     return reasons
+
+
+def is_our_own(mail: InboundMail, support_address: str, our_domain: str) -> bool:
+    """Mail we sent that came back (a forwarding loop), or mail that claims to be ours: our
+    address in From, our loop header, a Message-ID shaped like ours. Exact comparisons: a
+    look-alike (Cyrillic "ѕ", full-width "＠", our address inside another domain) is a stranger."""
+    support = support_address.lower()
+    return (mail.from_addr == support
+            or any(value.strip().lower() == support for value in mail.header_values(LOOP_HEADER))
+            or bool(mail.message_id and tokens.looks_like_ours(mail.message_id, our_domain)))
 
 
 def dmarc_failed(mail: InboundMail) -> bool:

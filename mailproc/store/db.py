@@ -1,13 +1,43 @@
-"""Opening the database and the blob store (edge: disk)."""
+"""Opening the database and the blob store, and copying the database (edge: disk).
+
+Everything mailproc writes holds client mail: files are 0600 and directories 0700. The
+process runs under umask 077 (set by the CLI); what an older version left readable by
+others is narrowed when the desk opens it.
+"""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pathlib
+import sqlite3
+import stat
 
 import peewee
 
 from mailproc.store.models import ALL_MODELS, database
+
+PRIVATE_UMASK = 0o077
+PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
+
+
+def database_files(path: pathlib.Path) -> tuple[pathlib.Path, ...]:
+    """The SQLite file, its WAL companions and the poller's lock file."""
+    return tuple(path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm", ".lock"))
+
+
+def make_private(path: pathlib.Path, *, tree: bool = False) -> None:
+    """Narrow a file to 0600, a directory to 0700 (with `tree`, all it holds too), when needed."""
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_IMODE(path.stat().st_mode) & 0o077:
+            return  # private already: an install fixed once is never walked again
+        if tree and path.is_dir():
+            for root, dirs, files in os.walk(path):
+                for name in dirs:
+                    os.chmod(os.path.join(root, name), PRIVATE_DIR)
+                for name in files:
+                    os.chmod(os.path.join(root, name), PRIVATE_FILE)
+        os.chmod(path, PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
 
 
 def open_database(path: pathlib.Path) -> peewee.SqliteDatabase:
@@ -20,7 +50,28 @@ def open_database(path: pathlib.Path) -> peewee.SqliteDatabase:
     database.initialize(db)
     db.connect(reuse_if_open=True)
     db.create_tables(ALL_MODELS, safe=True)
+    for file in database_files(path):
+        make_private(file)
     return db
+
+
+def backup(source: pathlib.Path, target: pathlib.Path) -> None:
+    """A consistent copy of a live database (SQLite's online backup: the daemon may go on
+    writing), created 0600 and put in place atomically."""
+    if not source.exists():
+        raise FileNotFoundError(f"no database at {source}")
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE))
+    try:
+        with contextlib.closing(sqlite3.connect(source, timeout=10)) as src, \
+                contextlib.closing(sqlite3.connect(tmp)) as dst:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+        os.chmod(tmp, PRIVATE_FILE)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 class BlobStore:
@@ -28,6 +79,8 @@ class BlobStore:
 
     def __init__(self, root: pathlib.Path):
         self.root = root
+        make_private(root.parent)  # the data directory: itself only, an admin may keep other things there
+        make_private(root, tree=True)
 
     def path(self, sha256: str) -> pathlib.Path:
         return self.root / sha256[:2] / sha256
@@ -36,9 +89,11 @@ class BlobStore:
         sha256 = hashlib.sha256(data).hexdigest()
         target = self.path(sha256)
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
             tmp = target.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_bytes(data)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
             os.replace(tmp, target)  # atomic: a crash never leaves a half-written blob under its hash
         return sha256
 

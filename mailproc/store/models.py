@@ -102,7 +102,9 @@ class Outbox(BaseModel):
     mail_from = peewee.CharField()
     rcpt_to = JsonField()
     data = peewee.BlobField()
-    status = peewee.CharField(default="pending", index=True)  # pending | sent | failed
+    # pending | sent | failed (refused for good) | held: stopped by the ticket's circuit breaker
+    # (mailproc.breaker), not sent until released; `mailproc outbox list|retry ID` shows and releases them
+    status = peewee.CharField(default="pending", index=True)
     attempts = peewee.IntegerField(default=0)
     next_attempt_at = UtcDateTimeField(null=True)
     last_error = peewee.TextField(default="")
@@ -133,6 +135,15 @@ class Quarantined(BaseModel):
     created_at = UtcDateTimeField()
 
 
+class NumberingFloor(BaseModel):
+    """Set when a desk continues on a lost or restored database (`poll --resume-numbering`): the
+    highest ticket number the processed folder showed; new tickets are numbered after it."""
+
+    number = peewee.IntegerField()
+    mails_scanned = peewee.IntegerField()
+    created_at = UtcDateTimeField()
+
+
 class Account(BaseModel):
     """The accounts registry (§4.7, §5), filled by `mailproc accounts import`."""
 
@@ -144,4 +155,4 @@ class Account(BaseModel):
     updated_at = UtcDateTimeField()
 
 
-ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, Account)
+ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, NumberingFloor, Account)

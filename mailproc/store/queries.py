@@ -5,7 +5,7 @@ import datetime as dt
 
 import peewee
 
-from mailproc.store.models import Attachment, Message, Quarantined, Ticket
+from mailproc.store.models import Attachment, Message, Outbox, Quarantined, Ticket
 from mailproc.vocab import Kind
 
 QUARANTINED = "quarantined"  # pseudo-status: `tickets --status quarantined` lists poison mail
@@ -50,9 +50,25 @@ def list_tickets(zone, status: str | None = None) -> list[dict]:
 
 
 def list_quarantined(zone) -> list[dict]:
-    return [{"status": QUARANTINED, "folder": q.folder, "uid": q.uid, "message_id": q.message_id,
-             "arrived_at": iso(q.arrived_at, zone), "reason": q.reason}
+    """Poison mail; `id` is what `quarantine retry ID` takes."""
+    return [{"id": q.id, "status": QUARANTINED, "folder": q.folder, "uid": q.uid, "message_id": q.message_id,
+             "arrived_at": iso(q.arrived_at, zone), "quarantined_at": iso(q.created_at, zone), "reason": q.reason}
             for q in Quarantined.select().order_by(Quarantined.id)]
+
+
+UNSENT = ("pending", "failed", "held")  # outbox states of a mail that has not gone out
+STUCK = ("failed", "held")  # ... and that will not go out unless an admin says so (`outbox retry ID`)
+
+
+def list_outbox(zone) -> list[dict]:
+    """Outgoing mail that will not go out by itself: refused for good by the SMTP server
+    (`failed`) or held by a ticket's circuit breaker (`held`); `id` is what `outbox retry ID` takes."""
+    rows = (Outbox.select(Outbox, Message, Ticket).join(Message).join(Ticket, peewee.JOIN.LEFT_OUTER)
+            .where(Outbox.status.in_(STUCK)).order_by(Outbox.id))
+    return [{"id": row.id, "status": row.status, "ticket": row.message.ticket.tag if row.message.ticket else None,
+             "kind": row.message.kind, "to": list(row.rcpt_to), "subject": row.message.subject,
+             "queued_at": iso(row.message.date, zone), "attempts": row.attempts, "last_error": row.last_error}
+            for row in rows]
 
 
 def show_ticket(tag: str, zone) -> dict | None:
@@ -66,9 +82,16 @@ def show_ticket(tag: str, zone) -> dict | None:
             "filename": a.filename, "content_type": a.content_type, "size": a.size,
             "detected_format": a.detected_format, "accepted": a.accepted, "reason": a.reason,
             "detail": a.detail, "stored": a.sha256 is not None})
+    outbox = {o.message_id: o for o in Outbox.select(Outbox.message, Outbox.status, Outbox.last_error)
+              .where(Outbox.message.in_([m.id for m in messages]))}
     data = ticket_json(ticket, zone)
     data["messages"] = [{
         "direction": m.direction, "kind": m.kind, "from": m.from_addr, "to": list(m.to_addrs),
         "date": iso(m.date, zone), "subject": m.subject, "message_id": m.message_id, "text": m.text,
-        "attachments": attachments.get(m.id, [])} for m in messages]
+        "attachments": attachments.get(m.id, []), **_delivery(outbox.get(m.id))} for m in messages]
     return data
+
+
+def _delivery(row: Outbox | None) -> dict:
+    """Outgoing mail only: `delivery` pending | sent | failed | held, and why it failed or waits."""
+    return {"delivery": row.status, "delivery_error": row.last_error} if row else {}

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peewee
+
 from mailproc import thread, tokens
-from mailproc.config import Settings
+from mailproc.config import Secrets, Settings
 from mailproc.mail import InboundMail, OutboundMail, RawMail
 from mailproc.parse.attachments import TOO_LARGE
 from mailproc.rules import machines
 from mailproc.rules.context import AccountRecord
 from mailproc.store.db import BlobStore
-from mailproc.store.models import Account, Attachment, FolderState, Message, Outbox, Quarantined, Ticket
+from mailproc.store.models import (Account, Attachment, FolderState, Message, NumberingFloor, Outbox, Quarantined,
+                                   Ticket)
 from mailproc.vocab import Direction, Kind, Label, Status
 
 
@@ -28,15 +31,17 @@ def ticket_view(ticket: Ticket) -> thread.TicketView:
                              language=ticket.language, closed_at=ticket.closed_at, assignee=ticket.assignee)
 
 
-def find_pointers(mail: InboundMail, raw: bytes, settings: Settings, secret: bytes) -> thread.Pointers:
+def find_pointers(mail: InboundMail, raw: bytes, settings: Settings, secrets: Secrets) -> thread.Pointers:
     """The tickets a mail points at: by reference, by subject tag, by tokened reply address (SPEC §3),
-    and for a delivery report, by the signed Message-ID of ours it quotes (SPEC §6)."""
-    bounced = (tokens.ticket_quoted_in(raw, secret, settings.support.message_id_domain)
+    and for a delivery report, by the signed Message-ID of ours it quotes (SPEC §6). Tokens verify
+    with the current secret or one kept from before a rotation."""
+    bounced = (tokens.ticket_quoted_in(raw, secrets.token_secret, settings.support.message_id_domain,
+                                       secrets.previous_token_secrets)
                if machines.is_delivery_report(mail) else None)
     return thread.Pointers(
-        by_reference=_ticket_by_reference(mail, settings, secret),
+        by_reference=_ticket_by_reference(mail, settings, secrets),
         by_tag=_ticket_by_tag(mail, settings),
-        by_reply_address=_ticket_by_reply_address(mail, settings, secret),
+        by_reply_address=_ticket_by_reply_address(mail, settings, secrets),
         by_bounce=_view(Ticket.get_or_none(Ticket.tag == bounced)) if bounced else None,
     )
 
@@ -45,9 +50,10 @@ def _view(ticket: Ticket | None) -> thread.TicketView | None:
     return ticket_view(ticket) if ticket else None
 
 
-def _ticket_by_reply_address(mail: InboundMail, settings: Settings, secret: bytes) -> thread.TicketView | None:
+def _ticket_by_reply_address(mail: InboundMail, settings: Settings, secrets: Secrets) -> thread.TicketView | None:
     for address in (*mail.to, *mail.cc):
-        tag = tokens.ticket_of_reply_address(secret, address, settings.support.address)
+        tag = tokens.ticket_of_reply_address(secrets.token_secret, address, settings.support.address,
+                                             secrets.previous_token_secrets)
         if tag and (ticket := Ticket.get_or_none(Ticket.tag == tag)):
             return ticket_view(ticket)
     return None
@@ -60,6 +66,11 @@ def answers_notification(mail: InboundMail, ticket_id: int) -> bool:
         Message.message_id.in_(list(mail.thread_ids))).exists()
 
 
+def message_id_known(message_id: str | None) -> bool:
+    """Whether a mail with this Message-ID is already stored, on any ticket."""
+    return bool(message_id) and Message.select().where(Message.message_id == message_id).exists()
+
+
 def _ticket_by_tag(mail: InboundMail, settings: Settings) -> thread.TicketView | None:
     for tag in thread.subject_tags(mail.subject, settings.support.tag_prefix):
         if ticket := Ticket.get_or_none(Ticket.tag == tag):
@@ -67,12 +78,12 @@ def _ticket_by_tag(mail: InboundMail, settings: Settings) -> thread.TicketView |
     return None
 
 
-def _ticket_by_reference(mail: InboundMail, settings: Settings, secret: bytes) -> thread.TicketView | None:
+def _ticket_by_reference(mail: InboundMail, settings: Settings, secrets: Secrets) -> thread.TicketView | None:
     domain = settings.support.message_id_domain
     for message_id in mail.thread_ids:
         if tokens.looks_like_ours(message_id, domain):
             # Ours only if the signature holds: a forged id naming a ticket is ignored.
-            tag = tokens.ticket_of_message_id(secret, message_id, domain)
+            tag = tokens.ticket_of_message_id(secrets.token_secret, message_id, domain, secrets.previous_token_secrets)
             ticket = Ticket.get_or_none(Ticket.tag == tag) if tag else None
         else:
             stored = (Message.select(Message.ticket).where(Message.message_id == message_id)
@@ -94,17 +105,26 @@ def lookup_account(account_id: str | None) -> tuple[AccountRecord | None, bool]:
 
 
 def auto_replies_today(address: str, now: dt.datetime, settings: Settings) -> int:
+    """Automatic replies sent to `address` since local midnight. The recipients are matched in
+    Python: a LIKE on the JSON column would have its pattern JSON-encoded too (and differ between
+    databases); the day's automatic replies are few."""
     local_midnight = dt.datetime.combine(now.astimezone(settings.hours.timezone).date(), dt.time(),
                                          settings.hours.timezone)
-    return (Message.select().where(Message.kind == Kind.AUTO_REPLY, Message.to_addrs.contains(f'"{address}"'),
-                                   Message.date >= local_midnight).count())
+    today = Message.select(Message.to_addrs).where(Message.kind == Kind.AUTO_REPLY, Message.date >= local_midnight)
+    return sum(address in row.to_addrs for row in today)
+
+
+def has_machine_mail_from(ticket_id: int, senders: frozenset[str]) -> bool:
+    """Whether machine mail (e.g. a vacation notice) from one of these addresses is on the ticket."""
+    return Message.select().where(Message.ticket == ticket_id, Message.kind == Kind.AUTOMATED,
+                                  Message.from_addr.in_(sorted(senders))).exists()
 
 
 def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, labels: frozenset[str], priority: str,
                 status: str, first_response_due: dt.datetime | None, resolution_due: dt.datetime | None,
                 follows: str | None, settings: Settings) -> Ticket:
     ticket = Ticket.create(
-        status=status, priority=priority, client=mail.from_addr,
+        id=next_ticket_id(), status=status, priority=priority, client=mail.from_addr,
         cc=sorted(set(mail.cc) - {settings.support.address}), subject=mail.subject, language=language,
         account_id=account_id, labels=sorted(labels), created_at=mail.arrived_at,
         first_response_due=first_response_due, resolution_due=resolution_due, updated_at=mail.arrived_at,
@@ -114,11 +134,31 @@ def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, lab
     return ticket
 
 
+def next_ticket_id() -> int:
+    """After the last ticket, and after any number a lost database once sent out (NumberingFloor)."""
+    floor = NumberingFloor.select(peewee.fn.MAX(NumberingFloor.number)).scalar() or 0
+    return max(Ticket.select(peewee.fn.MAX(Ticket.id)).scalar() or 0, floor) + 1
+
+
+def is_empty_desk() -> bool:
+    """No mail ever recorded, no numbering floor: a new database (or a lost one)."""
+    return not any(model.select().exists() for model in (Message, Quarantined, Ticket, NumberingFloor))
+
+
+def set_numbering_floor(number: int, mails_scanned: int, now: dt.datetime) -> int:
+    """Never hand out a number up to `number` again; returns the floor in force (this or a higher one)."""
+    NumberingFloor.create(number=number, mails_scanned=mails_scanned, created_at=now)
+    return next_ticket_id() - 1
+
+
 def update_ticket(ticket: Ticket, *, labels: frozenset[str], account_id: str | None, priority: str | None,
-                  status: str | None, resolution_due: dt.datetime | None, now: dt.datetime) -> None:
+                  status: str | None, resolution_due: dt.datetime | None, now: dt.datetime,
+                  clear_cc: bool = False) -> None:
     """A follow-up adds its labels, supplies the account ID if the ticket had none, and may
-    change priority (deadlines follow) or status."""
+    change priority (deadlines follow) or status, or empty the Cc list."""
     ticket.account_id = ticket.account_id or account_id
+    if clear_cc:
+        ticket.cc = []
     supplied = {Label.MISSING_ACCOUNT_ID} if ticket.account_id else set()
     ticket.labels = sorted((set(ticket.labels) | labels) - supplied)
     if priority and priority != ticket.priority:
@@ -154,14 +194,24 @@ def add_inbound(ticket: Ticket | None, raw: RawMail, mail: InboundMail, *, kind:
     return message
 
 
-def queue_outbound(ticket: Ticket | None, mail: OutboundMail, now: dt.datetime) -> Message:
-    """Record an outgoing mail and put it in the outbox, in the caller's transaction."""
+def queue_outbound(ticket: Ticket | None, mail: OutboundMail, now: dt.datetime, *, held: bool = False) -> Message:
+    """Record an outgoing mail and put it in the outbox (`held`: kept there, not sent; see
+    mailproc.breaker), in the caller's transaction."""
     message = Message.create(
         ticket=ticket, direction=Direction.OUT, kind=mail.kind, message_id=mail.message_id,
         from_addr=mail.mail_from, to_addrs=list(mail.rcpt_to), subject=mail.subject, date=now, text=mail.text,
         raw_size=len(mail.data))
-    Outbox.create(message=message, mail_from=mail.mail_from, rcpt_to=list(mail.rcpt_to), data=mail.data)
+    Outbox.create(message=message, mail_from=mail.mail_from, rcpt_to=list(mail.rcpt_to), data=mail.data,
+                  status="held" if held else "pending")
     return message
+
+
+def outgoing_since(ticket: Ticket, since: dt.datetime) -> tuple[int, int]:
+    """(mails of the ticket queued since then that were not held, those held)."""
+    statuses = [row.status for row in Outbox.select(Outbox.status).join(Message)
+                .where(Message.ticket == ticket, Message.date >= since)]
+    held = statuses.count("held")
+    return len(statuses) - held, held
 
 
 def quarantine(raw: RawMail, *, dedupe_key: str, message_id: str | None, reason: str, blobs: BlobStore,
@@ -170,6 +220,16 @@ def quarantine(raw: RawMail, *, dedupe_key: str, message_id: str | None, reason:
         folder=raw.folder, uidvalidity=raw.uidvalidity, uid=raw.uid, message_id=message_id,
         arrived_at=raw.arrived_at, reason=reason, raw_sha256=blobs.put(raw.data), dedupe_key=dedupe_key,
         created_at=now).on_conflict_ignore().execute()
+
+
+def forget_quarantined(quarantined_id: int) -> None:
+    """The mail goes back to the polled folder: processed afresh there, as a new mail."""
+    Quarantined.delete().where(Quarantined.id == quarantined_id).execute()
+
+
+def release_outbox(row_id: int) -> None:
+    """A refused or held row goes out with the next send, as if new."""
+    Outbox.update(status="pending", attempts=0, next_attempt_at=None).where(Outbox.id == row_id).execute()
 
 
 def folder_state(folder: str, uidvalidity: int) -> FolderState:
@@ -193,6 +253,12 @@ def begin_attempt(folder: str, uid: int) -> int:
     attempts = state.inflight_attempts + 1 if state.inflight_uid == uid else 1
     FolderState.update(inflight_uid=uid, inflight_attempts=attempts).where(FolderState.id == state.id).execute()
     return attempts
+
+
+def forget_attempt(folder: str, uid: int) -> None:
+    """The attempt at this mail failed for the desk's sake, not the mail's: it does not count towards poison."""
+    FolderState.update(inflight_uid=None, inflight_attempts=0).where(
+        FolderState.folder == folder, FolderState.inflight_uid == uid).execute()
 
 
 def quarantined_uids(folder: str, uidvalidity: int) -> set[int]:

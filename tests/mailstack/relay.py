@@ -2,7 +2,7 @@
 
 Dovecot's LMTP port does not speak SMTP (it answers EHLO with 500), so an SMTP
 client such as aiosmtplib needs this front. Every accepted envelope is also
-kept in `envelopes`, across restarts.
+kept in `envelopes`, across restarts, with the client's EHLO name as `helo_name`.
 
     relay = Relay(lmtp_port=...)       # port=0 picks a free port, kept on restart
     relay.start(); relay.stop(); relay.restart()
@@ -45,6 +45,7 @@ class Relay:
         self.lmtp_port = lmtp_port
         self.port = port or free_port()
         self.envelopes: list = []
+        self.smtputf8 = False
         self._controller: Controller | None = None
 
     @property
@@ -52,6 +53,7 @@ class Relay:
         return self._controller is not None
 
     async def handle_DATA(self, server, session, envelope):
+        envelope.helo_name = session.host_name
         self.envelopes.append(envelope)
         loop = asyncio.get_running_loop()
         failures = []
@@ -69,7 +71,8 @@ class Relay:
     def start(self) -> "Relay":
         if not self._controller:
             # server_hostname avoids socket.getfqdn(), which may query DNS.
-            ctl = Controller(self, hostname=HOST, port=self.port, server_hostname="localhost")
+            ctl = Controller(self, hostname=HOST, port=self.port, server_hostname="localhost",
+                             enable_SMTPUTF8=self.smtputf8)
             ctl.start()  # returns once the port answers
             self._controller = ctl
         return self
