@@ -14,7 +14,7 @@ import re
 import sqlite3
 import sys
 
-from mailproc import accounts, render, report_svg, report_text, template_check, undo
+from mailproc import accounts, report_svg, report_text, template_check, templating, undo
 from mailproc.config import Settings, config_path, load_settings, read_secrets
 from mailproc.cycle import run_cycle
 from mailproc.daemon import Daemon
@@ -127,7 +127,7 @@ def make_desk(settings: Settings):
     secrets = read_secrets(settings, os.environ)
     templates = template_check.checked(settings)
     open_database(settings.database.path)
-    render.use_templates(templates)
+    templating.use_templates(templates)
     return Desk(settings, secrets, BlobStore(settings.database.data_dir / "blobs"))
 
 

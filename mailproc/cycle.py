@@ -12,7 +12,7 @@ import logging
 import pathlib
 from typing import Callable, Iterator
 
-from mailproc import escalate, faults, fetch, numbering, outbound, render, send
+from mailproc import escalate, faults, fetch, numbering, outbound, render, send, templating
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
@@ -174,7 +174,7 @@ _alerted: set[pathlib.Path] = set()  # templates the agents were told about: onc
 def _alert_template_fallbacks(desk: Desk) -> None:
     """Tell the agents about each template that failed on a mail and was replaced by the shipped one."""
     now = desk.clock()
-    for fallback in render.take_fallbacks():
+    for fallback in templating.take_fallbacks():
         if fallback.template not in _alerted:
             alert = render.render_template_alert(desk.settings, desk.secrets.token_secret, fallback, now)
             with database.atomic():

@@ -11,7 +11,7 @@ import pathlib
 
 import jinja2
 
-from mailproc import render, template_vars
+from mailproc import template_vars, templating
 from mailproc.actions import ReplyBlock
 from mailproc.config import Settings
 from mailproc.errors import ConfigError
@@ -19,25 +19,25 @@ from mailproc.errors import ConfigError
 LANGUAGES = ("ru", "en")  # the languages clients are answered in
 
 
-def checked(settings: Settings) -> render.TemplateSet:
+def checked(settings: Settings) -> templating.TemplateSet:
     """The templates of the config, read now; ConfigError listing every problem if any fails."""
     try:
-        templates = render.read_templates(settings.templates.directory)
-    except render.TemplateError as exc:
+        templates = templating.read_templates(settings.templates.directory)
+    except templating.TemplateError as exc:
         raise ConfigError([str(exc)]) from None
     if found := problems(templates, settings.templates.default_language):
         raise ConfigError(found)
     return templates
 
 
-def problems(templates: render.TemplateSet, default_language: str) -> list[str]:
+def problems(templates: templating.TemplateSet, default_language: str) -> list[str]:
     found: dict[str, str] = {}  # problem -> its line; said once (a broken block fails its reply.txt.j2 too)
     for language in LANGUAGES:
         for template in (*template_vars.CLIENT_TEMPLATES, *template_vars.AGENT_TEMPLATES):
             needed = template in template_vars.CLIENT_TEMPLATES or language == default_language
             if needed or f"{language}/{template}" in templates.sources:
                 for differs, variables in template_vars.samples(template):
-                    _try(found, lambda: render.render_with(templates, language, template, variables), differs)
+                    _try(found, lambda: templating.render_with(templates, language, template, variables), differs)
         for name, block_samples in template_vars.BLOCKS.items():
             for differs, context in template_vars.samples("reply.txt.j2"):
                 for n, data in enumerate(block_samples):
@@ -46,22 +46,22 @@ def problems(templates: render.TemplateSet, default_language: str) -> list[str]:
                     _try(found, lambda: _render_block(templates, language, block, context), differs_too)
     for name in templates.sources:  # files no code renders yet: their syntax at least
         language, _, template = name.partition("/")
-        _try(found, lambda: render.environment(templates, language).get_template(template),
+        _try(found, lambda: templating.environment(templates, language).get_template(template),
              path=templates.directory / name)
     return list(found.values())
 
 
-def _render_block(templates: render.TemplateSet, language: str, block: ReplyBlock, context: dict) -> None:
+def _render_block(templates: templating.TemplateSet, language: str, block: ReplyBlock, context: dict) -> None:
     """A block as reply.txt.j2 includes it: with the reply's variables and `block`."""
     name = block.name
     try:
-        render.environment(templates, language).get_template(f"blocks/{name}.txt.j2").render(**context, block=block)
+        templating.environment(templates, language).get_template(f"blocks/{name}.txt.j2").render(**context, block=block)
     except Exception as exc:
         if isinstance(exc, jinja2.TemplateNotFound):
             path = pathlib.Path(language, "blocks", f"{name}.txt.j2")
-            raise render.TemplateError(f"{templates.directory / path}: missing; copy it from "
-                                       f"{render.SHIPPED_TEMPLATES / path}") from None
-        raise render.TemplateError(render.template_failure(exc, templates.directory / language / "blocks"
+            raise templating.TemplateError(f"{templates.directory / path}: missing; copy it from "
+                                       f"{templating.SHIPPED_TEMPLATES / path}") from None
+        raise templating.TemplateError(templating.template_failure(exc, templates.directory / language / "blocks"
                                                            / f"{name}.txt.j2")) from exc
 
 
@@ -69,10 +69,10 @@ def _try(found: dict[str, str], attempt, differs: str = "", path: pathlib.Path |
     """Note the problem if `attempt` fails; `differs`: the sample values it failed with."""
     try:
         attempt()
-    except render.TemplateError as exc:
+    except templating.TemplateError as exc:
         problem = str(exc)
     except Exception as exc:  # a syntax error found while only compiling
-        problem = render.template_failure(exc, path)
+        problem = templating.template_failure(exc, path)
     else:
         return
     found.setdefault(problem, f"{problem} (seen with {differs})" if differs else problem)

@@ -4,7 +4,7 @@
 templates/<lang>/blocks/) against these samples, so a typo'd variable is found before any
 mail is answered. A variable may have more samples after the first: the other values the
 code passes that take a template down another branch (an empty one, each event...); each
-is tried in turn. `render.render_text` refuses to pass a template a variable missing here:
+is tried in turn. `templating.render_text` refuses to pass a template a variable missing here:
 a variable added in code without its sample fails the tests.
 """
 from __future__ import annotations

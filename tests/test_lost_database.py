@@ -8,7 +8,6 @@ import sqlite3
 import stat
 
 from tests.mailfactory import make_mail
-from tests.test_daemon import _wait_for_log
 
 SUPPORT, CLIENT, CLIENT2, STRANGER = ("support@example.test", "client@example.test", "client2@example.test",
                                       "stranger@example.test")

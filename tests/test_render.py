@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from mailproc import render, send
+from mailproc import html_body, render, send, wire
 from mailproc.parse.text import unflow
 from tests.maillint import lint
 from tests.pure import default_settings, inbound, moscow
@@ -60,7 +60,7 @@ def test_ascii_words_between_russian_ones_are_encoded_with_them_and_the_tag_neve
 
 def test_client_mail_has_an_html_alternative_with_escaped_text_and_links():
     body = "Ответ <b>не</b> HTML & не скрипт.\n\nСм. https://help.kilbil.ru/lk/login, пожалуйста.\n"
-    mail = _compose(body=body, html=render.text_to_html(body, "KB"))
+    mail = _compose(body=body, html=html_body.text_to_html(body, "KB"))
     parsed = email.message_from_bytes(mail.data, policy=email.policy.default)
     assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == body
     page = parsed.get_body(("html",)).get_content()
@@ -82,13 +82,13 @@ def test_mail_to_agents_stays_plain_text():
     ("«https://kb.test/ru/статья»", "https://kb.test/ru/статья"),
 ])
 def test_links_are_found_before_escaping(text, href):
-    page = render.text_to_html(text, "KB")
+    page = html_body.text_to_html(text, "KB")
     assert f'<a href="{href}">' in page
-    assert "&quot\"" not in page and "&gt\"" not in page and "&lt;https" not in page.replace(f"&lt;<a", "")
+    assert "&quot\"" not in page and "&gt\"" not in page and "&lt;https" not in page.replace("&lt;<a", "")
 
 
 def test_html_has_a_width_real_lists_and_an_unbreakable_tag():
-    page = render.text_to_html("Номер обращения KB-000123.\nПришлите:\n  • ID аккаунта;\n  • скриншоты.\n"
+    page = html_body.text_to_html("Номер обращения KB-000123.\nПришлите:\n  • ID аккаунта;\n  • скриншоты.\n"
                                "Спасибо.", "KB")
     assert "max-width:40em" in page and "<script" not in page and "src=" not in page
     assert "<ul>\n<li>ID аккаунта;</li>\n<li>скриншоты.</li>\n</ul>" in page and "•" not in page
@@ -132,7 +132,7 @@ def test_references_end_with_the_parent():
 
 
 def test_without_8bitmime_the_mail_goes_as_7bit_with_the_same_headers():
-    mail = _compose(body="Здравствуйте! " * 30 + "\n", html=render.text_to_html("Здравствуйте!", "KB"))
+    mail = _compose(body="Здравствуйте! " * 30 + "\n", html=html_body.text_to_html("Здравствуйте!", "KB"))
     seven = send.seven_bit(mail.data)
     assert seven.isascii() and lint(seven) == []
     assert seven.split(b"\r\n\r\n")[0] == mail.data.split(b"\r\n\r\n")[0]
@@ -166,5 +166,5 @@ def test_the_envelope_follows_what_the_server_offers(rcpt, server, options, erro
 
 
 def test_an_international_domain_is_written_in_ascii():
-    assert render.ascii_domain("ivan@mächine.example") == "ivan@xn--mchine-bua.example"
-    assert render.ascii_domain("jdöe@mächine.example") == "jdöe@xn--mchine-bua.example"
+    assert wire.ascii_domain("ivan@mächine.example") == "ivan@xn--mchine-bua.example"
+    assert wire.ascii_domain("jdöe@mächine.example") == "jdöe@xn--mchine-bua.example"

@@ -7,7 +7,7 @@ from mailproc.actions import AddLabel, ReplyBlock, SetStatus
 from mailproc.config import Abuse
 from mailproc.decide import decide
 from mailproc.parse import quotes
-from mailproc.render import render_text, zone_text
+from mailproc.templating import render_text, zone_text
 from mailproc.rules import abuse
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView

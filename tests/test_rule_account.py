@@ -6,7 +6,7 @@ from mailproc.actions import AddLabel, ReplyBlock, SetStatus
 from mailproc.decide import decide
 from mailproc.parse import quotes
 from mailproc.parse.account import find_account_id
-from mailproc.render import render_text, zone_text
+from mailproc.templating import render_text, zone_text
 from mailproc.rules import account
 from mailproc.rules.context import AccountRecord, Context
 from mailproc.thread import TicketView

@@ -8,7 +8,7 @@ from mailproc.actions import AddLabel, ReplyBlock, SetPriority
 from mailproc.config import Critical
 from mailproc.decide import decide
 from mailproc.parse import quotes
-from mailproc.render import render_text, zone_text
+from mailproc.templating import render_text, zone_text
 from mailproc.rules import critical
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView

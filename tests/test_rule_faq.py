@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from mailproc import render
+from mailproc import templating
 from mailproc.actions import AddLabel, ReplyBlock
 from mailproc.config import load_settings
 from mailproc.decide import decide
@@ -145,9 +145,9 @@ def test_the_client_reads_the_links(shipped, language, intro, agent_line):
     decision = decide(ctx)
     assert Label.FAQ in decision.labels
     assert [b.name for b in decision.reply_blocks][0] == "ack" and "faq" in [b.name for b in decision.reply_blocks]
-    _, text = render.render_text(shipped, language, "reply.txt.j2", {
+    _, text = templating.render_text(shipped, language, "reply.txt.j2", {
         "tag": "KB-000001", "subject": "Бонусы", "client_name": "", "blocks": decision.reply_blocks,
-        "first_response_due": ctx.now, "resolution_due": None, "zone_text": render.zone_text(shipped, language),
+        "first_response_due": ctx.now, "resolution_due": None, "zone_text": templating.zone_text(shipped, language),
         "support_name": shipped.support.name})
     title = {"ru": "Начисление и списание бонусов", "en": "Accruing and redeeming bonus points"}[language]
     assert intro in text and agent_line in text

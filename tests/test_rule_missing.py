@@ -11,7 +11,7 @@ from mailproc.decide import decide
 from mailproc.parse import quotes
 from mailproc.parse.account import find_account_id
 from mailproc.parse.attachments import judge_all
-from mailproc.render import render_text, zone_text
+from mailproc.templating import render_text, zone_text
 from mailproc.rules import missing
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView

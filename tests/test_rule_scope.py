@@ -7,7 +7,7 @@ from mailproc.actions import AddLabel, ReplyBlock
 from mailproc.config import Scope
 from mailproc.decide import decide
 from mailproc.parse import quotes
-from mailproc.render import render_text, zone_text
+from mailproc.templating import render_text, zone_text
 from mailproc.rules import scope
 from mailproc.rules.context import AccountRecord, Context
 from mailproc.thread import TicketView

@@ -7,7 +7,7 @@ import shutil
 import peewee
 import pytest
 
-from mailproc import pipeline, render, template_check, template_vars
+from mailproc import pipeline, render, template_check, template_vars, templating
 from mailproc.config import SHIPPED_TEMPLATES
 from tests.pure import default_settings
 
@@ -79,7 +79,7 @@ def templates(tmp_path):
                               "a filter given an empty value"])
 def test_each_problem_is_one_line_naming_file_and_line(templates, breaks):
     name, line, what = breaks(templates)
-    problems = template_check.problems(render.read_templates(templates), "ru")
+    problems = template_check.problems(templating.read_templates(templates), "ru")
     assert len(problems) == 1, problems
     where = f"{templates / name}:{line}: " if line else f"{templates / name}: "
     assert problems[0].startswith(where) and what in problems[0]
@@ -87,14 +87,14 @@ def test_each_problem_is_one_line_naming_file_and_line(templates, breaks):
 
 
 def test_shipped_templates_pass_in_either_default_language():
-    shipped = render.read_templates(SHIPPED_TEMPLATES)
+    shipped = templating.read_templates(SHIPPED_TEMPLATES)
     assert template_check.problems(shipped, "ru") == [] and template_check.problems(shipped, "en") == []
 
 
 def test_agent_templates_are_needed_only_in_the_default_language(templates):
     (templates / "en/queue.txt.j2").unlink()
-    assert template_check.problems(render.read_templates(templates), "ru") == []
-    assert len(template_check.problems(render.read_templates(templates), "en")) == 1
+    assert template_check.problems(templating.read_templates(templates), "ru") == []
+    assert len(template_check.problems(templating.read_templates(templates), "en")) == 1
 
 
 def test_every_shipped_block_has_a_sample_and_every_sample_a_block():
@@ -109,8 +109,8 @@ def test_every_shipped_block_has_a_sample_and_every_sample_a_block():
     ({"blocks": (render.ReplyBlock("new_block"),)}, "block new_block"),
 ], ids=["variable", "key of a block's data", "block"])
 def test_code_cannot_pass_a_template_what_has_no_sample(variables, named):
-    with pytest.raises(render.TemplateError, match=f"{named}.*template_vars.py"):
-        render.render_text(default_settings(), "ru", "reply.txt.j2", {**template_vars.sample("reply.txt.j2"),
+    with pytest.raises(templating.TemplateError, match=f"{named}.*template_vars.py"):
+        templating.render_text(default_settings(), "ru", "reply.txt.j2", {**template_vars.sample("reply.txt.j2"),
                                                                      **variables})
 
 
@@ -131,13 +131,13 @@ def _reply_variables(**changes):
 
 def test_a_template_failing_at_run_time_is_replaced_by_the_shipped_one(templates):
     _breaks_on_a_one_word_name(templates)
-    assert template_check.problems(render.read_templates(templates), "ru") == []
-    render.take_fallbacks()
-    subject, body = render.render_text(_settings_with(templates), "ru", "reply.txt.j2",
+    assert template_check.problems(templating.read_templates(templates), "ru") == []
+    templating.take_fallbacks()
+    subject, body = templating.render_text(_settings_with(templates), "ru", "reply.txt.j2",
                                        _reply_variables(client_name="Пётр"))
     assert subject == "Re: Касса не работает [KB-000123]" and body.startswith("Здравствуйте, Пётр!")
     assert "зарегистрировано под номером KB-000123" in body
-    [fallback] = render.take_fallbacks()
+    [fallback] = templating.take_fallbacks()
     assert fallback.template == templates / "ru/reply.txt.j2"
     assert f"{templates / 'ru/reply.txt.j2'}:{_line_of(templates / 'ru/reply.txt.j2', 'split')}: " in fallback.reason
 
@@ -146,9 +146,9 @@ def test_when_the_shipped_template_fails_too_it_is_a_desk_failure(templates, tmp
     _breaks_on_a_one_word_name(templates)
     shipped = tmp_path / "shipped"
     shutil.copytree(templates, shipped)
-    monkeypatch.setattr(render, "SHIPPED_TEMPLATES", shipped)
-    with pytest.raises(render.TemplateError, match="the shipped one failed too") as failure:
-        render.render_text(_settings_with(templates), "ru", "reply.txt.j2", _reply_variables(client_name="Пётр"))
+    monkeypatch.setattr(templating, "SHIPPED_TEMPLATES", shipped)
+    with pytest.raises(templating.TemplateError, match="the shipped one failed too") as failure:
+        templating.render_text(_settings_with(templates), "ru", "reply.txt.j2", _reply_variables(client_name="Пётр"))
     assert pipeline.fault_of(failure.value) == pipeline.RETRY
 
 
@@ -157,7 +157,7 @@ class _UnidentifiedImage(OSError):
 
 
 @pytest.mark.parametrize("exc,fault", [
-    (render.TemplateError("ru/reply.txt.j2:3: 'tga' is undefined"), pipeline.RETRY),
+    (templating.TemplateError("ru/reply.txt.j2:3: 'tga' is undefined"), pipeline.RETRY),
     (peewee.OperationalError("database is locked"), pipeline.DESK),
     (peewee.IntegrityError("UNIQUE constraint failed"), pipeline.DESK),
     (peewee.DatabaseError("database disk image is malformed"), pipeline.DESK),

@@ -4,7 +4,7 @@ import pathlib
 import shutil
 import signal
 
-from mailproc import render
+from mailproc import templating
 from mailproc.cli import make_desk
 from mailproc.config import SHIPPED_TEMPLATES, load_settings
 from mailproc.cycle import run_cycle
@@ -82,7 +82,7 @@ def test_a_mail_no_template_can_answer_waits_in_inbox_without_blocking_the_mail_
     _breaks_on_a_one_word_name(templates)
     shipped = tmp_path / "shipped"
     shutil.copytree(templates, shipped)
-    monkeypatch.setattr(render, "SHIPPED_TEMPLATES", shipped)  # the fallback fails alike
+    monkeypatch.setattr(templating, "SHIPPED_TEMPLATES", shipped)  # the fallback fails alike
     config = mailproc_config(templates={"directory": str(templates)})
     desk = make_desk(load_settings(config))
     mail.deliver(make_mail(from_="Пётр <client@example.test>", subject=NORMAL[0], body=NORMAL[1]))
