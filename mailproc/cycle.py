@@ -12,10 +12,11 @@ import logging
 import pathlib
 from typing import Callable, Iterator
 
-from mailproc import escalate, fetch, numbering, outbound, render, send, templating
+from mailproc import escalate, faults, fetch, numbering, outbound, render, send, templating
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
+from mailproc.reader import MailReader
 from mailproc.store import record
 from mailproc.store.models import database
 
@@ -53,7 +54,7 @@ def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lam
     """Process every new mail of the polled folder, counting into `report` (what was done before
     a lost connection counts too); returns early (between mails) when `stop()`."""
     mb = desk.settings.mailbox
-    with fetch.connect(mb, desk.secrets.imap_password) as imap:
+    with fetch.connect(mb, desk.secrets.imap_password) as imap, MailReader(desk.settings.limits.mail_seconds) as reader:
         for folder in (mb.processed_folder, mb.quarantine_folder):
             imap.ensure_folder(folder)
         if resume_numbering:
@@ -68,8 +69,10 @@ def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lam
             for raw in imap.fetch(mb.folder, uidvalidity, batch):
                 if stop():
                     return
-                outcome = process_mail(desk, raw)
+                faults.checkpoint("after_fetch")
+                outcome = process_mail(desk, raw, reader)
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+                faults.checkpoint("before_move")
                 if outcome.folder != raw.folder:
                     imap.move([raw.uid], outcome.folder)
 

@@ -4,6 +4,8 @@
 place that says whose fault a failure is: what goes wrong with one mail quarantines that
 mail and never blocks the mail behind it; a failure of the desk itself (template, disk,
 database) never quarantines a mail: it stays on the server and the next cycle retries it.
+The content-heavy work (parsing, attachments, quotes) runs in `reader`'s worker, which
+bounds its time.
 """
 from __future__ import annotations
 
@@ -16,16 +18,13 @@ import re
 
 import peewee
 
-from mailproc import outbound, render, report_text, sla, tokens
+from mailproc import faults, outbound, render, report_text, sla, tokens
 from mailproc.decide import Decision, decide
 from mailproc.desk import Desk
 from mailproc.errors import DeskError
 from mailproc.mail import InboundMail, RawMail
-from mailproc.parse import quotes
-from mailproc.parse.account import find_account_id
-from mailproc.parse.attachments import judge_all
-from mailproc.parse.message import parse_mail
 from mailproc.parse.text import guess_language
+from mailproc.reader import MailReader, Reading, Unreadable
 from mailproc.rules import machines
 from mailproc.rules.context import Context
 from mailproc.store import record, sla_report
@@ -105,7 +104,7 @@ def fault_of(exc: Exception) -> str:
     return MAIL
 
 
-def process_mail(desk: Desk, raw: RawMail) -> Outcome:
+def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
     mailbox = desk.settings.mailbox
     message_id = _message_id_of(raw.data)
     key = dedupe_key(raw.data, message_id)
@@ -115,9 +114,9 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
     try:
         if attempts > MAX_ATTEMPTS:
             raise PoisonError(f"processing stopped the program {attempts - 1} times")
-        mail = parse_mail(raw)
-        mail = dataclasses.replace(mail, attachments=judge_all(mail.attachments, desk.settings.attachments.limits))
-        return _record(desk, raw, mail, key)
+        reading = reader.read(raw, desk.settings.attachments.limits, desk.settings.accounts.id_patterns)
+        faults.checkpoint("after_parse")
+        return _record(desk, raw, reading, key)
     except Exception as exc:
         fault = fault_of(exc)
         if fault != MAIL:
@@ -128,7 +127,7 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
             log.error("uid=%s message-id=%s left in %s for the next cycle: %s", raw.uid, message_id or "-",
                       raw.folder, exc)
             return Outcome(RETRY, raw.folder, str(exc))
-        reason = f"{type(exc).__name__}: {exc}"
+        reason = str(exc) if isinstance(exc, Unreadable) else f"{type(exc).__name__}: {exc}"
         log.error("uid=%s message-id=%s quarantined: %s", raw.uid, message_id or "-", reason)
         with database.atomic():
             record.quarantine(raw, dedupe_key=key, message_id=message_id, reason=reason, blobs=desk.blobs,
@@ -137,8 +136,8 @@ def process_mail(desk: Desk, raw: RawMail) -> Outcome:
         return Outcome("quarantined", mailbox.quarantine_folder, reason)
 
 
-def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
-    settings, now = desk.settings, desk.clock()
+def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
+    settings, now, mail = desk.settings, desk.clock(), reading.mail
     with database.atomic():
         if machines.is_our_own(mail, settings.support.address, settings.support.message_id_domain):
             return _record_our_own(desk, raw, mail, key)
@@ -151,7 +150,7 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
         if choice.refused:
             log.warning("uid=%s %s pointed at %s without being on it: new ticket", raw.uid, mail.from_addr,
                         choice.refused.tag)
-        ctx = _context(desk, mail, choice, pointers, now)
+        ctx = _context(desk, reading, choice, pointers, now)
         decision = decide(ctx)
         ticket = _ticket_for(desk, ctx, decision, follows=choice.follows)
         kind = decision.kind or Kind.CLIENT
@@ -162,6 +161,8 @@ def _record(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Outcome:
             record.record_agent_answer(ticket, assignee=decision.assignee, relayed=bool(decision.relay),
                                        now=mail.arrived_at)
         record.advance_folder(raw.folder, raw.uid)
+        faults.checkpoint("in_transaction")
+    faults.checkpoint("after_commit")
     log.info("uid=%s ticket=%s %s", raw.uid, ticket.tag, decision.summary)
     return Outcome("recorded", settings.mailbox.processed_folder, ticket.tag)
 
@@ -214,14 +215,13 @@ def _agent_proof(desk: Desk, mail: InboundMail, ticket: TicketView | None, point
     return by_token or record.answers_notification(mail, ticket.id)
 
 
-def _context(desk: Desk, mail: InboundMail, choice: ThreadChoice, pointers: Pointers, now: dt.datetime) -> Context:
+def _context(desk: Desk, reading: Reading, choice: ThreadChoice, pointers: Pointers, now: dt.datetime) -> Context:
     """What the rules see: the mail, its ticket, and the facts only the edge can look up."""
-    settings, ticket = desk.settings, choice.ticket
+    settings, ticket, mail = desk.settings, choice.ticket, reading.mail
     agent_proof = _agent_proof(desk, mail, ticket, pointers)
     keep_signature = agent_proof is not None and settings.support.keep_agent_signature
-    new_text = quotes.new_text(mail.text, strip_signature=not keep_signature) or mail.text
-    account_id = (find_account_id(mail.subject, mail.text, settings.accounts.id_patterns)
-                  or (ticket.account_id if ticket else None))
+    new_text = (reading.new_text_signed if keep_signature else reading.new_text) or mail.text
+    account_id = reading.account_id or (ticket.account_id if ticket else None)
     account, registry_in_use = record.lookup_account(account_id)
     return Context(
         mail=mail, ticket=ticket, settings=settings, now=now, new_text=new_text,

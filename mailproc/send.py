@@ -24,6 +24,7 @@ import ssl
 
 import aiosmtplib
 
+from mailproc import faults
 from mailproc.config import Smtp
 from mailproc.errors import MailprocError
 from mailproc.store.models import Outbox
@@ -106,6 +107,7 @@ async def _send_one(smtp: aiosmtplib.SMTP, row: Outbox, settings: Smtp, now: dt.
     """Send one row; False when the connection is gone and the batch must stop."""
     try:
         data, options = envelope(row.mail_from, row.rcpt_to, row.data, smtp)
+        faults.checkpoint("smtp_data")
         await smtp.sendmail(row.mail_from, row.rcpt_to, data, mail_options=options)
     except Unsendable as exc:
         _fail_or_defer(row, 550, str(exc), settings, now, report)
@@ -123,6 +125,7 @@ async def _send_one(smtp: aiosmtplib.SMTP, row: Outbox, settings: Smtp, now: dt.
     except (aiosmtplib.SMTPException, ValueError) as exc:  # this row's content, not the connection
         _fail_or_defer(row, 550, f"cannot be sent: {type(exc).__name__}: {exc}", settings, now, report)
         return smtp.is_connected
+    faults.checkpoint("after_accept")
     Outbox.update(status="sent", sent_at=now, attempts=row.attempts + 1, last_error="").where(
         Outbox.id == row.id).execute()
     report.sent += 1

@@ -87,6 +87,7 @@ def bench_pipeline(n: int = 200) -> None:
     from mailproc.parse.message import parse_mail
     from mailproc.desk import Desk
     from mailproc.pipeline import process_mail
+    from mailproc.reader import MailReader
     from mailproc.store import record
     from mailproc.store.db import BlobStore, open_database
 
@@ -105,8 +106,9 @@ def bench_pipeline(n: int = 200) -> None:
         parse_mail(raw)
     parse_only = time.perf_counter() - t0
     t0 = time.perf_counter()
-    for raw in raws:
-        process_mail(desk, raw)
+    with MailReader(settings.limits.mail_seconds) as reader:
+        for raw in raws:
+            process_mail(desk, raw, reader)
     full = time.perf_counter() - t0
     print(f"pipeline: {n} mails processed in {full:.2f} s ({n / full:.0f} mails/s, no IMAP/SMTP); "
           f"parsing alone is {parse_only / full:.0%} of it")

@@ -1,4 +1,6 @@
 """The new part of a reply: quote headers of real clients, inline answers, signatures, forwards."""
+import dataclasses
+
 import pytest
 
 from mailproc.parse.quotes import new_text, strip_quotes, strip_signature
@@ -245,3 +247,39 @@ def test_empty_mail_gives_empty_text(text):
 def test_a_huge_single_line_body_is_returned_whole():
     text = "On " + "9" * 200_000 + " wrote"
     assert new_text(text) == text
+
+
+class _CountingPattern:
+    def __init__(self, pattern, counter):
+        self.pattern, self.counter = pattern, counter
+
+    def match(self, text):
+        self.counter[0] += 1
+        return self.pattern.match(text)
+
+
+HOSTILE_REPEATS = {
+    "the issue's signature, attribution and Outlook separator": "-- \nOn Mon, 1 Jan 2024 at 10:00, X <x@y> wrote:\n"
+                                                                "-----Original Message-----\n",
+    "headers only": "On Mon, 1 Jan 2024 at 10:00, X <x@y> wrote:\n-----Original Message-----\n",
+    "Outlook blocks cascading upwards": "From: a\n",
+    "blank runs between headers": "\n" * 30 + "-----Original Message-----\n",
+}
+
+
+@pytest.mark.parametrize("unit", HOSTILE_REPEATS.values(), ids=HOSTILE_REPEATS.keys())
+def test_work_grows_linearly_with_repeated_headers(monkeypatch, unit):
+    """Pattern tests counted, not time: doubling the body at most doubles them (quadratic before)."""
+    import mailproc.parse.quotes as quotes
+
+    counter = [0]
+    monkeypatch.setattr(quotes, "_MARKERS", tuple(
+        dataclasses.replace(m, pattern=_CountingPattern(m.pattern, counter)) for m in quotes._MARKERS))
+
+    def tests_for(repeats: int) -> int:
+        counter[0] = 0
+        new_text(unit * repeats)
+        new_text(unit * repeats + "Sent: x\n", strip_signature=False)
+        return counter[0]
+
+    assert tests_for(800) <= 2.2 * tests_for(400)

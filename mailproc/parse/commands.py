@@ -21,14 +21,13 @@ def split_commands(text: str) -> tuple[list[Command], str]:
     """(the commands on the first non-empty lines, the text after them)."""
     lines = text.strip().splitlines()
     commands = []
-    while lines:
-        line = lines[0].strip()
+    first_text = len(lines)
+    for i, line in enumerate(lines):
+        line = line.strip()
         match = _COMMAND_LINE.match(line)
-        if not line or not match:
-            if line:
-                break
-            lines.pop(0)
-            continue
-        commands.append(Command(match[1].lower(), match[2].strip()))
-        lines.pop(0)
-    return commands, "\n".join(lines).strip()
+        if match:
+            commands.append(Command(match[1].lower(), match[2].strip()))
+        elif line:
+            first_text = i
+            break
+    return commands, "\n".join(lines[first_text:]).strip()

@@ -49,12 +49,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 REPLY = "reply"  # cut here: below is the earlier conversation
 FORWARD = "forward"  # keep from here on: the forwarded mail is content
 
-# A header is a short line; longer lines are never tested, which also keeps the
-# patterns' ".*" from taking quadratic time on a huge single-line body.
+# A header is a short line; longer lines are never tested. The patterns are written so
+# that none backtracks more than linearly within a line (no ".*" that can be tried at
+# every place another ".*" gave back), and the whole text is read a bounded number of
+# times, so a body of 2 MB of look-alike headers costs what any 2 MB body costs.
 _MAX_HEADER_CHARS = 300
 
 _VERB_EN = r"wrote"
@@ -103,16 +106,18 @@ _MARKERS: tuple[_Marker, ...] = (
     _marker(REPLY, rf"^on\s{_TIME_OR_YEAR}.*\s{_VERB_EN}:$", wraps=True, inline=True),
     # Gmail ru "пн, 3 нояб. 2026 г. в 10:00, Иван <ivan@x>:",
     # Apple Mail ru "3 нояб. 2026 г., в 10:00, Иван <ivan@x> написал(а):".
-    _marker(REPLY, r"^(?:[а-я]{2},\s*)?\d{1,2}\s+[а-я]+\.?\s+\d{4}\s*г\.,?\s*в\s+\d{1,2}:\d{2}.*@.*:$",
+    _marker(REPLY, r"^(?:[а-я]{2},\s*)?\d{1,2}\s+[а-я]+\.?\s+\d{4}\s*г\.,?\s*в\s+\d{1,2}:\d{2}[^@]*@.*:$",
             wraps=True, inline=True),
     # Yandex: '03.11.2026, 10:00, "Иван" <ivan@x>:'.
-    _marker(REPLY, r"^\d{1,2}\.\d{1,2}\.\d{4},\s*\d{1,2}:\d{2},.*@.*:$", wraps=True, inline=True),
-    # Mail.ru: "Понедельник, 3 ноября 2026, 10:00 +03:00 от Иван <ivan@x>:".
-    _marker(REPLY, r"^[а-я]+,\s*\d{1,2}\s+[а-я]+\s+\d{4},\s*\d{1,2}:\d{2}.*\sот\s.*@.*:$", wraps=True, inline=True),
+    _marker(REPLY, r"^\d{1,2}\.\d{1,2}\.\d{4},\s*\d{1,2}:\d{2},[^@]*@.*:$", wraps=True, inline=True),
+    # Mail.ru: "Понедельник, 3 ноября 2026, 10:00 +03:00 от Иван <ivan@x>:". The first " от " is
+    # enough (an atomic group: trying each later one in turn would be quadratic).
+    _marker(REPLY, r"^[а-я]+,\s*\d{1,2}\s+[а-я]+\s+\d{4},\s*\d{1,2}:\d{2}(?>.*?\sот\s)[^@]*@.*:$",
+            wraps=True, inline=True),
     # Thunderbird ru "03.11.2026 10:00, Иван Петров пишет:", other dated Russian attributions.
-    _marker(REPLY, rf"^(?:[а-я]{{2}},\s*)?{_RU_DATE}.*\d{{1,2}}:\d{{2}}.*\s{_VERB_RU}:$", wraps=True, inline=True),
+    _marker(REPLY, rf"^(?:[а-я]{{2}},\s*)?{_RU_DATE}(?=.*\d{{1,2}}:\d{{2}}).*\s{_VERB_RU}:$", wraps=True, inline=True),
     # Older Thunderbird, Evolution, Mutt: "Ivan Petrov <ivan@x> wrote:", "Иван <ivan@x> написал(а):".
-    _marker(REPLY, rf"^.*\S+@[\w.-]+[>)\]]?\s+{_VERB}:$", inline=True),
+    _marker(REPLY, rf"^.*\S@[\w.-]+[>)\]]?\s+{_VERB}:$", inline=True),
     # The Bat!: "Вы писали 3 ноября 2026 г., 10:00:00:", "You wrote:" - only right above a ">" quote.
     _marker(REPLY, r"^(?:вы писали|you wrote)\b.*:$", inline=True, next_line=_QUOTED.pattern),
     # The Bat!, Mutt, plain clients: "Иван Петров написал:", "Ivan wrote:" - only right above a ">" quote.
@@ -203,39 +208,50 @@ def _starts_with_own_text(lines: list[str]) -> bool:
 
 def _find_marker(lines: list[str], kind: str | None = None) -> _Found | None:
     """The first marker (of the given kind, if any) outside ">" quotes."""
-    for i, line in enumerate(lines):
-        if not line.strip() or _QUOTED.match(line):
+    for i in range(len(lines)):
+        if found := _marker_at(lines, i, kind):
+            return found
+    return None
+
+
+def _marker_at(lines: list[str], i: int, kind: str | None = None) -> _Found | None:
+    """The marker (of the given kind, if any) starting at line i."""
+    line = lines[i].strip()
+    if not line or _QUOTED.match(line):
+        return None
+    candidates = [(line, i + 1, False)]
+    if i + 1 < len(lines) and lines[i + 1].strip() and not _QUOTED.match(lines[i + 1]):
+        candidates.append((f"{line} {lines[i + 1].strip()}", i + 2, True))
+    for candidate, end, joined in candidates:
+        if len(candidate) > _MAX_HEADER_CHARS:
             continue
-        candidates = [(line.strip(), i + 1, False)]
-        if i + 1 < len(lines) and lines[i + 1].strip() and not _QUOTED.match(lines[i + 1]):
-            candidates.append((f"{line.strip()} {lines[i + 1].strip()}", i + 2, True))
-        for candidate, end, joined in candidates:
-            if len(candidate) > _MAX_HEADER_CHARS:
+        for marker in _MARKERS:
+            if joined and not marker.wraps:
                 continue
-            for marker in _MARKERS:
-                if joined and not marker.wraps:
-                    continue
-                if marker.pattern.match(candidate) and _next_line_fits(marker, lines, end):
-                    found = _found(marker, lines, i, end)
-                    if kind is None or found.kind == kind:
-                        return found
+            if marker.pattern.match(candidate) and _next_line_fits(marker, lines, end):
+                found = _found(marker, lines, i, end)
+                if kind is None or found.kind == kind:
+                    return found
     return None
 
 
 def _next_line_fits(marker: _Marker, lines: list[str], end: int) -> bool:
     if marker.next_line is None:
         return True
-    following = next((line for line in lines[end:] if line.strip()), "")
+    following = next((lines[j] for j in range(end, len(lines)) if lines[j].strip()), "")
     return bool(marker.next_line.match(following))
+
+
+# How far below a header its Subject line may be (_found). No rule tells a run of this many
+# blank lines from a longer one.
+_SUBJECT_REACH = 8
 
 
 def _found(marker: _Marker, lines: list[str], start: int, end: int) -> _Found:
     kind = marker.kind
-    if marker.outlook and any(_FORWARD_SUBJECT.match(line) for line in lines[start:start + 8]):
+    if marker.outlook and any(_FORWARD_SUBJECT.match(line) for line in lines[start:start + _SUBJECT_REACH]):
         kind = FORWARD  # Outlook writes the same block for a reply and a forward; the subject tells
-    above = start - 1
-    while above >= 0 and not lines[above].strip():
-        above -= 1
+    above = _text_line_above(lines, start)
     if above >= 0 and _UNDERSCORE_RULE.match(lines[above]):
         start = above  # Outlook's "________________________________" belongs to the header
     return _Found(start, end, kind, marker.inline)
@@ -272,11 +288,59 @@ def _without_signature(lines: list[str]) -> list[str]:
 
 
 def _only_quotes_and_signature(lines: list[str]) -> bool:
-    """Whether nothing is left once quotes, reply headers and the signature are gone (rule 7)."""
-    rest = lines
-    while (found := _find_marker(rest)) is not None and found.kind == REPLY:
-        rest = rest[:found.start] + rest[found.end:]
+    """Whether nothing is left once quotes, reply headers and the signature are gone (rule 7).
+
+    Reply headers go one at a time, the first first, until a forward marker. Removing one
+    can make only the text line just above it a header (an Outlook "From:" now followed by
+    "Sent:", the first half of a wrapped attribution), so the search goes on from there, not
+    from the top. `rest` holds the lines read so far plus a few ahead; runs of blank lines
+    are kept at most _SUBJECT_REACH long, so "just above" is never far up.
+    """
+    ahead = 2 * _SUBJECT_REACH + 2  # a header, its next line and the blank lines between, its Subject
+    rest: list[str] = []
+    pending = iter(lines)
+    i = 0
+    while True:
+        _read_ahead(rest, pending, i + ahead)
+        if i >= len(rest):
+            break
+        found = _marker_at(rest, i)
+        if found is None:
+            i += 1
+            continue
+        if found.kind == FORWARD:
+            break
+        del rest[found.start:found.end]
+        _shorten_blank_run(rest, found.start)
+        i = max(0, _text_line_above(rest, found.start) - 1)
+    rest.extend(pending)
     return not _has_text(_without_signature(_drop_quoted(rest)))
+
+
+def _read_ahead(rest: list[str], pending: Iterator[str], size: int) -> None:
+    """Move lines from pending to rest until it holds `size`, dropping blank lines past _SUBJECT_REACH in a row."""
+    blanks = len(rest) - 1 - _text_line_above(rest, len(rest))
+    while len(rest) < size and (line := next(pending, None)) is not None:
+        blanks = 0 if line.strip() else blanks + 1
+        if blanks <= _SUBJECT_REACH:
+            rest.append(line)
+
+
+def _shorten_blank_run(rest: list[str], at: int) -> None:
+    """Join two runs of blank lines that a removed header separated into one of at most _SUBJECT_REACH."""
+    top = _text_line_above(rest, at) + 1
+    bottom = at
+    while bottom < len(rest) and not rest[bottom].strip():
+        bottom += 1
+    del rest[top + _SUBJECT_REACH:bottom]
+
+
+def _text_line_above(lines: list[str], at: int) -> int:
+    """The index of the last non-blank line before `at`, -1 if none."""
+    i = at - 1
+    while i >= 0 and not lines[i].strip():
+        i -= 1
+    return i
 
 
 def _has_text(lines: list[str]) -> bool:

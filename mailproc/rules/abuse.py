@@ -87,7 +87,9 @@ MASKED_FORMS = (
 )
 
 _TOKEN = re.compile(r"(?:[^\W_]|[*@#$%!+])+")
-_URL_OR_EMAIL = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+# An address is tried only from the start of a run of non-space characters, up to its first
+# "@": "\S+@" tried at every position of a long run (and every "@" in it) is cubic.
+_URL_OR_EMAIL = re.compile(r"\b(?:https?://|www\.)\S+|(?<!\S)[^\s@]+@\S+\.\w+")
 _MASKS = "*#%@"
 _CYRILLIC = re.compile(r"[а-я]")
 _TO_CYRILLIC = str.maketrans({"a": "а", "b": "в", "c": "с", "e": "е", "h": "н", "k": "к", "m": "м", "n": "п", "o": "о",
