@@ -13,6 +13,7 @@ import pathlib
 import re
 import sqlite3
 import sys
+import tempfile
 
 import peewee
 
@@ -325,6 +326,7 @@ def cmd_check_config(settings: Settings, args) -> int:
         template_check.checked(settings)
     except ConfigError as exc:
         problems += exc.problems
+    problems += _unwritable(settings)
     if problems:
         raise ConfigError(problems)
     if args.connect:
@@ -336,6 +338,21 @@ def cmd_check_config(settings: Settings, args) -> int:
               f"{settings.smtp.port}: logged in", file=sys.stderr)
     print(f"{settings.source}: ok")
     return EXIT_OK
+
+
+def _unwritable(settings: Settings) -> list[str]:
+    """The directories of the database and of the stored mails, created now when missing (as `run` would),
+    each tried with a file: a permission check alone says yes to root, even under /proc."""
+    problems = []
+    for key, directory in (("database.url", settings.database.path.parent),
+                           ("database.data_dir", settings.database.data_dir)):
+        try:
+            directory.mkdir(mode=db.PRIVATE_DIR, parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=directory).close()
+        except OSError as exc:
+            problems.append(f"{key}: {directory} cannot be written ({exc.strerror or exc}); choose a directory "
+                            "the user mailproc runs as may write to")
+    return problems
 
 
 def cmd_quarantine(settings: Settings, args) -> int:
