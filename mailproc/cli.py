@@ -317,7 +317,7 @@ def cmd_stats(settings: Settings, args) -> int:
 
 
 def cmd_check_config(settings: Settings, args) -> int:
-    problems = []  # missing secrets and failing templates, all in one report
+    problems = settings.missing_sections()  # with missing secrets and failing templates, all in one report
     try:
         secrets = read_secrets(settings, os.environ)
     except ConfigError as exc:

@@ -355,6 +355,17 @@ class Settings:
     monitoring: Monitoring
     faq: tuple[FaqEntry, ...]
     source: Path  # the file loaded, absolute
+    sections: frozenset[str] = frozenset()  # the sections the file has (the others are all defaults)
+
+    def missing_sections(self) -> list[str]:
+        """One line for each section a real desk must set but the file lacks: its defaults are an
+        example (support@example.test at 127.0.0.1), so a desk would start, then fail or answer as nobody."""
+        return [f"{name}: missing section [{name}]; its defaults are only an example ({what}): add it "
+                "(`mailproc init DIR` writes a commented config to start from)"
+                for name, what in (("mailbox", f"IMAP {self.mailbox.user} at {self.mailbox.host}:{self.mailbox.port}"),
+                                   ("smtp", f"SMTP at {self.smtp.host}:{self.smtp.port}"),
+                                   ("support", f"address {self.support.address}"))
+                if name not in self.sections]
 
 
 SECTIONS = {"mailbox": Mailbox, "smtp": Smtp, "support": Support, "database": Database,
@@ -447,7 +458,7 @@ def load_settings(path: Path) -> Settings:
     problems += _cross_problems(v, source.parent)
     if problems:
         raise ConfigError(problems)
-    return _settings(v, faq, source)
+    return _settings(v, faq, source, frozenset(data))
 
 
 def _faq_entries(tables: Any, problems: list[str]) -> tuple[FaqEntry, ...]:
@@ -500,7 +511,8 @@ def _cross_problems(v: dict[str, dict[str, Any]], base: Path) -> list[str]:
     return problems
 
 
-def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: Path) -> Settings:
+def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: Path,
+              sections: frozenset[str]) -> Settings:
     """Fill in what derives from other keys or from the config file's place, then freeze."""
     base, sup, db, tpl = source.parent, v["support"], v["database"], v["templates"]
     sup["message_id_domain"] = sup["message_id_domain"] or sup["address"].rpartition("@")[2]
@@ -511,7 +523,8 @@ def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: P
     mon["metrics_file"] = _relative(base, mon["metrics_file"]) if mon["metrics_file"] else None
     for section in ("mailbox", "smtp"):
         v[section]["ca_file"] = _relative(base, v[section]["ca_file"]) if v[section]["ca_file"] else None
-    return Settings(source=source, faq=faq, **{section: cls(**v[section]) for section, cls in SECTIONS.items()})
+    return Settings(source=source, faq=faq, sections=sections,
+                    **{section: cls(**v[section]) for section, cls in SECTIONS.items()})
 
 
 def read_secrets(settings: Settings, environ: Mapping[str, str], *, need_smtp_password: bool | None = None) -> Secrets:
