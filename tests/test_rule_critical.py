@@ -78,6 +78,20 @@ CASES = [
     ("en near miss: 'login works again'", "Login", "Login works again.", None),
     ("en near miss: past tense, fixed now", "Login", "I couldn't log in yesterday but it is fixed now.", None),
     ("en near miss: a report inside the account", "Report", "In my account the report doesn't load.", None),
+    ("ru: the verb last", "Вход", "Зайти в кабинет не могу с утра, кассиры без бонусов сидят", LOGIN),
+    ("ru: the verb last, 'войти не получается'", "ЛК", "В ЛК войти не получается уже час.", LOGIN),
+    ("ru near miss: the verb last, another place", "Акции", "Зайти в раздел акции не могу, нет прав.", None),
+    ("ru: the till named by its software", "Касса", "Frontol не видит kilbil с утра, очередь.", POS),
+    ("ru: Эвотор stopped connecting", "Эвотор", "Эвотор перестал подключаться, пишет нет соединения.", POS),
+    ("ru: the till hangs", "Касса", "Касса висит при поиске клиента, работать невозможно.", POS),
+    ("ru: a typo with two letters swapped", "Касса", "касса не рабтоает уже 2 часа", POS),
+    ("ru near miss: a bank card terminal", "Терминал", "Терминал эквайринга не работает, картой не платят.", None),
+    ("en near miss: a bank card terminal", "Terminal", "The card payment terminal from the bank is not working.",
+     None),
+    ("ru near miss: a report on cashiers is not the till", "Отчёт", "В ЛК не открывается отчет по кассирам.", None),
+    ("ru: a question from the quoted history is no resolution", "Касса",
+     "Касса не работает с kilbil.\n\nОльга\n\n-------- Пересылаемое сообщение --------\n\nТема: вопрос\n\n"
+     "Вопрос решен? Если да, закроем обращение.", POS),
 ]
 
 
