@@ -1,10 +1,11 @@
 """`make eval`: how well mailproc's automatic judgements match eval/mails.jsonl. Printed, never asserted.
 
-Run as `python -m tests.evaluate [--limit N]`. Each labelled mail goes through the real
+Run as `python -m tests.evaluate [--limit N]`. Each labelled mail (every eval/*.jsonl) goes through the real
 reading (MIME, HTML, quotes, account ID) and the rules (`decide`) with the shipped
 config.toml, as a new ticket on a weekday at noon. For each decision it prints
 precision, recall and the confusion counts (tp fp fn tn) on the tuning part and on the
-held-out part (eval/make_mails.py says which mails are held out), then every misjudged
+held-out part (eval/make_mails.py says which generated mails are held out; all of
+eval/handwritten.jsonl is), then every misjudged
 mail with its id, what was expected and what mailproc did.
 
 Decisions:
@@ -34,7 +35,7 @@ from mailproc.rules.context import Context
 from mailproc.vocab import Label, Priority, Status
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-MAILS = ROOT / "eval" / "mails.jsonl"
+EVAL = ROOT / "eval"
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))  # a Thursday, noon in Moscow
 REVIEW_SCOPE, REVIEW_ABUSE = "review_out_of_scope", "review_abuse"
 
@@ -110,9 +111,10 @@ def _got_text(o: Outcome) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="only the first N mails (a smoke run)")
-    parser.add_argument("--mails", type=pathlib.Path, default=MAILS)
+    parser.add_argument("--mails", type=pathlib.Path, nargs="*", default=sorted(EVAL.glob("*.jsonl")),
+                        help="labelled mails, JSON lines (default: every eval/*.jsonl)")
     args = parser.parse_args(argv)
-    items = [json.loads(line) for line in args.mails.read_text().splitlines() if line.strip()]
+    items = [json.loads(line) for path in args.mails for line in path.read_text().splitlines() if line.strip()]
     items = items[:args.limit] if args.limit else items
     settings = shipped_settings()
     judged = [(item, judge(item, settings)) for item in items]
