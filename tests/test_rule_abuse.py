@@ -44,6 +44,7 @@ REVIEWED = [
     ("en: self-scolding", "sorry for the stupid question, I'm an idiot, where do I add a user?", []),
     ("ru: surnames Тупицын, Дураков", "Добавьте пользователя Тупицыной.\n\nИгорь Дураков\nАлексей Тупицын", []),
     ("en: surname Shitov", "Where is the report?\n\nRegards, Sergey Shitov", []),
+    ("surnames made from a word: Дебилов, Shitikova", "Дебилов беспокоит, где счёт?\n\nKate Shitikova", []),
     ("ru: quoted from a customer", "покупатель обозвал кассира дебилом, как объяснить правила?", REVIEW),
     ("ru: quoted review", "клиент написал в отзыве 'кассиры у вас идиоты', можно отключить отзывы?", REVIEW),
     ("en: quoted from a customer", "a customer called our cashier a moron over points", REVIEW),

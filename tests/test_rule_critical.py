@@ -92,6 +92,11 @@ CASES = [
     ("ru: a question from the quoted history is no resolution", "Касса",
      "Касса не работает с kilbil.\n\nОльга\n\n-------- Пересылаемое сообщение --------\n\nТема: вопрос\n\n"
      "Вопрос решен? Если да, закроем обращение.", POS),
+    ("ru: the account throws one out", "ЛК", "Личный кабинет выкидывает на страницу входа по кругу.", LOGIN),
+    ("ru: nobody can log in", "ЛК", "С обеда никто из администраторов не может войти.", LOGIN),
+    ("en: nobody can log in", "Login", "Nobody in our team can log in to the dashboard.", LOGIN),
+    ("ru: the till software crashes", "iiko", "iiko падает при применении карты, кассы стоят.", POS),
+    ("en: the tills keep crashing", "Tills", "Our tills keep crashing when a loyalty card is scanned.", POS),
 ]
 
 

@@ -44,6 +44,10 @@ def _linked(actions):
 
 # (what the client wrote, subject, body, reply language, FAQ ids linked, best first)
 CASES = [
+    ("a declined §3.2 request gets no links: analytics of the loyalty programme",
+     "Аналитика", "Проанализируйте нашу программу лояльности и посчитайте её окупаемость.", "ru", []),
+    ("a declined request the client can do alone keeps its page: 'настройте нам акцию'",
+     "Акция", "Настройте нам акцию на новый год.", "ru", ["promotions"]),
     ("one general word in passing links nothing: 'отчёт по бонусам'",
      "Отчёт", "Подготовьте отчёт по продажам и бонусам за ноябрь.", "ru", []),
     ("one general word in passing links nothing: 'Also: invoice 2026-118'",

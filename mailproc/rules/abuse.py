@@ -101,6 +101,7 @@ _TO_CYRILLIC = str.maketrans({"a": "а", "b": "в", "c": "с", "e": "е", "h": "
 _LEET = str.maketrans({"0": "o", "1": "i", "!": "i", "3": "e", "4": "a", "5": "s", "$": "s", "@": "a", "7": "t",
                        "+": "t"})
 _REPEATS = re.compile(r"(.)\1{2,}")
+_SURNAME = re.compile(r"(?:ов|ова|ев|ева|ин|ина|ын|ына|ov|ova|ev|eva|sky|skaya|enko|енко)$")
 
 
 # Who an insult is aimed at, from the other words of its sentence.
@@ -240,6 +241,8 @@ def _abusive(reading: str, extra: tuple[str, ...]) -> bool:
         return _masked(reading)
     if reading.startswith(EXCEPTIONS):
         return False
+    if _SURNAME.search(reading) and (reading.isascii() or _INSULT.match(reading)):
+        return False  # "Дебилов", "Shitikova": a surname, in Latin letters or from a word for a person
     return bool(_OBSCENE.match(reading) or _INSULT.match(reading)) or any(reading.startswith(e) for e in extra)
 
 

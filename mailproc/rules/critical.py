@@ -63,6 +63,7 @@ LOGIN_PATTERNS = tuple(map(Pattern.of, (
     "нет {доступа=|входа=} {лк=|кабинет*|lk=|систем*|аккаунт*|учетн*}",
     "ошибк* {входа=|авторизац*}",
     "{вход=|авторизац*} не {работает=|проходит=|выполняется=}",
+    f"{_LK_RU} {{выкидывает=|выбрасывает=}}",  # "кабинет выкидывает на страницу входа"
     f"{{cannot=|cant=|unable=}} {_LOGIN_EN}",
     f"can= not= {_LOGIN_EN}",
     f"not= able= {_LOGIN_EN}",
@@ -75,6 +76,8 @@ LOGIN_PATTERNS = tuple(map(Pattern.of, (
     f"{_LK_EN} {{down=|unavailable=|inaccessible=}}",
     f"{_LK_EN} {_NOT_EN} {{work=|working=|load=|loading=|open=|opening=}}",
 )))
+_NOBODY = ("никто=", "nobody=", "none=", "noone=")
+_CAN_LOGIN = (Pattern.of(f"{{can=|could=}} {_LOGIN_EN}"), Pattern.of(f"{{может=|могут=|смог=}} {_ENTER_RU}"))
 # A login verb followed by a place: "в личный кабинет" is a login, "в раздел Акции" is not.
 _PLACE_PREPOSITIONS = frozenset("в во на к ко to into".split())
 _LOCATIONS = frozenset("в во на из in on at from".split())
@@ -107,7 +110,7 @@ _POS_FAILURES = tuple(map(Pattern.of, (
     "ошибк* {подключения=|соединения=|связи=}",
     "{перестал=|перестала=|перестали=|перестало=} работать=",
     "{упал=|упала=|упали=|лежит=|лежат=|отвалилась=|отвалился=|отвалились=|висит=|висят=|виснет=|зависает=|"
-    "зависла=|завис=|зависли=}",
+    "зависла=|завис=|зависли=|падает=|падают=|вылетает=|вылетают=|крашится=}",
     "{перестал=|перестала=|перестали=|перестало=} {подключаться=|видеть=|отвечать=|загружаться=|открываться=}",
     "не {проходят=|проходит=|появляется=|появляются=|пробивается=|пробиваются=}",
     "{работать=} {невозможно=|нельзя=}",
@@ -115,6 +118,7 @@ _POS_FAILURES = tuple(map(Pattern.of, (
     "respond=|responding=|available=}",
     "{down=|unavailable=|offline=|inaccessible=}",
     "stopped= working=",
+    "{crash=|crashes=|crashing=|crashed=|freeze=|freezes=|freezing=|frozen=|hangs=|hanging=}",
     "no= {connection=|access=}",
     "connection= {error=|lost=|failed=|fails=}",
 )))
@@ -175,6 +179,10 @@ def find_problem(*texts: str, extra_phrases: tuple[str, ...] = ()) -> str | None
 
     if any(live(h) and _is_login(tokens, h) for h in find_any(tokens, LOGIN_PATTERNS, gap=2)):
         return LOGIN
+    nobody = {tokens.sentences[i] for i in tokens.any_positions(_NOBODY)}
+    if any(live(h) and tokens.sentences[h.start] in nobody and _is_login(tokens, h)
+           for h in find_any(tokens, _CAN_LOGIN, gap=1)):
+        return LOGIN  # "никто не может войти", "nobody in our team can log in"
     if any(live(h) for h in find_any(tokens, _extra(tuple(extra_phrases)), gap=1)):
         return OTHER
     failures = [h for h in find_any(tokens, _POS_FAILURES, gap=1) if live(h)]

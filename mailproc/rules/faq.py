@@ -15,9 +15,11 @@ from mailproc.actions import Action, AddLabel, ReplyBlock
 from mailproc.config import FaqEntry
 from mailproc.parse.phrases import Pattern, Tokens, find
 from mailproc.parse.wordforms import Phrase, Text
+from mailproc.rules import scope
 from mailproc.rules.context import Context
 from mailproc.vocab import Label
 
+SELF_SERVICE = frozenset({"account_settings"})  # declined, yet the documentation shows how to do it alone
 MAX_CHARS = 20_000  # of subject + text looked at: questions are asked at the top, not in pasted logs
 # A one-word phrase is asked about when a question word stands before it in its sentence, or a
 # problem word within two words of it.
@@ -88,6 +90,9 @@ def check(ctx: Context) -> list[Action]:
         return []
     if ctx.machine_reasons:
         return []  # never answered, so nothing to link (and no `faq` label on a bounce)
+    declined = scope.judge(ctx.mail.subject, ctx.new_text, extra_phrases=ctx.settings.scope.extra_phrases)
+    if declined and declined.sure and set(declined.topics) - SELF_SERVICE:
+        return []  # the decline is the answer: a report or an integration is not in the documentation
     matches = match_faq(ctx.settings.faq, ctx.mail.subject, ctx.new_text, limit=ctx.settings.replies.max_faq_links)
     if not matches:
         return []

@@ -56,7 +56,7 @@ _REPORT_VERBS_RU = ("{сделайте=|сформируйте=|подготов
 TOPICS: dict[str, tuple[tuple[str, ...], bool]] = {
     "integration": ((
         "{доработ*|кастомиз*|модифиц*|переделать=|переделайте=|изменить=|измените=|настро*|напишите=|"
-        "подключите=|подключить=} {модул*|интеграц*|обмен*|плагин*|виджет*}",
+        "подключите=|подключить=|сделайте=|сделать=} {модул*|интеграц*|обмен*|плагин*|виджет*}",
         "{модул*|интеграц*|плагин*} {доработ*|кастомиз*|переделать=|переделайте=}",
         "{customise=|customize=|customising=|customizing=|customisation=|customization=|modify=|adapt=|"
         "extend=|rewrite=|set=|setup=|configure=} {integration*|module*|plugin*|connector*|widget*}",
@@ -92,6 +92,7 @@ TOPICS: dict[str, tuple[tuple[str, ...], bool]] = {
     "reports": ((
         f"{_REPORT_VERBS_RU} {{отчет*|выгрузк*}}",
         "{create=|prepare=|generate=|build=|export=|send=|make=|pull=|need=|want=} {report=|reports=}",
+        "custom= {report=|reports=}",
     ), True),
     "analytics": ((
         "{проанализир*|смоделир*|спрогнозир*}",
