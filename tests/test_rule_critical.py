@@ -97,6 +97,11 @@ CASES = [
     ("en: nobody can log in", "Login", "Nobody in our team can log in to the dashboard.", LOGIN),
     ("ru: the till software crashes", "iiko", "iiko падает при применении карты, кассы стоят.", POS),
     ("en: the tills keep crashing", "Tills", "Our tills keep crashing when a loyalty card is scanned.", POS),
+    ("ru: the till shows an error", "Касса", "Касса выдает ошибку при поиске карты клиента.", POS),
+    ("ru: no receipt can be rung up", "Чеки", "Не можем пробить ни один чек, на кассе ошибка.", POS),
+    ("ru: login impossible", "ЛК", "Вход в ЛК невозможен, пишет что аккаунт заблокирован.", LOGIN),
+    ("ru near miss: a till that will stop working", "Касса", "Если вдруг касса перестанет работать ночью, куда звонить?",
+     None),
 ]
 
 
