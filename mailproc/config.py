@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import mailproc
+from mailproc import shipped
 from mailproc.errors import ConfigError
 from mailproc.parse.account import DEFAULT_ID_PATTERNS, compile_patterns
 from mailproc.parse.attachments import ACCEPTABLE_FORMATS, MAX_PIXELS_CEILING, MiB, AttachmentLimits
@@ -30,7 +30,7 @@ CONFIG_ENV = "MAILPROC_CONFIG"
 DEFAULT_CONFIG = "config.toml"
 # Used when the config keeps the default relative "templates" and no such
 # directory sits beside the config file (e.g. a config in /etc/mailproc/).
-SHIPPED_TEMPLATES = Path(mailproc.__file__).resolve().parent.parent / "templates"
+SHIPPED_TEMPLATES = shipped.TEMPLATES
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -314,6 +314,16 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class Monitoring:
+    warning_minutes: int = _key(_int(0), 10, "`status` exits 1 when polling or sending has failed (or no poll "
+                                "succeeded) for longer than this")
+    critical_minutes: int = _key(_int(0), 30, "`status` exits 2 past this many minutes")
+    metrics_file: Path | None = _key(_text(r".*", "a path or empty"), "",
+                                     "Prometheus text-format metrics rewritten after every cycle, for node_exporter's "
+                                     "textfile collector; relative to the config file; empty: none; absolute or None")
+
+
+@dataclass(frozen=True, slots=True)
 class FaqEntry:
     """One [[faq]] entry (§1.2, §4.3): phrases in a client's mail -> a documentation link."""
 
@@ -342,6 +352,7 @@ class Settings:
     abuse: Abuse
     accounts: Accounts
     limits: Limits
+    monitoring: Monitoring
     faq: tuple[FaqEntry, ...]
     source: Path  # the file loaded, absolute
 
@@ -349,7 +360,7 @@ class Settings:
 SECTIONS = {"mailbox": Mailbox, "smtp": Smtp, "support": Support, "database": Database,
             "hours": Hours, "sla": Sla, "templates": Templates, "attachments": Attachments,
             "requests": Requests, "replies": Replies, "scope": Scope, "critical": Critical, "abuse": Abuse,
-            "accounts": Accounts, "limits": Limits}
+            "accounts": Accounts, "limits": Limits, "monitoring": Monitoring}
 FAQ_SCHEMA = {f.name: (f.metadata["check"], f.metadata["doc"]) for f in fields(FaqEntry)}
 # section -> key -> (check, default, what the key does)
 SCHEMA: dict[str, dict[str, tuple[Check, Any, str]]] = {
@@ -496,6 +507,8 @@ def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: P
     db["path"] = _relative(base, db["url"].removeprefix("sqlite:///"))
     db["data_dir"] = _relative(base, db["data_dir"])
     tpl["directory"] = _templates_dir(base, tpl["directory"])
+    mon = v["monitoring"]
+    mon["metrics_file"] = _relative(base, mon["metrics_file"]) if mon["metrics_file"] else None
     for section in ("mailbox", "smtp"):
         v[section]["ca_file"] = _relative(base, v[section]["ca_file"]) if v[section]["ca_file"] else None
     return Settings(source=source, faq=faq, **{section: cls(**v[section]) for section, cls in SECTIONS.items()})
