@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV   := .venv
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test demo bench clean
+.PHONY: venv test demo bench eval clean
 
 venv: $(STAMP)
 
@@ -30,6 +30,10 @@ bench: venv
 	else \
 	  echo "no benchmarks yet"; \
 	fi
+
+# How well the automatic judgements match the labelled mails in eval/ (printed, never asserted).
+eval: venv
+	$(VENV)/bin/python -m tests.evaluate
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

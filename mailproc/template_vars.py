@@ -47,7 +47,7 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
                     {"name": "Маркет", "status": "active", "partner": "Партнёр",
                      "partner_contact": "p@partner.example"},
                     {"name": "Маркет", "status": "inactive", "partner": "", "partner_contact": ""}, None),
-        "labels": ("the ticket's labels", ["critical"], []),
+        "labels": ("the ticket's labels", ["critical"], [], ["critical", "review_abuse", "review_out_of_scope"]),
         "priority": ("normal | critical", "critical", "normal"),
         "status": ("new | open | waiting | closed | suspended", "new"),
         "first_response_due": ("the first-reaction deadline (date and time), or empty", _WHEN, None),

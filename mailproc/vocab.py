@@ -41,3 +41,5 @@ class Label(StrEnum):
     CRITICAL = "critical"
     AUTOMATED = "automated"
     DELIVERY_FAILURE = "delivery_failure"  # one of our mails to the client bounced
+    REVIEW_OUT_OF_SCOPE = "review_out_of_scope"  # maybe §3.2: only the agents were told, `#suspend scope` confirms
+    REVIEW_ABUSE = "review_abuse"  # maybe §4.2 abuse: only the agents were told, `#suspend abuse` confirms

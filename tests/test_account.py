@@ -24,6 +24,15 @@ FOUND = [
     pytest.param("account no. 12345", "12345", id="'account no. 12345'"),
     pytest.param("Account number 1234567890", "1234567890", id="'Account number 1234567890': ten digits"),
     pytest.param("ACCOUNT ID 4821", "4821", id="'ACCOUNT ID 4821': four digits, capitals"),
+    pytest.param("Аккаунт 48213\nкасса не работает", "48213", id="'Аккаунт 48213' on its own line"),
+    pytest.param("Ольга\nкофейня Зерно\nАккаунт 48213", "48213", id="'Аккаунт 48213' in a signature"),
+    pytest.param("помогите, ID: 51234", "51234", id="'ID: 51234' after punctuation"),
+    pytest.param("Вопрос id 267743", "267743", id="'id 267743' ending a line"),
+    pytest.param("номер кабинета 51234 не пускает", "51234", id="'номер кабинета 51234'"),
+    pytest.param("ID базы: 51234", "51234", id="'ID базы' (the regulation's words)"),
+    pytest.param("acct 51234, tills are down", "51234", id="'acct 51234'"),
+    pytest.param("our account ID is 51234.", "51234", id="'account ID is 51234'"),
+    pytest.param("URGENT Account: 331151", "331151", id="'Account: 331151'"),
     pytest.param("Здравствуйте!\nID аккаунта:\n48213\nКасса не работает.", "48213",
                  id="ID on the line below its label"),
 ]
@@ -50,6 +59,11 @@ NOT_AN_ACCOUNT_ID = [
     pytest.param("accounting ID 12345", id="'accounting ID 12345'"),
     pytest.param("UID аккаунта 12345", id="'UID' is not 'ID'"),
     pytest.param("Не могу войти в аккаунт, помогите", id="no number at all"),
+    pytest.param("на аккаунт 5000 бонусов начислили", id="'аккаунт 5000 бонусов': a number going on to a word"),
+    pytest.param("order ID 12345", id="'order ID 12345' ending a line"),
+    pytest.param("заказ ID 12345", id="'заказ ID 12345' ending a line"),
+    pytest.param("тел 89123456789, ИНН 667101234501", id="a phone and a twelve-digit INN"),
+    pytest.param("по чеку №00123 от 28.11", id="a receipt number"),
 ]
 
 

@@ -28,16 +28,48 @@ def _ctx(subject, body, *, ticket=None, from_=CLIENT, agent=False, settings=SETT
                    new_text=quotes.new_text(mail.text) or mail.text, sender_is_agent=agent)
 
 
+REVIEW = [AddLabel(Label.REVIEW_ABUSE)]
+
+
 def _suspends(ctx) -> bool:
     actions = abuse.check(ctx)
     assert actions in ([], SUSPEND)
     return actions == SUSPEND
 
 
+REVIEWED = [
+    # (what the support lead reads, body, actions): unsure is for the agents, innocent is nothing
+    ("ru: self-scolding", "я дура, удалила акцию случайно, можно восстановить?", []),
+    ("ru: self-scolding 'я наверное идиот'", "извините, я наверное идиот, но где кнопка добавить сотрудника", []),
+    ("en: self-scolding", "sorry for the stupid question, I'm an idiot, where do I add a user?", []),
+    ("ru: surnames Тупицын, Дураков", "Добавьте пользователя Тупицыной.\n\nИгорь Дураков\nАлексей Тупицын", []),
+    ("en: surname Shitov", "Where is the report?\n\nRegards, Sergey Shitov", []),
+    ("surnames made from a word: Дебилов, Shitikova", "Дебилов беспокоит, где счёт?\n\nKate Shitikova", []),
+    ("ru: quoted from a customer", "покупатель обозвал кассира дебилом, как объяснить правила?", REVIEW),
+    ("ru: quoted review", "клиент написал в отзыве 'кассиры у вас идиоты', можно отключить отзывы?", REVIEW),
+    ("en: quoted from a customer", "a customer called our cashier a moron over points", REVIEW),
+    ("ru: aim unclear", "начальник идиот, опять акцию удалил", REVIEW),
+    ("ru: plural insult aimed at the staff", "бонусы опять не начислились, идиоты, сколько можно", SUSPEND),
+    ("ru: critical with mat keeps its priority", "касса не работает уже 2 часа, вы охуели там?", REVIEW),
+]
+
+
+@pytest.mark.parametrize("body,expected", [c[1:] for c in REVIEWED], ids=[c[0] for c in REVIEWED])
+def test_unsure_abuse_goes_to_review_and_self_scolding_is_innocent(body, expected):
+    assert abuse.check(_ctx("Вопрос", body)) == expected
+
+
+def test_a_critical_mail_with_an_insult_keeps_its_priority_and_term():
+    decision = decide(_ctx("Касса", "Касса не работает, вы там дебилы? Покупатели ждут."))
+    assert decision.priority == "critical" and decision.status is None
+    assert {Label.CRITICAL, Label.REVIEW_ABUSE} <= decision.labels
+    assert "critical" in [b.name for b in decision.reply_blocks]
+
+
 CASES = [
     # (what the support lead reads, subject, body, suspended?)
     ("ru: mat with a prefix", "Касса", "Вы там совсем охуели? Третий день не работает.", True),
-    ("ru: inflected form", "Касса", "Какого хуя не работает касса", True),
+    ("ru: inflected form", "Бонусы", "Какого хуя не начисляются бонусы", True),
     ("ru: 'заебали'", "Обновления", "Заебали уже со своими обновлениями.", True),
     ("ru: insult to the staff", "Поддержка", "Сотрудники у вас дебилы.", True),
     ("ru: 'вы идиоты'", "Ответ", "Вы идиоты, я уже третий раз пишу.", True),
@@ -104,7 +136,7 @@ def test_extra_words_come_from_the_config():
 
 
 def test_the_suspension_notice_replaces_the_whole_reply():
-    decision = decide(_ctx("Касса", "Касса не работает, вы там охуели? Проведите обучение."))
+    decision = decide(_ctx("Бонусы", "Бонусы не начисляются, вы там охуели? Проведите обучение."))
     assert [b.name for b in decision.reply_blocks] == ["suspension"]
     assert decision.status == Status.SUSPENDED and Label.SUSPENDED in decision.labels
 

@@ -44,6 +44,16 @@ def _linked(actions):
 
 # (what the client wrote, subject, body, reply language, FAQ ids linked, best first)
 CASES = [
+    ("a declined §3.2 request gets no links: analytics of the loyalty programme",
+     "Аналитика", "Проанализируйте нашу программу лояльности и посчитайте её окупаемость.", "ru", []),
+    ("a declined request the client can do alone keeps its page: 'настройте нам акцию'",
+     "Акция", "Настройте нам акцию на новый год.", "ru", ["promotions"]),
+    ("one general word in passing links nothing: 'отчёт по бонусам'",
+     "Отчёт", "Подготовьте отчёт по продажам и бонусам за ноябрь.", "ru", []),
+    ("one general word in passing links nothing: 'Also: invoice 2026-118'",
+     "Points", "Customers get no points after purchase. Also: invoice 2026-118", "en", []),
+    ("one general word asked about links its page: 'почему сгорели бонусы'",
+     "Бонусы", "Почему у покупателя сгорели бонусы?", "ru", ["bonus-accrual"]),
     ("cannot log in to the personal account, wrong password",
      "Не могу войти", "Здравствуйте! Не могу войти в личный кабинет, пишет неверный пароль.", "ru",
      ["login", "password-reset"]),
@@ -93,7 +103,7 @@ CASES = [
     ("'sign the contract in two copies' is not signing in",
      "Contract", "Please sign the contract in two copies.", "en", []),
     ("'a mail about invoices' is not a mailing (the invoice links billing)",
-     "Mail", "I sent you a mail yesterday about the invoices.", "en", ["billing"]),
+     "Mail", "I sent you a mail yesterday: where is the invoice?", "en", ["billing"]),
     ("unrelated question", "Вопрос", "Добрый день, подскажите график работы поддержки.", "ru", []),
     ("words of one phrase in different sentences do not make it",
      "Спасибо", "Всё работает, не могу нарадоваться. Войти теперь просто.", "ru", []),

@@ -76,10 +76,18 @@ CASES = [
     ("ru near miss: training materials are documentation", "Материалы", "Где найти обучающие материалы?", ()),
     ("ru near miss: a wish for the product (accepted, §3.2 last paragraph)", "Идея",
      "Предлагаем добавить в систему новый тип акций.", ()),
+    ("ru near miss: an API documentation question naming a language (§3.1)", "API",
+     "по документации апи не понятно какой токен передавать, пишем на python", ()),
+    ("ru near miss: a fault after implementation", "Бонусы",
+     "После внедрения у нас перестали начисляться бонусы за покупки в приложении.", ()),
+    ("ru near miss: a wish about an integration module", "Идея",
+     "Пожелание по доработке модуля интеграции с 1С: хотелось бы выгружать чеки сразу.", ()),
     ("en: training for the staff", "Training", "We need training for our staff.", ("training",)),
     ("en: a promotion for us", "Promo", "Please set up a promotion for us.", ("account_settings",)),
     ("en: custom development", "Plugin", "We need custom development of a plugin.", ("development",)),
-    ("en: Python", "API", "Can you help with Python code for the API?", ("programming",)),
+    ("en: Python", "Script", "Can you help with Python code for our CRM?", ("programming",)),
+    ("en near miss: an API documentation question naming a language (§3.1)", "API",
+     "In the API documentation the accrual method returns 401, our code is in PHP, which header?", ()),
     ("en: our own POS", "POS", "Please configure our POS terminal.", ("pos_setup",)),
     ("en: implementation", "Start", "Help us implement kilbil in our stores.", ("implementation",)),
     ("en near miss: how to create a promotion", "Promo", "How do I create a promotion?", ()),
@@ -92,6 +100,13 @@ CASES = [
 @pytest.mark.parametrize("subject,body,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_out_of_scope_topics(subject, body, expected):
     assert _topics(scope.check(_ctx(subject, body))) == expected
+
+
+def test_a_topic_beside_a_reported_fault_goes_to_review_not_to_the_client():
+    actions = scope.check(_ctx("Бонусы", "Бонусы не начисляются с утра. И проведите обучение новых кассиров."))
+    assert actions == [AddLabel(Label.REVIEW_OUT_OF_SCOPE)]
+    assert scope.judge("Бонусы", "Бонусы не начисляются. Проведите обучение.").reason == \
+        "asks for training but also reports a fault (§3.1)"
 
 
 def test_partner_and_contact_are_in_the_block_only_for_a_partners_client():

@@ -11,7 +11,9 @@ word that names the account right before the number, and refuse a number that
 goes on after a dot, comma, slash, colon or dash followed by a digit, so phone
 numbers ("8 (800) 302-92-40"), dates ("28.11.2026"), tax numbers
 ("ИНН 7701234567"), order and transaction numbers ("заказ №12345",
-"ID транзакции 123456") are not taken for an account ID.
+"ID транзакции 123456") are not taken for an account ID. A bare "Аккаунт", "ID" or
+"кабинет" before the number is read as the account only at the start of a line or
+after punctuation ("Аккаунт 48213", "ID: 51234"), so "в аккаунте 5000 бонусов" is not.
 """
 from __future__ import annotations
 
@@ -33,8 +35,24 @@ DEFAULT_ID_PATTERNS: tuple[str, ...] = (
     rf"\bаккаунт[а-я]{{0,2}}\s*(?:№|#|n\b|no\.?){_SEP}{_ID}",
     # "номер аккаунта 12345", "номер моего аккаунта: 12345"
     rf"\bномер\s+(?:(?:моего|нашего|вашего)\s+)?аккаунта{_SEP}{_ID}",
-    # "Account ID: 12345", "account id 12345", "account #12345", "account no. 12345", "account number 12345"
-    rf"\baccount\s*(?:id\b|#|no\b\.?|number\b|nr\b\.?){_SEP}{_ID}",
+    # "Account ID: 12345", "account id 12345", "account #12345", "account no. 12345", "account number 12345",
+    # "account ID is 12345", "acct 12345", "acct# 12345"
+    rf"\b(?:account|acct)\s*(?:id\b|#|no\b\.?|number\b|nr\b\.?)(?:\s+is\b)?{_SEP}{_ID}",
+    rf"\bacct\b\.?{_SEP}{_ID}",
+    # "Аккаунт 48213" on its own or at the end of a line, "Аккаунт: 48213", "наш аккаунт 48213",
+    # "Account: 48213", "our account 48213" (not "в аккаунте 5000 бонусов", "account balance 12345")
+    rf"(?:(?<![^\n])\s*|[^\w\s]\s*|\b(?:наш|мой|our|my)\s+)(?:аккаунт|account)\s+{_ID}",
+    rf"\b(?:аккаунт|account)\s*:\s*{_ID}",
+    rf"\b(?:аккаунт|account)\s+{_ID}(?=\s*(?:$|\n|[.,;!)]))",
+    # "ID: 51234", "ID 51234" starting a line or after punctuation, "наш ID 51234" ("ID транзакции 123456"
+    # has a word between, "accounting ID 12345" a word before), "ID базы 51234" (the regulation's own
+    # words); "номер кабинета 51234", "кабинет 51234"
+    rf"(?:(?<![^\n])\s*|[^\w\s]\s*|\b(?:наш|мой|our|my)\s+)(?:id|ид)(?:\s+базы(?:\s+данных)?)?\s*[:=#№\u2013\u2014-]?\s*{_ID}",
+    # "Вопрос id 267743" or "kilbil ID: 674196" ending a subject or a line, unless another kind of ID is named
+    # before it ("order ID 12345", "заказ ID 12345", "transaction ID", "accounting ID", "tracking ID")
+    rf"(?<!order )(?<!заказ )(?<!заказа )(?<!чека )(?<!transaction )(?<!payment )(?<!invoice )(?<!ing )\b(?:id|ид)(?:\s+базы(?:\s+данных)?)?"
+    rf"\s*[:=#№\u2013\u2014-]?\s*{_ID}(?=\s*(?:$|\n))",
+    rf"\b(?:номер\s+)?(?:личного\s+)?кабинета?{_SEP}{_ID}",
 )
 
 

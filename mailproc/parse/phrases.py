@@ -15,6 +15,9 @@ a token of the text:
 * otherwise when both are the same word for the wordforms stemmer ("отчет" -> "отчеты",
   "выгрузить" -> "выгрузите", "выгрузка").
 
+A word of 6 letters or more (for `stem*`, a stem of 5 or more) also matches with two
+neighbouring letters swapped, the commonest typo ("рабтоает", "каибнет", "недотсупна").
+
 Words must come in the pattern's order, in one sentence, with at most `gap` other
 words between two of them ("не могу никак войти" matches "не могу войти" with gap 1).
 """
@@ -74,10 +77,14 @@ class Tokens:
         if pattern_word not in self._memo:
             if pattern_word.endswith("="):
                 candidates = [pattern_word[:-1]]
+                if len(pattern_word) > _TYPO_WORD:
+                    candidates += [w for w in self._sorted if _swapped(w, pattern_word[:-1])]
             elif pattern_word.endswith("*"):
                 prefix = pattern_word[:-1]
                 start = bisect.bisect_left(self._sorted, prefix)
                 candidates = list(itertools.takewhile(lambda w: w.startswith(prefix), self._sorted[start:]))
+                if len(prefix) >= _TYPO_STEM:
+                    candidates += [w for w in self._sorted if _swapped(w[:len(prefix)], prefix)]
             else:
                 candidates = self._by_stem.get(stem(pattern_word)[:4], []) + [pattern_word]
             self._memo[pattern_word] = frozenset(
@@ -108,12 +115,26 @@ class Pattern:
         return cls(text, tuple(w for w in words if w))
 
 
+_TYPO_WORD, _TYPO_STEM = 6, 5  # shortest word, and stem, read through a swapped pair of letters
+
+
+def _swapped(token: str, word: str) -> bool:
+    """The token is the word with two neighbouring letters swapped."""
+    if len(token) != len(word) or token == word:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(token, word)) if a != b]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and token[diff[0]] == word[diff[1]] \
+        and token[diff[1]] == word[diff[0]]
+
+
 @functools.lru_cache(maxsize=65536)
 def word_matches(pattern_word: str, token: str) -> bool:
     if pattern_word.endswith("="):
-        return token == pattern_word[:-1]
+        word = pattern_word[:-1]
+        return token == word or (len(word) >= _TYPO_WORD and _swapped(token, word))
     if pattern_word.endswith("*"):
-        return token.startswith(pattern_word[:-1])
+        prefix = pattern_word[:-1]
+        return token.startswith(prefix) or (len(prefix) >= _TYPO_STEM and _swapped(token[:len(prefix)], prefix))
     return token == pattern_word or same_word(stem(pattern_word), stem(token))
 
 

@@ -38,11 +38,13 @@ start of a word, after an optional Russian verbal prefix for the four mat roots 
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 
 from mailproc.actions import Action, AddLabel, ReplyBlock, SetStatus
 from mailproc.parse.wordforms import normalize
+from mailproc.rules import critical
 from mailproc.rules.context import Context
 from mailproc.vocab import Label, Status
 
@@ -58,26 +60,27 @@ RU_ROOTS = (
     r"ублюд", r"муд(?:ак|ач|ил|оз|оеб|ох)", r"пид(?:о|а)р", r"пидр", r"педик$", r"г[ао]ндон", r"залуп",
     r"шлюх", r"шалав", r"мраз(?:ь|и|ей|ям|ями|ота)$", r"сволоч", r"твар(?:ь|и|ей|ям|ями|юга)$",
     r"сук(?:а|и|у|ой|е|ам|ами|ах)$", r"сукин", r"сучар", r"сучк[аиеу]$", r"долб[оа](?:еб|ящер)",
-    # insults to people
+)
+RU_INSULTS = (  # words for people: abuse when aimed at the staff, not at oneself or quoted from someone else
     r"дебил" + _NOUN, r"идиот" + _NOUN, r"кретин" + _NOUN, r"имбецил" + _NOUN, r"дегенерат" + _NOUN,
     r"придур(?:ок|ки|ка|ку|ком|ков|кам|ками|ках)$", r"урод(?:|ы|ов|ам|ами|ах|а|у|ом|ина|ины)$",
-    r"дур(?:а|ы|ак|аки|аков|акам|аками|ачье|еха)$", r"козл(?:ы|ина|ины)$", r"козел$", r"чмо(?:|шник\w*)$",
-    r"скот(?:ина|ины|ы)$", r"тупиц", r"тупорыл", r"тупоголов", r"лошар",
+    r"дур(?:а|ы|ак|аки|акам|аками|ачье|еха)$", r"козл(?:ы|ина|ины)$", r"козел$", r"чмо(?:|шник\w*)$",
+    r"скот(?:ина|ины|ы)$", r"тупиц[аыеу]$", r"тупорыл", r"тупоголов", r"лошар",
 )
 EN_ROOTS = (
     r"fuck", r"fck", r"fuk", r"fvck", r"phuck", r"motherf", r"clusterfuck", r"dumbfuck",
     r"shit", r"shite", r"bullshit", r"horseshit", r"dumbshit", r"batshit", r"apeshit",
     r"cunt", r"bitch", r"bastard", r"asshole", r"arsehole", r"asshat", r"jackass", r"dumbass",
     r"dickhead", r"dickface", r"douche", r"wanker", r"twat", r"scumbag", r"stfu$", r"gtfo$",
-    r"idiot(?:|s)$", r"moron", r"imbecile", r"cretin(?:|s)$", r"retard(?:|s|ed)$",
     # Russian in Latin letters
     r"blya(?:t|d|$)", r"blyat", r"pizd", r"pezd", r"(?:na|po|o)?huy", r"(?:na|po|ni)?hui$", r"nahui", r"ohuel",
     r"(?:za|u|vy|raz|pro|po|na)?(?:y?e|yo)ba(?:t|l[aoi]?$|n(?:[aiyou]|$))", r"u?ebok", r"suka$", r"suki$", r"mudak",
-    r"debil", r"pidor", r"pidar",
-    r"gandon",
+    r"pidor", r"pidar", r"gandon",
 )
+EN_INSULTS = (r"idiot(?:|s)$", r"moron", r"imbecile", r"cretin(?:|s)$", r"retard(?:|s|ed)$", r"debil")
 EXCEPTIONS = ("ебург", "ебонит", "бляха", "бляш", "блям", "shitake", "shiitake", "fukushima", "fukuoka", "fuku",
-              "cretinism", "idiotsav")
+              "cretinism", "idiotsav",
+              "shitov", "тупицын", "дураков")  # surnames: Shitov(a), Тупицын(а), Дураков(а)
 # Full words a masked word ("х*й", "f**k", "бл@") is compared with, letter by letter.
 MASKED_FORMS = (
     "хуй", "хуя", "хуе", "хуев", "хуево", "нахуй", "похуй", "пизда", "пиздец", "пизды", "блядь", "блять", "бля",
@@ -98,16 +101,86 @@ _TO_CYRILLIC = str.maketrans({"a": "а", "b": "в", "c": "с", "e": "е", "h": "
 _LEET = str.maketrans({"0": "o", "1": "i", "!": "i", "3": "e", "4": "a", "5": "s", "$": "s", "@": "a", "7": "t",
                        "+": "t"})
 _REPEATS = re.compile(r"(.)\1{2,}")
+_SURNAME = re.compile(r"(?:ов|ова|ев|ева|ин|ина|ын|ына|ov|ova|ev|eva|sky|skaya|enko|енко)$")
+
+
+# Who an insult is aimed at, from the other words of its sentence.
+_SOMEONE_ELSE = re.compile(r"^(?:обозв|назв|обзыва|написал|пишет|сказал|покупател|клиент|гост|посетител|отзыв|"
+                           r"customer|guest|visitor|called|calls|wrote|writes|said|says|review)")
+_ADDRESSED = frozenset("вы вас вам вами ваш ваша ваше ваши вашей вашу ваших you your youre yours ur u".split())
+_ADDRESSED_STEMS = re.compile(r"^(?:поддержк|сотрудник|специалист|менеджер|support|staff)")
+_SELF = frozenset("я меня мне сам сама сами мы нас i im me myself we us".split())
+_QUOTE = re.compile("[\"«»“”„]|(?<!\\w)'|'(?!\\w)")  # not the apostrophe of "I'm"
+_SENTENCE = re.compile(r"[.!?;\n]+")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Verdict:
+    words: tuple[str, ...]  # as written: for logs and tests, never quoted back to the client
+    sure: bool  # obscene, or an insult aimed at the staff: suspend; else only the agents review it
+    reason: str  # one line for the agents
 
 
 def check(ctx: Context) -> list[Action]:
     if ctx.sender_is_agent:
         return []
     parts = ((ctx.mail.subject,) if ctx.is_new_ticket else ()) + (ctx.new_text,)
-    if not find_abuse(*parts, extra_words=ctx.settings.abuse.extra_words):
+    verdict = judge(*parts, extra_words=ctx.settings.abuse.extra_words)
+    if verdict is None:
         return []
+    if not verdict.sure or critical.find_problem(*parts, extra_phrases=ctx.settings.critical.extra_phrases):
+        return [AddLabel(Label.REVIEW_ABUSE)]  # a critical problem keeps its priority and term
     return [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED),
             ReplyBlock("suspension", order=0, exclusive=True)]
+
+
+def judge(*texts: str, extra_words: tuple[str, ...] = ()) -> Verdict | None:
+    """Whether the texts hold abuse and whether it is sure, sentence by sentence; None when clean.
+
+    Obscene words and `[abuse].extra_words` are sure unless quoted from someone else. A word
+    for a person ("идиот", "moron") is sure when aimed at the staff ("вы", "you", "поддержка",
+    or a plural: "идиоты, сколько можно"), innocent when the writer says it of themselves
+    ("я идиот", "I'm an idiot"), and for review when someone else said it ("покупатель обозвал
+    кассира дебилом") or its target is unclear.
+    """
+    found: list[tuple[str, str]] = []  # (word, why)
+    for text in texts:
+        for sentence in _SENTENCE.split(text[:MAX_CHARS]):
+            words = find_abuse(sentence, extra_words=extra_words)
+            if words:
+                found += [(w, _aim(w, sentence)) for w in words]
+    found = [(w, why) for w, why in found if why != "self"]
+    if not found:
+        return None
+    sure = [w for w, why in found if why == "sure"]
+    if sure:
+        return Verdict(tuple(w for w, _ in found), True, "obscene language or an insult aimed at the staff")
+    why = {w: why for w, why in found}
+    reason = ("a rude word quoted from someone else" if "quoted" in why.values()
+              else "a word for a person, not clearly aimed at the staff")
+    return Verdict(tuple(why), False, reason)
+
+
+def _aim(word: str, sentence: str) -> str:
+    """"sure", "quoted" (someone else said it), "self" (said of oneself) or "unclear"."""
+    others = re.findall(r"[^\W\d_]+", normalize(sentence))
+    at = sentence.find(word)
+    if (at > 0 and _QUOTE.search(sentence[:at]) and _QUOTE.search(sentence[at + len(word):])) \
+            or any(_SOMEONE_ELSE.match(w) for w in others):
+        return "quoted"
+    if not _is_insult(word) or _ADDRESSED & set(others):
+        return "sure"
+    if _SELF & set(others):
+        return "self"
+    if any(_ADDRESSED_STEMS.match(w) for w in others):
+        return "sure"
+    return "sure" if re.search(r"(?:ы|и|s)$", normalize(word)) else "unclear"
+
+
+def _is_insult(word: str) -> bool:
+    """Only a word for a person ("идиот", "moron"), not an obscene one."""
+    readings = _readings(normalize(word))
+    return any(_INSULT.match(r) for r in readings) and not any(_OBSCENE.match(r) for r in readings)
 
 
 def find_abuse(*texts: str, extra_words: tuple[str, ...] = ()) -> list[str]:
@@ -168,7 +241,9 @@ def _abusive(reading: str, extra: tuple[str, ...]) -> bool:
         return _masked(reading)
     if reading.startswith(EXCEPTIONS):
         return False
-    return bool(_ROOTS.match(reading)) or any(reading.startswith(e) for e in extra)
+    if _SURNAME.search(reading) and (reading.isascii() or _INSULT.match(reading)):
+        return False  # "Дебилов", "Shitikova": a surname, in Latin letters or from a word for a person
+    return bool(_OBSCENE.match(reading) or _INSULT.match(reading)) or any(reading.startswith(e) for e in extra)
 
 
 def _masked(reading: str) -> bool:
@@ -181,7 +256,8 @@ def _masked(reading: str) -> bool:
                and (len(form) == len(reading) or len(reading) >= 4) for form in MASKED_FORMS)
 
 
-_ROOTS = re.compile("|".join(f"(?:{r})" for r in RU_ROOTS + EN_ROOTS))
+_OBSCENE = re.compile("|".join(f"(?:{r})" for r in RU_ROOTS + EN_ROOTS))
+_INSULT = re.compile("|".join(f"(?:{r})" for r in RU_INSULTS + EN_INSULTS))
 
 
 @functools.lru_cache(maxsize=8)

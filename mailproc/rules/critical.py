@@ -54,6 +54,7 @@ _NOT_EN = "{not=|doesnt=|isnt=|wont=|cant=|cannot=}"
 
 LOGIN_PATTERNS = tuple(map(Pattern.of, (
     f"не {_MODAL_RU} {_ENTER_RU}",
+    f"{_ENTER_RU} не {_MODAL_RU}",  # the verb last: "зайти в кабинет не могу", "в ЛК войти не получается"
     "не {пускает=|пускают=|впускает=|заходит=|входит=|входим=|заходим=}",
     f"{_LK_RU} не {_FAILS_RU}",
     f"не {_FAILS_RU} {_LK_RU}",
@@ -62,6 +63,8 @@ LOGIN_PATTERNS = tuple(map(Pattern.of, (
     "нет {доступа=|входа=} {лк=|кабинет*|lk=|систем*|аккаунт*|учетн*}",
     "ошибк* {входа=|авторизац*}",
     "{вход=|авторизац*} не {работает=|проходит=|выполняется=}",
+    "{вход=|войти=|зайти=|авторизац*} {невозможен=|невозможно=|невозможна=}",
+    f"{_LK_RU} {{выкидывает=|выбрасывает=}}",  # "кабинет выкидывает на страницу входа"
     f"{{cannot=|cant=|unable=}} {_LOGIN_EN}",
     f"can= not= {_LOGIN_EN}",
     f"not= able= {_LOGIN_EN}",
@@ -74,6 +77,8 @@ LOGIN_PATTERNS = tuple(map(Pattern.of, (
     f"{_LK_EN} {{down=|unavailable=|inaccessible=}}",
     f"{_LK_EN} {_NOT_EN} {{work=|working=|load=|loading=|open=|opening=}}",
 )))
+_NOBODY = ("никто=", "nobody=", "none=", "noone=")
+_CAN_LOGIN = (Pattern.of(f"{{can=|could=}} {_LOGIN_EN}"), Pattern.of(f"{{может=|могут=|смог=}} {_ENTER_RU}"))
 # A login verb followed by a place: "в личный кабинет" is a login, "в раздел Акции" is not.
 _PLACE_PREPOSITIONS = frozenset("в во на к ко to into".split())
 _LOCATIONS = frozenset("в во на из in on at from".split())
@@ -85,9 +90,18 @@ _ENTERING = frozenset("""войти зайти попасть авторизов
     заходит входит входим заходим log login logon sign signin access enter get open""".split())
 _NEEDS_PLACE = frozenset("попасть access enter get open".split())  # "не могу попасть" alone says nothing
 
+# The till, by name or by its software (not "кассир", the person: "отчёт по кассирам").
 _POS_WORDS = tuple(map(Pattern.of, (
-    "{рмк=|касс*|терминал*|pos=|till=|tills=|checkout*|cashier*|register=|registers=|terminal*}",
+    "{рмк=|касса=|кассы=|кассе=|кассу=|кассой=|касс=|кассам=|кассами=|кассах=|кассов*|pos=|till=|tills=|"
+    "checkout*|cashier*|register=|registers=|terminal*|терминал*|frontol*|фронтол*|эвотор*|evotor*|iiko=|айко=|"
+    "keeper=|кипер*|атол*|atol=}",
     "рабоч* мест* кассир*",
+)))
+# Not the till: a bank card terminal ("терминал эквайринга", "card payment terminal"). A label printer
+# is no till word at all.
+_NOT_POS = tuple(map(Pattern.of, (
+    "{терминал*|terminal*} {эквайринг*|оплат*|банк*|для=}",
+    "{банковск*|платежн*|эквайринг*|card=|payment=|bank=|banks=|банка=} {терминал*|terminal*}",
 )))
 _POS_FAILURES = tuple(map(Pattern.of, (
     "не {работает=|работают=|запускается=|запускаются=|загружается=|грузится=|открывается=|отвечает=|"
@@ -96,11 +110,18 @@ _POS_FAILURES = tuple(map(Pattern.of, (
     "нет {связи=|соединения=|подключения=|доступа=}",
     "ошибк* {подключения=|соединения=|связи=}",
     "{перестал=|перестала=|перестали=|перестало=} работать=",
-    "{упал=|упала=|упали=|лежит=|отвалилась=|отвалился=|отвалились=}",
+    "{упал=|упала=|упали=|лежит=|лежат=|отвалилась=|отвалился=|отвалились=|висит=|висят=|виснет=|зависает=|"
+    "зависла=|завис=|зависли=|падает=|падают=|вылетает=|вылетают=|крашится=}",
+    "{перестал=|перестала=|перестали=|перестало=} {подключаться=|видеть=|отвечать=|загружаться=|открываться=}",
+    "не {проходят=|проходит=|появляется=|появляются=|пробивается=|пробиваются=|отображается=|отображаются=}",
+    "не {можем=|могут=|может=} {пробить=|провести=|обслужить=|обслуживать=|работать=}",
+    "{выдает=|выдает=|пишет=|показывает=|выскакивает=|вылезает=|shows=|gives=|throws=} {ошибк*|error*}",
+    "{работать=} {невозможно=|нельзя=}",
     f"{_NOT_EN} {{work=|working=|works=|start=|starting=|load=|loading=|open=|connect=|connecting=|"
     "respond=|responding=|available=}",
     "{down=|unavailable=|offline=|inaccessible=}",
     "stopped= working=",
+    "{crash=|crashes=|crashing=|crashed=|freeze=|freezes=|freezing=|frozen=|hangs=|hanging=}",
     "no= {connection=|access=}",
     "connection= {error=|lost=|failed=|fails=}",
 )))
@@ -154,14 +175,24 @@ def find_problem(*texts: str, extra_phrases: tuple[str, ...] = ()) -> str | None
     resolved_at = [h.start for h in find_any(tokens, _RESOLVED, gap=2) if not negated(tokens, h, window=1)]
 
     def live(hit: Hit) -> bool:
-        return not _hypothetical(before(tokens, hit, len(tokens))) and not any(r >= hit.start for r in resolved_at)
+        """Not hypothetical, and not resolved in its own or the next sentence (not in a quoted "вопрос решён?")."""
+        sentence = tokens.sentences[hit.start]
+        return not _hypothetical(before(tokens, hit, len(tokens))) and not any(
+            r >= hit.start and tokens.sentences[r] - sentence <= 1 for r in resolved_at)
 
     if any(live(h) and _is_login(tokens, h) for h in find_any(tokens, LOGIN_PATTERNS, gap=2)):
         return LOGIN
+    nobody = {tokens.sentences[i] for i in tokens.any_positions(_NOBODY)}
+    if any(live(h) and tokens.sentences[h.start] in nobody and _is_login(tokens, h)
+           for h in find_any(tokens, _CAN_LOGIN, gap=1)):
+        return LOGIN  # "никто не может войти", "nobody in our team can log in"
     if any(live(h) for h in find_any(tokens, _extra(tuple(extra_phrases)), gap=1)):
         return OTHER
     failures = [h for h in find_any(tokens, _POS_FAILURES, gap=1) if live(h)]
+    not_pos = find_any(tokens, _NOT_POS, gap=1)
     for place in find_any(tokens, _POS_WORDS, gap=1):
+        if any(n.start <= place.start < n.end for n in not_pos):
+            continue  # "терминал эквайринга не работает"
         for failure in failures:
             same_sentence = tokens.sentences[place.start] == tokens.sentences[failure.start]
             low, high = min(place.end, failure.end), max(place.start, failure.start)
@@ -191,6 +222,9 @@ def _is_login(tokens: Tokens, hit: Hit) -> bool:
     words = [tokens.words[i] for i in hit.positions]
     if words[0] != "нет" and any(_names_lk([tokens.words[i]]) and _location(tokens, i) for i in hit.positions):
         return False  # "в ЛК не открывается отчёт": the personal account is where, not what fails
+    if words[0] in _ENTERING:  # the verb last: what stands between must be the personal account, if anything
+        between = tokens.words[hit.positions[0] + 1:hit.positions[1]]
+        return not between or _names_lk(between)
     if _names_lk(words) or words[-1] not in _ENTERING:
         return True
     following = after(tokens, hit, 6)

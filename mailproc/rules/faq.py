@@ -13,11 +13,21 @@ import functools
 
 from mailproc.actions import Action, AddLabel, ReplyBlock
 from mailproc.config import FaqEntry
+from mailproc.parse.phrases import Pattern, Tokens, find
 from mailproc.parse.wordforms import Phrase, Text
+from mailproc.rules import scope
 from mailproc.rules.context import Context
 from mailproc.vocab import Label
 
+SELF_SERVICE = frozenset({"account_settings"})  # declined, yet the documentation shows how to do it alone
 MAX_CHARS = 20_000  # of subject + text looked at: questions are asked at the top, not in pasted logs
+# A one-word phrase is asked about when a question word stands before it in its sentence, or a
+# problem word within two words of it.
+_QUESTION = Pattern.of("{как=|какой=|какая=|какие=|каким=|где=|почему=|зачем=|когда=|сколько=|можно=|ли=|"
+                       "подскаж*|помог*|how=|where=|why=|when=|what=|help=}").words[0]
+_PROBLEM = Pattern.of("{не=|нет=|ни=|ошибк*|проблем*|not=|no=|cannot=|cant=|doesnt=|dont=|isnt=|arent=|error*|"
+                      "problem*|issue*}").words[0]
+_NEAR = 2
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -43,10 +53,12 @@ def match_faq(entries: tuple[FaqEntry, ...], *texts: str, limit: int) -> list[Fa
     for text in texts:
         parts.append(text[:budget])
         budget = max(0, budget - len(text))
-    text = Text(*parts)
+    text, tokens = Text(*parts), Tokens.of(*parts)
     found = []
     for entry, phrases in _compiled(tuple(entries)):
         hits = tuple(p.text for p in phrases if text.contains(p))
+        if all(len(Phrase.of(h)) == 1 for h in hits):
+            hits = tuple(h for h in hits if _asked_about(tokens, h))
         if hits:
             found.append(FaqMatch(entry, hits))
     found.sort(key=lambda m: m.score, reverse=True)  # stable: config order breaks ties
@@ -58,11 +70,29 @@ def match_faq(entries: tuple[FaqEntry, ...], *texts: str, limit: int) -> list[Fa
     return best[:limit]
 
 
+def _asked_about(tokens: Tokens, word: str) -> bool:
+    questions, problems = tokens.any_positions(_QUESTION), tokens.any_positions(_PROBLEM)
+    for hit in find(tokens, _pattern(word)):
+        sentence = tokens.sentences[hit.start]
+        if any(q < hit.start and tokens.sentences[q] == sentence for q in questions) or any(
+                abs(p - hit.start) <= _NEAR and tokens.sentences[p] == sentence for p in problems):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(word: str) -> Pattern:
+    return Pattern.of(word)
+
+
 def check(ctx: Context) -> list[Action]:
     if not ctx.is_new_ticket or ctx.sender_is_agent:
         return []
     if ctx.machine_reasons:
         return []  # never answered, so nothing to link (and no `faq` label on a bounce)
+    declined = scope.judge(ctx.mail.subject, ctx.new_text, extra_phrases=ctx.settings.scope.extra_phrases)
+    if declined and declined.sure and set(declined.topics) - SELF_SERVICE:
+        return []  # the decline is the answer: a report or an integration is not in the documentation
     matches = match_faq(ctx.settings.faq, ctx.mail.subject, ctx.new_text, limit=ctx.settings.replies.max_faq_links)
     if not matches:
         return []

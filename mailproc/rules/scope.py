@@ -28,10 +28,12 @@ topics ("как настроить кассу?", "как выгрузить от
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from mailproc.actions import Action, AddLabel, ReplyBlock
-from mailproc.parse.phrases import Hit, Pattern, Tokens, after, before, find_any, negated
+from mailproc.parse.phrases import Hit, Pattern, Tokens, after, before, find, find_any, negated
+from mailproc.rules import critical
 from mailproc.rules.context import Context
 from mailproc.vocab import Label
 
@@ -54,7 +56,7 @@ _REPORT_VERBS_RU = ("{сделайте=|сформируйте=|подготов
 TOPICS: dict[str, tuple[tuple[str, ...], bool]] = {
     "integration": ((
         "{доработ*|кастомиз*|модифиц*|переделать=|переделайте=|изменить=|измените=|настро*|напишите=|"
-        "подключите=|подключить=} {модул*|интеграц*|обмен*|плагин*|виджет*}",
+        "подключите=|подключить=|сделайте=|сделать=} {модул*|интеграц*|обмен*|плагин*|виджет*}",
         "{модул*|интеграц*|плагин*} {доработ*|кастомиз*|переделать=|переделайте=}",
         "{customise=|customize=|customising=|customizing=|customisation=|customization=|modify=|adapt=|"
         "extend=|rewrite=|set=|setup=|configure=} {integration*|module*|plugin*|connector*|widget*}",
@@ -90,6 +92,7 @@ TOPICS: dict[str, tuple[tuple[str, ...], bool]] = {
     "reports": ((
         f"{_REPORT_VERBS_RU} {{отчет*|выгрузк*}}",
         "{create=|prepare=|generate=|build=|export=|send=|make=|pull=|need=|want=} {report=|reports=}",
+        "custom= {report=|reports=}",
     ), True),
     "analytics": ((
         "{проанализир*|смоделир*|спрогнозир*}",
@@ -133,37 +136,84 @@ _NOT_TOPICS = tuple(map(Pattern.of, (
     "{bug=|error=|crash=} {report=|reports=}",
 )))
 _HOW = frozenset("как каким how где where".split())
+_AFTER = frozenset("после after since".split())  # "после внедрения перестали начисляться": when, not what
+# A wish is accepted (§3.1 and the end of §3.2), however it is worded.
+_WISH = tuple(map(Pattern.of, (
+    "{пожелани*|предлож*|предлага*|хотелось=|было=|feature=|suggest*|suggestion*|wish*}",
+    "{would=|could=} be= {great=|nice=|useful=|helpful=}",
+)))
+_API_DOCS = Pattern.of("{api=|апи=|документаци*|documentation=|docs=|swagger=|rest=|webhook*|вебхук*}")
+# A fault reported in the same mail: §3.1 covers it, so a topic beside it is for an agent to judge.
+_FAULT = tuple(map(Pattern.of, (
+    "{ошибк*|ошибочн*|сбой*|глюч*|error*|fails=|failed=|failing=|broken=|bug=|bugs=}",
+    "не {работает=|работают=|начисляются=|начисляет=|списываются=|списывает=|приходит=|приходят=|уходит=|"
+    "открывается=|сохраняется=|проходит=|проходят=|отображается=|видит=}",
+    "{перестал*|перестаёт=|перестает=}",
+    "{not=|doesnt=|dont=|isnt=|arent=} {work=|working=|accrue*|credited=|sent=|sending=|showing=}",
+    "stopped= {working=|accruing=|sending=}",
+)))
 _NEED = frozenset("нужно нужна нужен нужны надо требуется need needed required".split())
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Verdict:
+    topics: tuple[str, ...]
+    sure: bool  # the client may be told; else only the agents review it
+    reason: str  # one line for the agents
 
 
 def check(ctx: Context) -> list[Action]:
     if not ctx.is_new_ticket or ctx.sender_is_agent:
         return []
-    topics = find_topics(ctx.mail.subject, ctx.new_text, extra_phrases=ctx.settings.scope.extra_phrases)
-    if not topics:
+    verdict = judge(ctx.mail.subject, ctx.new_text, extra_phrases=ctx.settings.scope.extra_phrases)
+    if verdict is None:
         return []
+    if not verdict.sure:
+        return [AddLabel(Label.REVIEW_OUT_OF_SCOPE)]
     account = ctx.account
-    data = {"topics": topics, "partner": account.partner if account else "",
+    data = {"topics": verdict.topics, "partner": account.partner if account else "",
             "partner_contact": account.partner_contact if account and account.partner else ""}
     return [AddLabel(Label.OUT_OF_SCOPE), ReplyBlock("out_of_scope", order=50, data=data)]
 
 
+def judge(*texts: str, extra_phrases: tuple[str, ...] = ()) -> Verdict | None:
+    """The §3.2 topics asked for, and whether that is sure: not when the mail also reports a fault."""
+    tokens = _tokens(texts)
+    topics = find_topics(*texts, extra_phrases=extra_phrases)
+    if not topics:
+        return None
+    if find_any(tokens, _FAULT, gap=1) or critical.find_problem(*texts):
+        return Verdict(topics, False, "asks for " + ", ".join(topics) + " but also reports a fault (§3.1)")
+    return Verdict(topics, True, "asks for " + ", ".join(topics) + " (§3.2)")
+
+
 def find_topics(*texts: str, extra_phrases: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The §3.2 topics the texts ask for, in `TOPICS` order ("other" last for an extra phrase)."""
-    budget, parts = MAX_CHARS, []
-    for text in texts:
-        parts.append(text[:budget])
-        budget = max(0, budget - len(text))
-    tokens = Tokens.of(*parts)
+    tokens = _tokens(texts)
     exempt = bool(find_any(tokens, _EVOTOR_MOYSKLAD, gap=1))
     not_topics = find_any(tokens, _NOT_TOPICS, gap=1)
+    wishes = {tokens.sentences[h.start] for h in find_any(tokens, _WISH, gap=1)}
+    api_docs = {tokens.sentences[h.start] for h in find(tokens, _API_DOCS)}
     found = []
     for topic, patterns, request in _compiled(tuple(extra_phrases)):
         if exempt and topic in EXEMPT_FOR_EVOTOR_MOYSKLAD:
             continue
-        if any(_counts(tokens, hit, request, not_topics) for hit in find_any(tokens, patterns, gap=2)):
-            found.append(topic)
+        for hit in find_any(tokens, patterns, gap=2):
+            sentence = tokens.sentences[hit.start]
+            if sentence in wishes or (topic == "programming" and sentence in api_docs):
+                continue  # a wish (§3.1, end of §3.2); a question on the API documentation (§3.1)
+            if _counts(tokens, hit, request, not_topics):
+                found.append(topic)
+                break
     return tuple(found)
+
+
+def _tokens(texts: tuple[str, ...]) -> Tokens:
+    budget, parts = MAX_CHARS, []
+    for text in texts:
+        parts.append(text[:budget])
+        budget = max(0, budget - len(text))
+    return Tokens.of(*parts)
 
 
 @functools.lru_cache(maxsize=8)
@@ -182,4 +232,6 @@ def _counts(tokens: Tokens, hit: Hit, request: bool, not_topics: list[Hit]) -> b
         return False  # "обучение нам не нужно"
     if request and _HOW & set(before(tokens, hit, 4)):
         return False  # "как настроить кассу?" is a consultation (§3.1)
+    if _AFTER & set(before(tokens, hit, 2)):
+        return False  # "после внедрения перестали начисляться бонусы": a fault after it, not a request for it
     return not any(n.start < hit.end and hit.start < n.end for n in not_topics)
