@@ -110,6 +110,9 @@ def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
     key = dedupe_key(raw.data, message_id)
     if record.is_known(key):
         return Outcome("duplicate", mailbox.processed_folder)
+    if record.forget_quarantine_of(key):
+        log.info("uid=%s message-id=%s was quarantined and is back in %s: processed afresh", raw.uid,
+                 message_id or "-", raw.folder)
     attempts = record.begin_attempt(raw.folder, raw.uid)
     try:
         if attempts > MAX_ATTEMPTS:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from mailproc.store import record
+from mailproc.store.db import open_database
 from tests.mailfactory import make_mail
 
 SUPPORT, CLIENT = "support@example.test", "client@example.test"
@@ -93,3 +95,35 @@ def test_a_reply_refused_for_good_is_shown_and_goes_out_after_outbox_retry(mail,
     assert ack["delivery"] == "sent" and "NOT SENT" not in mailproc_cli(config, "show", "KB-000001").stdout
     refused = mailproc_cli(config, "outbox", "retry", row["id"], check=False)
     assert refused.returncode == 1 and "is sent" in refused.stderr
+
+
+
+def test_a_quarantined_mail_moved_back_by_hand_is_processed_afresh(mail, mailproc_config, mailproc_cli):
+    """The admin's own way of undoing: move the mail from Quarantine to INBOX in a mail program.
+    Here on a new desk whose only mail was quarantined: that must not pass for a lost database either."""
+    mail.append(SUPPORT, make_mail(from_=CLIENT, subject="Не проходит оплата", body="Касса пишет ошибку."))
+    config = mailproc_config(limits={"mail_seconds": 0.001})  # too little time to read any mail
+    mailproc_cli(config, "poll")
+    [poison] = _quarantined(mailproc_cli, config)
+    assert "limits.mail_seconds" in poison["reason"]
+    config.write_text(config.read_text().replace("mail_seconds = 0.001", "mail_seconds = 30"))  # the fix
+    with mail.ms.imap(SUPPORT) as mb:
+        mb.folder.set("Quarantine")
+        mb.move(mb.uids(), "INBOX")
+
+    assert "1 recorded" in mailproc_cli(config, "poll").stderr
+    [ticket] = mailproc_cli(config, "tickets", "--json", json=True)
+    assert ticket["subject"] == "Не проходит оплата" and _quarantined(mailproc_cli, config) == []
+    mail.wait_for(CLIENT, ticket["tag"])
+    assert len(mail.messages(SUPPORT, "Processed")) == 1
+
+
+def test_a_desk_that_polled_is_no_empty_database(tmp_path):
+    """A desk whose only record was a quarantined mail, retried (its record forgotten): the polled
+    folder's progress still shows it ran, so the next poll is no 'lost database'."""
+    open_database(tmp_path / "mailproc.db")
+    assert record.is_empty_desk()
+    record.folder_state("INBOX", 7)
+    assert record.is_empty_desk()  # a first poll of an empty mailbox
+    record.advance_folder("INBOX", 1)
+    assert not record.is_empty_desk()

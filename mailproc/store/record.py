@@ -21,8 +21,13 @@ from mailproc.vocab import Direction, Kind, Label, Status
 
 
 def is_known(dedupe_key: str) -> bool:
-    return (Message.select().where(Message.dedupe_key == dedupe_key).exists()
-            or Quarantined.select().where(Quarantined.dedupe_key == dedupe_key).exists())
+    return Message.select().where(Message.dedupe_key == dedupe_key).exists()
+
+
+def forget_quarantine_of(dedupe_key: str) -> bool:
+    """A quarantined mail fetched again was put back by hand after a fix: it is processed afresh
+    (poison again, it is quarantined again). True if there was such a record."""
+    return bool(Quarantined.delete().where(Quarantined.dedupe_key == dedupe_key).execute())
 
 
 def ticket_view(ticket: Ticket) -> thread.TicketView:
@@ -141,8 +146,9 @@ def next_ticket_id() -> int:
 
 
 def is_empty_desk() -> bool:
-    """No mail ever recorded, no numbering floor: a new database (or a lost one)."""
-    return not any(model.select().exists() for model in (Message, Quarantined, Ticket, NumberingFloor))
+    """No mail ever recorded or polled past, no numbering floor: a new database (or a lost one)."""
+    return (not any(model.select().exists() for model in (Message, Quarantined, Ticket, NumberingFloor))
+            and not FolderState.select().where(FolderState.last_uid > 0).exists())
 
 
 def set_numbering_floor(number: int, mails_scanned: int, now: dt.datetime) -> int:
