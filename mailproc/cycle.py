@@ -73,6 +73,8 @@ def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lam
                 outcome = process_mail(desk, raw, reader)
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
                 faults.checkpoint("before_move")
+                if outcome.folder == mb.processed_folder:
+                    record.count_moved(outcome.folder)
                 if outcome.folder != raw.folder:
                     imap.move([raw.uid], outcome.folder)
 
@@ -95,21 +97,31 @@ def batches(sizes: list[tuple[int, int]], max_count: int, max_bytes: int) -> lis
 
 
 class LostDatabaseError(MailprocError):
-    """The database is empty but the mailbox shows the desk ran before: polling would reuse ticket numbers."""
+    """The database is behind the mailbox (lost, replaced, restored from a backup): polling would
+    reuse ticket numbers already sent out."""
 
 
 def _refuse_lost_database(imap: fetch.ImapSession, desk: Desk) -> None:
+    """The processed folder never holds more mail than this database moved there, unless the
+    database is behind it: an empty one (lost) or an older one (a restored backup)."""
     processed = desk.settings.mailbox.processed_folder
-    if not record.is_empty_desk():
+    held, moved = imap.count(processed), record.mails_moved(processed)
+    if moved is None:  # a new database, or one from before the count was kept (trusted as it is)
+        moved = 0 if record.is_empty_desk() else held
+        record.set_mails_moved(processed, moved)
+    if held < moved:  # mail archived or deleted there by hand (or a crash between count and move)
+        record.set_mails_moved(processed, held)
+    if held <= moved:
         return
-    count = imap.count(processed)
-    if count:
-        raise LostDatabaseError(
-            f"the database {desk.settings.database.path} is empty, but the folder {processed} already holds "
-            f"{count} processed mail(s): the desk's database was lost or replaced. Polling now would hand out "
-            f"{desk.settings.support.tag_prefix}-000001 again, a number old threads still name. Restore the last "
-            "backup (README, \"Backup and restore\"), or start this database anew on purpose with "
-            f"`mailproc poll --resume-numbering` (new tickets are numbered after every number {processed} shows).")
+    prefix = desk.settings.support.tag_prefix
+    state = ("is empty" if record.is_empty_desk()
+             else f"moved only {moved} mail(s) there: it is older than the mailbox (a restored backup?)")
+    raise LostDatabaseError(
+        f"the folder {processed} holds {held} processed mail(s), but the database {desk.settings.database.path} "
+        f"{state}. Polling now could hand out ticket numbers ({prefix}-000001 and up) that old threads still "
+        "name. Restore the last backup (README, \"Backup and restore\"), or continue with this database on "
+        f"purpose with `mailproc poll --resume-numbering` (new tickets are numbered after every number "
+        f"{processed} shows; the same if you moved mail into {processed} yourself).")
 
 
 def _resume_numbering(imap: fetch.ImapSession, desk: Desk) -> None:
@@ -122,6 +134,7 @@ def _resume_numbering(imap: fetch.ImapSession, desk: Desk) -> None:
     highest = numbering.highest_number(imap.headers(uids, numbering.HEADER_FIELDS), support.tag_prefix,
                                        support.message_id_domain, desk.secrets.token_secret)
     floor = record.set_numbering_floor(max(highest, len(uids)), len(uids), desk.clock())
+    record.set_mails_moved(processed, len(uids))
     log.warning("numbering resumed: %s holds %d mail(s) naming tags up to %s-%06d; new tickets start at %s-%06d",
                 processed, len(uids), support.tag_prefix, highest, support.tag_prefix, floor + 1)
 

@@ -42,7 +42,7 @@ def test_an_empty_database_refuses_to_poll_until_told_and_then_numbers_after_eve
     mail.deliver(make_mail(from_=CLIENT, subject="После потери базы", body="Снова не работает касса."))
     refused = mailproc_cli(config, "poll", check=False)
     assert refused.returncode == 1
-    assert "Processed already holds 4 processed mail(s)" in refused.stderr
+    assert "Processed holds 4 processed mail(s)" in refused.stderr and "is empty" in refused.stderr
     assert "Restore the last backup" in refused.stderr and "--resume-numbering" in refused.stderr
     assert len(mail.messages(SUPPORT)) == 1 and _tags(mailproc_cli, config) == []
     daemon = mailproc_cli.popen(config, "run")
@@ -93,6 +93,9 @@ def test_backup_while_running_and_restore(mail, mailproc_config, mailproc_cli, t
     _lose_database(config)
     shutil.copy(copy, config.parent / "mailproc.db")
     assert _tags(mailproc_cli, config) == ["KB-000001"]  # the mail after the copy stays in Processed
+    forgot = mailproc_cli(config, "poll", check=False)  # the admin forgot --resume-numbering: refused
+    assert forgot.returncode == 1 and "holds 2 processed mail(s)" in forgot.stderr
+    assert "moved only 1 mail(s) there: it is older than the mailbox" in forgot.stderr
     mailproc_cli(config, "poll", "--resume-numbering")
     mail.deliver(make_mail(from_=STRANGER, subject="после восстановления", body="Третье."))
     mailproc_cli(config, "poll")

@@ -144,6 +144,14 @@ class NumberingFloor(BaseModel):
     created_at = UtcDateTimeField()
 
 
+class MovedCount(BaseModel):
+    """How many mails this database moved into a folder (the processed folder). The folder never
+    holds more unless the database is behind the mailbox: a restored backup, or another desk's."""
+
+    folder = peewee.CharField(unique=True)
+    mails = peewee.BigIntegerField()
+
+
 class Account(BaseModel):
     """The accounts registry (§4.7, §5), filled by `mailproc accounts import`."""
 
@@ -164,4 +172,4 @@ class Liveness(BaseModel):
     last_error = peewee.TextField(default="")
 
 
-ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, NumberingFloor, Account, Liveness)
+ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, NumberingFloor, MovedCount, Account, Liveness)

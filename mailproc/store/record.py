@@ -15,8 +15,8 @@ from mailproc.parse.attachments import TOO_LARGE
 from mailproc.rules import machines
 from mailproc.rules.context import AccountRecord
 from mailproc.store.db import BlobStore
-from mailproc.store.models import (Account, Attachment, FolderState, Message, NumberingFloor, Outbox, Quarantined,
-                                   Ticket)
+from mailproc.store.models import (Account, Attachment, FolderState, Message, MovedCount, NumberingFloor, Outbox,
+                                   Quarantined, Ticket)
 from mailproc.vocab import Direction, Kind, Label, Status
 
 
@@ -149,6 +149,23 @@ def is_empty_desk() -> bool:
     """No mail ever recorded or polled past, no numbering floor: a new database (or a lost one)."""
     return (not any(model.select().exists() for model in (Message, Quarantined, Ticket, NumberingFloor))
             and not FolderState.select().where(FolderState.last_uid > 0).exists())
+
+
+def mails_moved(folder: str) -> int | None:
+    """How many mails this database moved into `folder`; None: not counted yet (a database from
+    before the count was kept)."""
+    row = MovedCount.get_or_none(MovedCount.folder == folder)
+    return row.mails if row else None
+
+
+def set_mails_moved(folder: str, mails: int) -> None:
+    MovedCount.insert(folder=folder, mails=mails).on_conflict(
+        conflict_target=[MovedCount.folder], update={MovedCount.mails: mails}).execute()
+
+
+def count_moved(folder: str, mails: int = 1) -> None:
+    """Counted before the move: a crash between the two leaves the count high, never low."""
+    MovedCount.update(mails=MovedCount.mails + mails).where(MovedCount.folder == folder).execute()
 
 
 def set_numbering_floor(number: int, mails_scanned: int, now: dt.datetime) -> int:
