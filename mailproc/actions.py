@@ -12,12 +12,10 @@ class AddLabel:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ReplyBlock:
-    """One block of the single automatic reply; blocks are rendered in `order`."""
+    """One block of the single automatic reply; where it goes is mailproc/reply_blocks.ORDER."""
 
     name: str  # template block file: templates/<lang>/blocks/<name>.txt.j2
-    order: int = 50
     data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    exclusive: bool = False  # the reply is this block alone (refusal, suspension notice)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mailproc.sla import FIRST_RESPONSE, RESOLUTION
+from mailproc.lifecycle import FIRST_RESPONSE, RESOLUTION
 from mailproc.store.sla_report import AUTOMATED, SECTIONS, SUSPENDED, WAITING, WORK, section
 from mailproc.vocab import Priority
 

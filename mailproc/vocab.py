@@ -1,5 +1,9 @@
-"""The words of the JSON contract (SPEC §7): states, priorities, message kinds, labels. Pure."""
+"""The words every stage shares, below them all: the JSON contract's states, priorities, message
+kinds and labels (SPEC §7), the header names we set, the registry's account record. Pure."""
+import dataclasses
 from enum import StrEnum
+
+LOOP_HEADER = "X-Loop"  # set on everything we send; its value is the support address
 
 
 class Status(StrEnum):
@@ -41,3 +45,14 @@ class Label(StrEnum):
     CRITICAL = "critical"
     AUTOMATED = "automated"
     DELIVERY_FAILURE = "delivery_failure"  # one of our mails to the client bounced
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """A row of the accounts registry (§4.7, §5): who the client is and who serves them."""
+
+    account_id: str
+    name: str = ""
+    status: str = "active"  # active | inactive (licence not paid, §4.7)
+    partner: str = ""  # the partner serving this client (§5.2), empty when none
+    partner_contact: str = ""

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from mailproc import report_svg, report_text
+from mailproc import lifecycle, report_svg, report_text
 from mailproc.store import queries, sla_report
 from mailproc.store.db import open_database
 from mailproc.store.models import Ticket
@@ -104,7 +104,7 @@ CLOCKS = [
                          ids=[c[0] for c in CLOCKS])
 def test_clock(status, done, closed, waiting, now, outcome, left, late):
     at = lambda text: text and moscow(text)  # noqa: E731
-    clock = sla_report.read_clock(moscow(DUE), at(done), status=status, waiting_since=at(waiting),
+    clock = lifecycle.read_clock(moscow(DUE), at(done), status=status, paused_since=at(waiting),
                                   closed_at=at(closed), now=moscow(now))
     assert clock.outcome == outcome
     assert sla_report.minutes(clock.left) == left
@@ -112,9 +112,9 @@ def test_clock(status, done, closed, waiting, now, outcome, left, late):
 
 
 def test_no_due_no_clock():
-    clock = sla_report.read_clock(None, None, status="new", waiting_since=None, closed_at=None,
+    clock = lifecycle.read_clock(None, None, status="new", paused_since=None, closed_at=None,
                                   now=moscow("2026-11-27 12:00"))
-    assert clock == sla_report.NO_CLOCK
+    assert clock == lifecycle.NO_CLOCK
 
 
 def test_queue_json_counts_down_across_a_breach(db):

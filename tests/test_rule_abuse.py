@@ -19,7 +19,7 @@ NOW = moscow("2026-11-27 12:00")
 CLIENT = "client@example.test"
 AGENT = "agent1@example.test"
 TICKET = TicketView(id=5, tag="KB-000005", client=CLIENT)
-SUSPEND = [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED), ReplyBlock("suspension", order=0, exclusive=True)]
+SUSPEND = [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED), ReplyBlock("suspension")]
 
 
 def _ctx(subject, body, *, ticket=None, from_=CLIENT, agent=False, settings=SETTINGS, language="ru"):

@@ -80,9 +80,9 @@ def test_registry_check(ctx, expected):
     if expected is None:
         assert actions == []
     elif expected == UNKNOWN:
-        assert actions == [ReplyBlock("unknown_account", order=21, data={"account_id": ctx.account_id})]
+        assert actions == [ReplyBlock("unknown_account", data={"account_id": ctx.account_id})]
     else:
-        assert actions == [ReplyBlock("refusal", order=0, exclusive=True, data={"account_id": ctx.account_id}),
+        assert actions == [ReplyBlock("refusal", data={"account_id": ctx.account_id}),
                            SetStatus(Status.CLOSED), AddLabel(Label.REFUSED)]
 
 

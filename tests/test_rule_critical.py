@@ -35,7 +35,7 @@ def _problem(actions):
         assert actions == []
         return None
     assert actions[:2] == [SetPriority(Priority.CRITICAL), AddLabel(Label.CRITICAL)]
-    assert (blocks[0].name, blocks[0].order, blocks[0].exclusive) == ("critical", 10, False)
+    assert blocks[0].name == "critical"
     return blocks[0].data["problem"]
 
 

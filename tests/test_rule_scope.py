@@ -37,7 +37,7 @@ def _block(actions):
         assert actions == []
         return None
     assert actions == [AddLabel(Label.OUT_OF_SCOPE), blocks[0]]  # the ticket stays open: no status change
-    assert (blocks[0].name, blocks[0].order, blocks[0].exclusive) == ("out_of_scope", 50, False)
+    assert blocks[0].name == "out_of_scope"
     return blocks[0]
 
 

@@ -3,7 +3,7 @@
 §4.2: a request must not contain obscene language or insults to the staff; §4.7: support
 on a ticket may be suspended when it does. A client's mail whose new text (or, for a new
 ticket, subject) contains such a word sets the ticket `suspended`, label `suspended`, and
-the reply is the suspension notice alone (exclusive block). Agents are never checked.
+the reply is the suspension notice alone (see mailproc/reply_blocks.py). Agents are never checked.
 The notice quotes nothing back: the word found is for logs and tests only.
 
 Where the words come from. The built-in list is a curated subset of LDNOOBW, "List of
@@ -107,7 +107,7 @@ def check(ctx: Context) -> list[Action]:
     if not find_abuse(*parts, extra_words=ctx.settings.abuse.extra_words):
         return []
     return [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED),
-            ReplyBlock("suspension", order=0, exclusive=True)]
+            ReplyBlock("suspension")]
 
 
 def find_abuse(*texts: str, extra_words: tuple[str, ...] = ()) -> list[str]:

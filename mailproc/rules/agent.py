@@ -75,14 +75,14 @@ def _refusal(ctx: Context) -> str | None:
 def _apply(command: Command, ctx: Context) -> list[Action]:
     match command.name, command.argument.lower():
         case "close", _:
-            return [SetStatus(Status.CLOSED), ReplyBlock("closed", order=0)]
+            return [SetStatus(Status.CLOSED), ReplyBlock("closed")]
         case "critical", _:
             return [SetPriority(Priority.CRITICAL), AddLabel(Label.CRITICAL)]
         case "priority", ("normal" | "critical") as priority:
             return [SetPriority(priority)]
         case "suspend", _:
             return [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED),
-                    ReplyBlock("suspension", order=0, exclusive=True)]
+                    ReplyBlock("suspension")]
         case "note", _:
             return [RecordAs(Kind.NOTE), NotifyAgents("note")]
         case "cc", "clear":

@@ -141,7 +141,7 @@ def check(ctx: Context) -> list[Action]:
     if problem is None or (ctx.ticket is not None and ctx.ticket.priority == Priority.CRITICAL):
         return []  # a ticket already critical is not told so again
     return [SetPriority(Priority.CRITICAL), AddLabel(Label.CRITICAL),
-            ReplyBlock("critical", order=10, data={"problem": problem})]
+            ReplyBlock("critical", data={"problem": problem})]
 
 
 def find_problem(*texts: str, extra_phrases: tuple[str, ...] = ()) -> str | None:

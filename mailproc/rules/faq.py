@@ -68,4 +68,4 @@ def check(ctx: Context) -> list[Action]:
         return []
     links = [{"id": m.entry.id, "url": m.entry.url,
               "title": m.entry.title_en if ctx.language == "en" else m.entry.title_ru} for m in matches]
-    return [AddLabel(Label.FAQ), ReplyBlock("faq", order=40, data={"links": links})]
+    return [AddLabel(Label.FAQ), ReplyBlock("faq", data={"links": links})]
