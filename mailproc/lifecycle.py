@@ -15,6 +15,7 @@ How a deadline's clock is read:
 * a ticket closed without an agent answer has no first reaction: a breach when it was closed after
   the due time, else left out.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -100,8 +101,14 @@ class FirstResponse:
 Effect = StatusChanged | ClockPaused | ClockResumed | DeadlineSet | FirstResponse
 
 
-def opened(status: str, priority: str, *, first_response_due: dt.datetime | None,
-           resolution_due: dt.datetime | None, now: dt.datetime) -> TicketState:
+def opened(
+    status: str,
+    priority: str,
+    *,
+    first_response_due: dt.datetime | None,
+    resolution_due: dt.datetime | None,
+    now: dt.datetime,
+) -> TicketState:
     """A new ticket's state (a refused client's ticket is born closed)."""
     new = TicketState(Status.NEW, priority, first_response_due, None, resolution_due)
     return step(new, MoveTo(status), now)[0]
@@ -112,8 +119,7 @@ def step(state: TicketState, event: Event, now: dt.datetime) -> tuple[TicketStat
         case MoveTo(status) if status != state.status:
             return _move(state, status, now)
         case Reprioritise(priority, due) if priority != state.priority:
-            return (dataclasses.replace(state, priority=priority, resolution_due=due),
-                    (DeadlineSet(RESOLUTION, due),))
+            return (dataclasses.replace(state, priority=priority, resolution_due=due), (DeadlineSet(RESOLUTION, due),))
         case Answered() if state.first_response_at is None:
             return dataclasses.replace(state, first_response_at=now), (FirstResponse(now),)
     return state, ()
@@ -131,8 +137,13 @@ def _move(state: TicketState, status: str, now: dt.datetime) -> tuple[TicketStat
     if status in CLOCK_PAUSED and state.status not in CLOCK_PAUSED:
         paused_since = now
         effects.append(ClockPaused(now))
-    new = dataclasses.replace(state, status=status, resolution_due=due, paused_since=paused_since,
-                              closed_at=now if status == Status.CLOSED else None)
+    new = dataclasses.replace(
+        state,
+        status=status,
+        resolution_due=due,
+        paused_since=paused_since,
+        closed_at=now if status == Status.CLOSED else None,
+    )
     return new, tuple(effects)
 
 
@@ -149,8 +160,9 @@ def after_client_mail(status: str) -> str | None:
     return Status.OPEN if status in REOPENED_BY_CLIENT else None
 
 
-def escalations_due(state: TicketState, *, already: list[str], now: dt.datetime,
-                    warning: dt.timedelta) -> list[tuple[str, str, dt.datetime]]:
+def escalations_due(
+    state: TicketState, *, already: list[str], now: dt.datetime, warning: dt.timedelta
+) -> list[tuple[str, str, dt.datetime]]:
     """The escalations to send now, as (deadline, stage, due): each stage of each deadline once.
     A deadline found already passed skips its warning: one mail says it all."""
     if state.status not in CLOCK_RUNS:
@@ -178,8 +190,15 @@ class Clock:
 NO_CLOCK = Clock(None, None, None)
 
 
-def read_clock(due: dt.datetime | None, done_at: dt.datetime | None, *, status: str,
-               paused_since: dt.datetime | None, closed_at: dt.datetime | None, now: dt.datetime) -> Clock:
+def read_clock(
+    due: dt.datetime | None,
+    done_at: dt.datetime | None,
+    *,
+    status: str,
+    paused_since: dt.datetime | None,
+    closed_at: dt.datetime | None,
+    now: dt.datetime,
+) -> Clock:
     if due is None:
         return NO_CLOCK
     if done_at is not None:
@@ -197,6 +216,12 @@ def read_clock(due: dt.datetime | None, done_at: dt.datetime | None, *, status: 
 
 
 def clocks(state: TicketState, now: dt.datetime) -> dict[str, Clock]:
-    common = {"status": state.status, "paused_since": state.paused_since, "closed_at": state.closed_at, "now": now}
-    return {FIRST_RESPONSE: read_clock(state.first_response_due, state.first_response_at, **common),
-            RESOLUTION: read_clock(state.resolution_due, state.closed_at, **common)}
+    return {
+        deadline: read_clock(
+            due, done_at, status=state.status, paused_since=state.paused_since, closed_at=state.closed_at, now=now
+        )
+        for deadline, due, done_at in (
+            (FIRST_RESPONSE, state.first_response_due, state.first_response_at),
+            (RESOLUTION, state.resolution_due, state.closed_at),
+        )
+    }

@@ -5,6 +5,7 @@ whole reply: every other block is dropped. When two such blocks are asked for, t
 in the table wins: a client whose licence is not paid (§4.7) is refused, and that is all the
 reply says, even if the same mail also breaks §4.7's rule on abuse.
 """
+
 from __future__ import annotations
 
 from mailproc.actions import ReplyBlock

@@ -1,4 +1,5 @@
 """The ticket's lifecycle (§2.3, §2.4, §4.7), table-driven in the regulation's words."""
+
 import datetime as dt
 import pathlib
 
@@ -7,8 +8,17 @@ import pytest
 from mailproc import lifecycle
 from mailproc.actions import ReplyBlock
 from mailproc.errors import DeskError
-from mailproc.lifecycle import (Answered, ClockPaused, ClockResumed, DeadlineSet, FirstResponse, MoveTo, Reprioritise,
-                                StatusChanged, TicketState)
+from mailproc.lifecycle import (
+    Answered,
+    ClockPaused,
+    ClockResumed,
+    DeadlineSet,
+    FirstResponse,
+    MoveTo,
+    Reprioritise,
+    StatusChanged,
+    TicketState,
+)
 from mailproc.reply_blocks import ORDER, arrange
 from mailproc.vocab import Status
 from tests.pure import moscow
@@ -16,36 +26,82 @@ from tests.pure import moscow
 H = dt.timedelta(hours=1)
 AT = moscow("2026-11-27 12:00")
 CRITICAL_OPEN = TicketState("open", "critical", resolution_due=moscow("2026-11-27 14:00"))
-WAITING_2H = TicketState("waiting", "critical", resolution_due=moscow("2026-11-27 14:00"),
-                         paused_since=moscow("2026-11-27 10:00"))
+WAITING_2H = TicketState(
+    "waiting", "critical", resolution_due=moscow("2026-11-27 14:00"), paused_since=moscow("2026-11-27 10:00")
+)
 
 STEPS = [
-    ("waiting on the client 2 h shifts the critical term by 2 h (§2.4)", WAITING_2H, MoveTo("open"),
-     dict(status="open", resolution_due=moscow("2026-11-27 16:00"), paused_since=None),
-     (StatusChanged("waiting", "open"), ClockResumed(2 * H))),
-    ("an answer to the client pauses the clock from that instant", CRITICAL_OPEN, MoveTo("waiting"),
-     dict(status="waiting", paused_since=AT, resolution_due=moscow("2026-11-27 14:00")),
-     (StatusChanged("open", "waiting"), ClockPaused(AT))),
-    ("closing a waiting ticket counts the wait too and records the close", WAITING_2H, MoveTo("closed"),
-     dict(status="closed", closed_at=AT, resolution_due=moscow("2026-11-27 16:00"), paused_since=None),
-     (StatusChanged("waiting", "closed"), ClockResumed(2 * H))),
-    ("a normal ticket has no term to shift: only the pause ends",
-     TicketState("waiting", paused_since=moscow("2026-11-27 10:00")), MoveTo("open"),
-     dict(status="open", paused_since=None, resolution_due=None), (StatusChanged("waiting", "open"),)),
-    ("a closed ticket reopened is no longer closed", TicketState("closed", closed_at=moscow("2026-11-26 12:00")),
-     MoveTo("open"), dict(status="open", closed_at=None), (StatusChanged("closed", "open"),)),
-    ("suspension (§4.7) is not a wait: no pause recorded", CRITICAL_OPEN, MoveTo("suspended"),
-     dict(status="suspended", paused_since=None), (StatusChanged("open", "suspended"),)),
+    (
+        "waiting on the client 2 h shifts the critical term by 2 h (§2.4)",
+        WAITING_2H,
+        MoveTo("open"),
+        dict(status="open", resolution_due=moscow("2026-11-27 16:00"), paused_since=None),
+        (StatusChanged("waiting", "open"), ClockResumed(2 * H)),
+    ),
+    (
+        "an answer to the client pauses the clock from that instant",
+        CRITICAL_OPEN,
+        MoveTo("waiting"),
+        dict(status="waiting", paused_since=AT, resolution_due=moscow("2026-11-27 14:00")),
+        (StatusChanged("open", "waiting"), ClockPaused(AT)),
+    ),
+    (
+        "closing a waiting ticket counts the wait too and records the close",
+        WAITING_2H,
+        MoveTo("closed"),
+        dict(status="closed", closed_at=AT, resolution_due=moscow("2026-11-27 16:00"), paused_since=None),
+        (StatusChanged("waiting", "closed"), ClockResumed(2 * H)),
+    ),
+    (
+        "a normal ticket has no term to shift: only the pause ends",
+        TicketState("waiting", paused_since=moscow("2026-11-27 10:00")),
+        MoveTo("open"),
+        dict(status="open", paused_since=None, resolution_due=None),
+        (StatusChanged("waiting", "open"),),
+    ),
+    (
+        "a closed ticket reopened is no longer closed",
+        TicketState("closed", closed_at=moscow("2026-11-26 12:00")),
+        MoveTo("open"),
+        dict(status="open", closed_at=None),
+        (StatusChanged("closed", "open"),),
+    ),
+    (
+        "suspension (§4.7) is not a wait: no pause recorded",
+        CRITICAL_OPEN,
+        MoveTo("suspended"),
+        dict(status="suspended", paused_since=None),
+        (StatusChanged("open", "suspended"),),
+    ),
     ("the same status again changes nothing", CRITICAL_OPEN, MoveTo("open"), {}, ()),
-    ("becoming critical sets the §2.4 term", TicketState("open"), Reprioritise("critical", moscow("2026-11-27 14:00")),
-     dict(priority="critical", resolution_due=moscow("2026-11-27 14:00")),
-     (DeadlineSet("resolution", moscow("2026-11-27 14:00")),)),
-    ("back to normal drops the term", CRITICAL_OPEN, Reprioritise("normal", None),
-     dict(priority="normal", resolution_due=None), (DeadlineSet("resolution", None),)),
-    ("the first agent answer stops the first-reaction clock (§2.3)", TicketState("open"), Answered(),
-     dict(first_response_at=AT), (FirstResponse(AT),)),
-    ("a later answer does not move it", TicketState("waiting", first_response_at=moscow("2026-11-27 11:00")),
-     Answered(), {}, ()),
+    (
+        "becoming critical sets the §2.4 term",
+        TicketState("open"),
+        Reprioritise("critical", moscow("2026-11-27 14:00")),
+        dict(priority="critical", resolution_due=moscow("2026-11-27 14:00")),
+        (DeadlineSet("resolution", moscow("2026-11-27 14:00")),),
+    ),
+    (
+        "back to normal drops the term",
+        CRITICAL_OPEN,
+        Reprioritise("normal", None),
+        dict(priority="normal", resolution_due=None),
+        (DeadlineSet("resolution", None),),
+    ),
+    (
+        "the first agent answer stops the first-reaction clock (§2.3)",
+        TicketState("open"),
+        Answered(),
+        dict(first_response_at=AT),
+        (FirstResponse(AT),),
+    ),
+    (
+        "a later answer does not move it",
+        TicketState("waiting", first_response_at=moscow("2026-11-27 11:00")),
+        Answered(),
+        {},
+        (),
+    ),
 ]
 
 
@@ -66,24 +122,30 @@ def test_every_status_has_a_rank_so_no_mail_can_trip_on_a_new_one():
     assert lifecycle.strongest_status(list(Status)) == Status.CLOSED
 
 
-@pytest.mark.parametrize("status,after", [("waiting", "open"), ("closed", "open"), ("open", None), ("new", None),
-                                          ("suspended", None)])
+@pytest.mark.parametrize(
+    "status,after", [("waiting", "open"), ("closed", "open"), ("open", None), ("new", None), ("suspended", None)]
+)
 def test_a_client_mail_reopens_a_waiting_or_closed_ticket(status, after):
     assert lifecycle.after_client_mail(status) == after
 
 
 def test_every_block_template_has_its_place_in_the_reply_order():
-    shipped = {p.name.removesuffix(".txt.j2")
-               for p in pathlib.Path("templates").glob("*/blocks/*.txt.j2")}
+    shipped = {p.name.removesuffix(".txt.j2") for p in pathlib.Path("templates").glob("*/blocks/*.txt.j2")}
     assert shipped == {name for name, _ in ORDER}
 
 
 ARRANGED = [
-    ("inactive licence and abuse: the refusal alone (one reply, one verdict)", ["suspension", "ack", "refusal"],
-     ["refusal"]),
+    (
+        "inactive licence and abuse: the refusal alone (one reply, one verdict)",
+        ["suspension", "ack", "refusal"],
+        ["refusal"],
+    ),
     ("abuse: the suspension notice alone", ["ack", "faq", "suspension"], ["suspension"]),
-    ("the acknowledgement first, the FAQ after what is missing", ["faq", "missing", "ack", "critical"],
-     ["ack", "critical", "missing", "faq"]),
+    (
+        "the acknowledgement first, the FAQ after what is missing",
+        ["faq", "missing", "ack", "critical"],
+        ["ack", "critical", "missing", "faq"],
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
 """The lifecycle seen from outside: what a client receives when two verdicts meet, through Dovecot."""
+
 import datetime as dt
 
 from tests.mailfactory import make_mail, text_of
@@ -13,10 +14,15 @@ def test_inactive_licence_and_abuse_get_one_verdict(mail, mailproc_config, mailp
     csv = tmp_path / "accounts.csv"
     csv.write_text("account_id,name,status,partner,partner_contact\n30777,Кафе,inactive,,\n", encoding="utf-8")
     mailproc_cli(config, "accounts", "import", csv)
-    mail.append("support@example.test", make_mail(
-        from_="client@example.test", subject="Продление",
-        body="Почему не работает, блять, сколько можно ждать? ID аккаунта: 30777"),
-        date=dt.datetime.now(MOSCOW) - dt.timedelta(hours=1))
+    mail.append(
+        "support@example.test",
+        make_mail(
+            from_="client@example.test",
+            subject="Продление",
+            body="Почему не работает, блять, сколько можно ждать? ID аккаунта: 30777",
+        ),
+        date=dt.datetime.now(MOSCOW) - dt.timedelta(hours=1),
+    )
     mailproc_cli(config, "poll")
 
     [ticket] = mailproc_cli(config, "tickets", "--json", json=True)

@@ -13,7 +13,7 @@ def check(ctx: Context) -> list[Action]:
         return [AddLabel(Label.DELIVERY_FAILURE), NotifyAgents("delivery_failure")]
     if ctx.sender_is_agent or ctx.machine_reasons:
         return []
-    if ctx.is_new_ticket:
+    if ctx.ticket is None:
         return [NotifyAgents("new_ticket")]
     actions: list[Action] = [NotifyAgents("client_message")]
     if status := after_client_mail(ctx.ticket.status):

@@ -43,10 +43,10 @@ def match_faq(entries: tuple[FaqEntry, ...], *texts: str, limit: int) -> list[Fa
     for text in texts:
         parts.append(text[:budget])
         budget = max(0, budget - len(text))
-    text = Text(*parts)
+    words = Text(*parts)
     found = []
     for entry, phrases in _compiled(tuple(entries)):
-        hits = tuple(p.text for p in phrases if text.contains(p))
+        hits = tuple(p.text for p in phrases if words.contains(p))
         if hits:
             found.append(FaqMatch(entry, hits))
     found.sort(key=lambda m: m.score, reverse=True)  # stable: config order breaks ties
