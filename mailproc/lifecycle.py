@@ -11,7 +11,7 @@ How a deadline's clock is read:
   (`closed_at`); met when the event came at or before the due time;
 * it pauses while the ticket waits on the client: the time left is frozen at `paused_since`, and
   when the ticket comes back the due time moves by the pause (§2.4);
-* a suspended ticket (§4.7) has no running clock;
+* a suspended ticket (§4.7) is paused alike, but shows no clock: it is not the desk's to meet;
 * a ticket closed without an agent answer has no first reaction: a breach when it was closed after
   the due time, else left out.
 """
@@ -27,12 +27,15 @@ from mailproc.vocab import Priority, Status
 # here is an error at import, never a crash on a mail.
 STATUS_RANK = (Status.NEW, Status.OPEN, Status.WAITING, Status.SUSPENDED, Status.CLOSED)
 PRIORITY_RANK = (Priority.NORMAL, Priority.CRITICAL)
-if set(STATUS_RANK) != set(Status) or set(PRIORITY_RANK) != set(Priority):
-    raise AssertionError("lifecycle: every status and priority needs its rank")
 
 CLOCK_RUNS = frozenset({Status.NEW, Status.OPEN})
-CLOCK_PAUSED = frozenset({Status.WAITING})  # §2.4: waiting on the client does not count against support
+# §2.4: waiting on the client does not count against support; nor does a suspension (§4.7).
+CLOCK_PAUSED = frozenset({Status.WAITING, Status.SUSPENDED})
 REOPENED_BY_CLIENT = frozenset({Status.WAITING, Status.CLOSED})  # a client's reply brings these back
+if set(STATUS_RANK) != set(Status) or set(PRIORITY_RANK) != set(Priority):
+    raise AssertionError("lifecycle: every status and priority needs its rank")
+if {*CLOCK_RUNS, *CLOCK_PAUSED, Status.CLOSED} != set(Status) or CLOCK_RUNS & CLOCK_PAUSED:
+    raise AssertionError("lifecycle: every status but closed runs the SLA clock or pauses it")
 
 FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
 WARNING, BREACHED = "warning", "breached"
@@ -206,7 +209,7 @@ def read_clock(
     if status == Status.CLOSED:
         end = closed_at or now
         return Clock(BREACHED, None, end - due) if end > due else NO_CLOCK
-    if status not in CLOCK_RUNS and status not in CLOCK_PAUSED:
+    if status == Status.SUSPENDED:
         return NO_CLOCK
     paused = status in CLOCK_PAUSED
     left = due - (paused_since if paused and paused_since else now)

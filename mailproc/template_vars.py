@@ -112,7 +112,11 @@ BLOCKS: dict[str, tuple[dict[str, Any], ...]] = {
                                                       ("corrupt", "jpeg"), ("too_many_pixels", "png"),
                                                       ("empty", ""), ("too_large", "png")])]},
         {"files": [{"name": "photo.png", "reason": "corrupt", "format": "png", "detail": "truncated"}]}),
-    "suspension": ({},),
+    "suspension": ({"ground": "abuse", "partner": "", "partner_contact": ""},
+                   *({"ground": g, "partner": "", "partner_contact": ""} for g in ("repro", "outdated", "data", "dev")),
+                   {"ground": "scope", "partner": "Партнёр", "partner_contact": "p@partner.example"},
+                   {"ground": "scope", "partner": "Партнёр", "partner_contact": ""},
+                   {"ground": "scope", "partner": "", "partner_contact": ""}),
     "unknown_account": ({"account_id": "12345"},),
 }
 

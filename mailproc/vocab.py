@@ -34,6 +34,17 @@ class Kind(StrEnum):
     UNVERIFIED = "unverified"  # looked like an agent's reply but did not prove it: never relayed
 
 
+class Ground(StrEnum):
+    """Why support on a ticket is suspended: one line each of §4.7's first list (`#suspend <ground>`)."""
+
+    REPRO = "repro"  # the problem cannot be reproduced
+    OUTDATED = "outdated"  # only with outdated software
+    DATA = "data"  # not constructive, the data is not provided
+    DEV = "dev"  # needs diagnostics, development or an update
+    SCOPE = "scope"  # outside technical support (§3.2)
+    ABUSE = "abuse"  # obscene language or insults
+
+
 class Label(StrEnum):
     FAQ = "faq"
     MISSING_ACCOUNT_ID = "missing_account_id"

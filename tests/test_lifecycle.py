@@ -67,11 +67,27 @@ STEPS = [
         (StatusChanged("closed", "open"),),
     ),
     (
-        "suspension (§4.7) is not a wait: no pause recorded",
+        "a suspension (§4.7) pauses the clock like a wait",
         CRITICAL_OPEN,
         MoveTo("suspended"),
-        dict(status="suspended", paused_since=None),
-        (StatusChanged("open", "suspended"),),
+        dict(status="suspended", paused_since=AT),
+        (StatusChanged("open", "suspended"), ClockPaused(AT)),
+    ),
+    (
+        "#resume after 2 h of suspension shifts the critical term by 2 h",
+        TicketState(
+            "suspended", "critical", resolution_due=moscow("2026-11-27 14:00"), paused_since=moscow("2026-11-27 10:00")
+        ),
+        MoveTo("open"),
+        dict(status="open", resolution_due=moscow("2026-11-27 16:00"), paused_since=None),
+        (StatusChanged("suspended", "open"), ClockResumed(2 * H)),
+    ),
+    (
+        "answered while suspended: still paused, from the first instant",
+        TicketState("suspended", paused_since=moscow("2026-11-27 10:00")),
+        MoveTo("waiting"),
+        dict(status="waiting"),
+        (StatusChanged("suspended", "waiting"),),
     ),
     ("the same status again changes nothing", CRITICAL_OPEN, MoveTo("open"), {}, ()),
     (

@@ -44,7 +44,7 @@ import re
 from mailproc.actions import Action, AddLabel, ReplyBlock, SetStatus
 from mailproc.parse.wordforms import normalize
 from mailproc.rules.context import Context
-from mailproc.vocab import Label, Status
+from mailproc.vocab import Ground, Label, Status
 
 MAX_CHARS = 50_000
 
@@ -107,7 +107,7 @@ def check(ctx: Context) -> list[Action]:
     if not find_abuse(*parts, extra_words=ctx.settings.abuse.extra_words):
         return []
     return [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED),
-            ReplyBlock("suspension")]
+            ReplyBlock("suspension", data={"ground": Ground.ABUSE})]
 
 
 def find_abuse(*texts: str, extra_words: tuple[str, ...] = ()) -> list[str]:

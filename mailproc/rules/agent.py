@@ -18,7 +18,7 @@ from mailproc.parse.commands import KNOWN, Command, split_commands
 from mailproc.rules.machines import dmarc_failed
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
-from mailproc.vocab import Kind, Label, Priority, Status
+from mailproc.vocab import Ground, Kind, Label, Priority, Status
 
 
 def check(ctx: Context) -> list[Action]:
@@ -81,9 +81,15 @@ def _apply(command: Command, ctx: Context) -> list[Action]:
             return [SetPriority(Priority.CRITICAL), AddLabel(Label.CRITICAL)]
         case "priority", ("normal" | "critical") as priority:
             return [SetPriority(priority)]
+        case "suspend", ground if ground in set(Ground):
+            return [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED), _suspension(Ground(ground), ctx)]
         case "suspend", _:
-            return [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED),
-                    ReplyBlock("suspension")]
+            # Recorded as a note: the agent's text must not reach the client without its notice.
+            return [RecordAs(Kind.NOTE), TellSender(
+                f"{command}: which ground of §4.7? One of: {', '.join('#suspend ' + g for g in Ground)}. "
+                "Nothing was sent to the client and the ticket is unchanged: send your mail again with the ground.")]
+        case "resume", _:
+            return [SetStatus(Status.OPEN)]
         case "note", _:
             return [RecordAs(Kind.NOTE), NotifyAgents("note")]
         case "cc", "clear":
@@ -101,3 +107,10 @@ def _apply(command: Command, ctx: Context) -> list[Action]:
             return [TellSender(f"#priority {other}: expected 'normal' or 'critical'; priority unchanged")]
     return [TellSender(f"{command}: unknown command; known: {', '.join('#' + k for k in KNOWN)}. "
                        "It was not sent to the client.")]
+
+
+def _suspension(ground: Ground, ctx: Context) -> ReplyBlock:
+    """The client's notice quotes the §4.7 ground; out of scope names the client's partner (§5.2)."""
+    partner = ctx.account if ground == Ground.SCOPE and ctx.account and ctx.account.partner else None
+    return ReplyBlock("suspension", data={"ground": ground, "partner": partner.partner if partner else "",
+                                          "partner_contact": partner.partner_contact if partner else ""})

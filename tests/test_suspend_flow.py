@@ -1,0 +1,69 @@
+"""#suspend <ground> and #resume end to end (§4.7): what the client receives, the ticket after."""
+import datetime as dt
+
+from tests.mailfactory import make_mail, text_of
+from tests.test_agents import AGENT1, CLIENT, SUPPORT, _open_ticket, _reply_to_notification, _ticket
+
+
+def _agent_says(mail, notification, body, at=None):
+    raw = _reply_to_notification(notification, AGENT1, body)
+    if at is None:
+        mail.deliver(raw, to=str(notification["Reply-To"]))
+    else:
+        mail.append(SUPPORT, raw, date=at)
+
+
+def test_suspend_needs_a_ground_and_resume_gives_back_the_suspended_time(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    notification = _open_ticket(mail, mailproc_cli, config)
+    to_client = len(mail.messages(CLIENT))
+
+    _agent_says(mail, notification, "#suspend\nК сожалению, повторить не удалось.")
+    mailproc_cli(config, "poll")
+    feedback = mail.wait_for(AGENT1, lambda m: "which ground" in text_of(m))
+    assert "#suspend repro" in text_of(feedback) and "#suspend abuse" in text_of(feedback)
+    assert len(mail.messages(CLIENT)) == to_client  # the client got nothing
+    assert _ticket(mailproc_cli, config)["status"] == "new"
+
+    _agent_says(mail, notification, "#critical\n#suspend repro")
+    mailproc_cli(config, "poll")
+    notice = text_of(mail.wait_for(CLIENT, lambda m: "приостановлена" in text_of(m)))
+    assert "не удалось повторить" in notice and "п. 4.7" in notice and "нецензурн" not in notice
+    ticket = _ticket(mailproc_cli, config)
+    assert ticket["status"] == "suspended" and ticket["priority"] == "critical"
+    due = dt.datetime.fromisoformat(ticket["resolution_due"])
+
+    # Two hours later by the server's clock the agent resumes: the §2.4 term moves by the suspension.
+    _agent_says(mail, notification, "#resume", at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2))
+    mailproc_cli(config, "poll")
+    ticket = _ticket(mailproc_cli, config)
+    assert ticket["status"] == "open"
+    shift = dt.datetime.fromisoformat(ticket["resolution_due"]) - due
+    assert dt.timedelta(hours=1, minutes=55) < shift < dt.timedelta(hours=2, minutes=5)
+
+
+def test_suspend_scope_sends_the_client_to_its_partner(mail, mailproc_config, mailproc_cli, tmp_path):
+    config = mailproc_config()
+    csv = tmp_path / "accounts.csv"
+    csv.write_text("account_id,name,status,partner,partner_contact\n"
+                   "10452,Уют,active,ООО «Интегратор»,help@integrator.example.test\n", encoding="utf-8")
+    mailproc_cli(config, "accounts", "import", csv)
+    notification = _open_ticket(mail, mailproc_cli, config)
+    _agent_says(mail, notification, "#suspend scope")
+    mailproc_cli(config, "poll")
+    notice = text_of(mail.wait_for(CLIENT, lambda m: "приостановлена" in text_of(m)))
+    assert "выходит за рамки технической поддержки" in notice and "п. 3.2" in notice
+    assert "ООО «Интегратор»" in notice and "help@integrator.example.test" in notice and "п. 5.2" in notice
+    assert _ticket(mailproc_cli, config)["status"] == "suspended"
+
+
+def test_an_english_client_is_told_in_english(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    mail.deliver(make_mail(from_=CLIENT, subject="Report export fails", body="Hello, the export of the sales "
+                           "report fails since Monday. Account ID: 10452"))
+    mailproc_cli(config, "poll")
+    notification = mail.wait_for(AGENT1, "KB-000001")
+    _agent_says(mail, notification, "#suspend outdated")
+    mailproc_cli(config, "poll")
+    notice = text_of(mail.wait_for(CLIENT, lambda m: "suspended" in text_of(m)))
+    assert "outdated browser or operating system" in notice and "section 4.7" in notice
