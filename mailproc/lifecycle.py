@@ -25,12 +25,13 @@ from mailproc.vocab import Priority, Status
 
 # When rules disagree, the stronger word wins. Every status has its rank: a status missing
 # here is an error at import, never a crash on a mail.
-STATUS_RANK = (Status.NEW, Status.OPEN, Status.WAITING, Status.SUSPENDED, Status.CLOSED)
+STATUS_RANK = (Status.NEW, Status.OPEN, Status.WAITING, Status.DEVELOPMENT, Status.SUSPENDED, Status.CLOSED)
 PRIORITY_RANK = (Priority.NORMAL, Priority.CRITICAL)
 
 CLOCK_RUNS = frozenset({Status.NEW, Status.OPEN})
-# §2.4: waiting on the client does not count against support; nor does a suspension (§4.7).
-CLOCK_PAUSED = frozenset({Status.WAITING, Status.SUSPENDED})
+# §2.4: waiting on the client does not count against support; nor does development's time (§2.2)
+# or a suspension (§4.7).
+CLOCK_PAUSED = frozenset({Status.WAITING, Status.DEVELOPMENT, Status.SUSPENDED})
 REOPENED_BY_CLIENT = frozenset({Status.WAITING, Status.CLOSED})  # a client's reply brings these back
 if set(STATUS_RANK) != set(Status) or set(PRIORITY_RANK) != set(Priority):
     raise AssertionError("lifecycle: every status and priority needs its rank")

@@ -10,6 +10,7 @@ class Status(StrEnum):
     NEW = "new"
     OPEN = "open"
     WAITING = "waiting"
+    DEVELOPMENT = "development"  # §2.2: handed to development
     CLOSED = "closed"
     SUSPENDED = "suspended"
 

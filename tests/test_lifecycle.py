@@ -1,5 +1,6 @@
 """The ticket's lifecycle (§2.3, §2.4, §4.7), table-driven in the regulation's words."""
 
+import dataclasses
 import datetime as dt
 import pathlib
 
@@ -81,6 +82,20 @@ STEPS = [
         MoveTo("open"),
         dict(status="open", resolution_due=moscow("2026-11-27 16:00"), paused_since=None),
         (StatusChanged("suspended", "open"), ClockResumed(2 * H)),
+    ),
+    (
+        "handed to development (§2.2): the resolution clock stops",
+        CRITICAL_OPEN,
+        MoveTo("development"),
+        dict(status="development", paused_since=AT),
+        (StatusChanged("open", "development"), ClockPaused(AT)),
+    ),
+    (
+        "#dev done after 2 h: the critical term moves by 2 h",
+        dataclasses.replace(WAITING_2H, status="development"),
+        MoveTo("open"),
+        dict(status="open", resolution_due=moscow("2026-11-27 16:00"), paused_since=None),
+        (StatusChanged("development", "open"), ClockResumed(2 * H)),
     ),
     (
         "answered while suspended: still paused, from the first instant",

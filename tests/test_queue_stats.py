@@ -164,7 +164,7 @@ def test_stats_compliance_by_hand(db):
     data = sla_report.stats(SETTINGS.hours, moscow("2026-11-27 12:00"))
     assert data["tickets"] == 11 and data["automated"] == 1
     assert data["by_priority"] == {"normal": 7, "critical": 4}
-    assert data["by_status"] == {"new": 3, "open": 2, "waiting": 2, "closed": 4, "suspended": 0}
+    assert data["by_status"] == {"new": 3, "open": 2, "waiting": 2, "development": 0, "closed": 4, "suspended": 0}
     assert data["by_label"] == {"critical": 3, "faq": 2, "automated": 1, "missing_account_id": 1, "out_of_scope": 1}
     first = data["first_response"]
     assert (first["met"], first["breached"], first["pending"], first["percent"]) == (2 + 4, 2, 1, 75.0)
@@ -259,7 +259,7 @@ def test_stats_json_shape_on_an_empty_desk(db):
     assert json.loads(json.dumps(data)) == {
         "since": None, "now": "2026-11-27T12:00:00+03:00", "timezone": "Europe/Moscow", "tickets": 0,
         "automated": 0, "by_priority": {"normal": 0, "critical": 0},
-        "by_status": {"new": 0, "open": 0, "waiting": 0, "closed": 0, "suspended": 0}, "by_label": {},
+        "by_status": {"new": 0, "open": 0, "waiting": 0, "development": 0, "closed": 0, "suspended": 0}, "by_label": {},
         "first_response": {"met": 0, "breached": 0, "pending": 0, "percent": None, "answered": 0,
                            "median_working_minutes": None, "p90_working_minutes": None},
         "resolution": {"met": 0, "breached": 0, "pending": 0, "percent": None},

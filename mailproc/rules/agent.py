@@ -90,6 +90,13 @@ def _apply(command: Command, ctx: Context) -> list[Action]:
                 "Nothing was sent to the client and the ticket is unchanged: send your mail again with the ground.")]
         case "resume", _:
             return [SetStatus(Status.OPEN)]
+        case "dev", "":
+            return [SetStatus(Status.DEVELOPMENT), ReplyBlock("development")]
+        case "dev", "done":
+            return [SetStatus(Status.OPEN)]
+        case "dev", other:
+            return [TellSender(f"#dev {other}: expected '#dev' (handed to development) or '#dev done'; "
+                               "status unchanged")]
         case "note", _:
             return [RecordAs(Kind.NOTE), NotifyAgents("note")]
         case "cc", "clear":

@@ -18,9 +18,9 @@ from mailproc.store import queries
 from mailproc.store.models import Ticket
 from mailproc.vocab import Label, Priority, Status
 
-WORK, WAITING, SUSPENDED, AUTOMATED = "work", "waiting", "suspended", "automated"
-SECTIONS = (WORK, WAITING, SUSPENDED, AUTOMATED)  # the queue's sections, in order
-_SECTION = {Status.WAITING: WAITING, Status.SUSPENDED: SUSPENDED}
+WORK, WAITING, DEVELOPMENT, SUSPENDED, AUTOMATED = "work", "waiting", "development", "suspended", "automated"
+SECTIONS = (WORK, WAITING, DEVELOPMENT, SUSPENDED, AUTOMATED)  # the queue's sections, in order
+_SECTION = {Status.WAITING: WAITING, Status.DEVELOPMENT: DEVELOPMENT, Status.SUSPENDED: SUSPENDED}
 
 
 def clocks(ticket: Ticket, now: dt.datetime) -> dict[str, Clock]:
@@ -54,7 +54,7 @@ def section(status: str, labels=()) -> str:
 
 
 def queue_key(status: str, priority: str, created_at: dt.datetime, ticket_id: int, labels=()) -> tuple:
-    """§2.1: in order of arrival, critical problems out of turn; waiting, suspended and automated after."""
+    """§2.1: in order of arrival, critical problems out of turn; waiting, development, suspended and automated after."""
     return (SECTIONS.index(section(status, labels)), priority != Priority.CRITICAL,
             created_at, ticket_id)
 

@@ -1,4 +1,4 @@
-"""#suspend <ground> and #resume end to end (§4.7): what the client receives, the ticket after."""
+"""Agents' lifecycle commands end to end (§2.2, §4.7): what the client receives, the ticket after."""
 import datetime as dt
 
 from tests.mailfactory import make_mail, text_of
@@ -67,3 +67,24 @@ def test_an_english_client_is_told_in_english(mail, mailproc_config, mailproc_cl
     mailproc_cli(config, "poll")
     notice = text_of(mail.wait_for(CLIENT, lambda m: "suspended" in text_of(m)))
     assert "outdated browser or operating system" in notice and "section 4.7" in notice
+
+
+def test_dev_tells_the_client_stops_the_clock_and_has_its_own_queue_section(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    notification = _open_ticket(mail, mailproc_cli, config)
+    _agent_says(mail, notification, "#critical\n#dev")
+    mailproc_cli(config, "poll")
+    notice = text_of(mail.wait_for(CLIENT, lambda m: "отдел разработки" in text_of(m)))
+    assert "п. 2.2" in notice and "плану разработки" in notice
+    ticket = _ticket(mailproc_cli, config)
+    assert ticket["status"] == "development"
+    due = dt.datetime.fromisoformat(ticket["resolution_due"])
+    queue = mailproc_cli(config, "queue").stdout
+    assert "Handed to development (§2.2): resolution clock stopped: 1" in queue
+
+    _agent_says(mail, notification, "#dev done", at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2))
+    mailproc_cli(config, "poll")
+    ticket = _ticket(mailproc_cli, config)
+    assert ticket["status"] == "open"
+    shift = dt.datetime.fromisoformat(ticket["resolution_due"]) - due
+    assert dt.timedelta(hours=1, minutes=55) < shift < dt.timedelta(hours=2, minutes=5)
