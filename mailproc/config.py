@@ -303,6 +303,15 @@ class Accounts:
 
 
 @dataclass(frozen=True, slots=True)
+class Remote:
+    """§4.4: an agent's #remote asks the client for a remote connection with this tool."""
+
+    tool: str = _key(_text(), "AnyDesk", "the remote-access program clients are asked to install")
+    download_url: str = _key(_text(r"https?://\S+", "an http(s) URL"), "https://anydesk.com/ru/downloads",
+                             "where clients download it")
+
+
+@dataclass(frozen=True, slots=True)
 class Limits:
     """Bounds that keep one mail, one ticket or one sender from stalling or flooding the desk."""
 
@@ -342,6 +351,7 @@ class Settings:
     abuse: Abuse
     accounts: Accounts
     limits: Limits
+    remote: Remote
     faq: tuple[FaqEntry, ...]
     source: Path  # the file loaded, absolute
 
@@ -349,7 +359,7 @@ class Settings:
 SECTIONS = {"mailbox": Mailbox, "smtp": Smtp, "support": Support, "database": Database,
             "hours": Hours, "sla": Sla, "templates": Templates, "attachments": Attachments,
             "requests": Requests, "replies": Replies, "scope": Scope, "critical": Critical, "abuse": Abuse,
-            "accounts": Accounts, "limits": Limits}
+            "accounts": Accounts, "limits": Limits, "remote": Remote}
 FAQ_SCHEMA = {f.name: (f.metadata["check"], f.metadata["doc"]) for f in fields(FaqEntry)}
 # section -> key -> (check, default, what the key does)
 SCHEMA: dict[str, dict[str, tuple[Check, Any, str]]] = {

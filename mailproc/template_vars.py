@@ -98,6 +98,7 @@ BLOCKS: dict[str, tuple[dict[str, Any], ...]] = {
     "after_hours": ({"opens_at": _WHEN, "open": "07:00", "close": "19:00"},),
     "closed": ({},),
     "development": ({},),
+    "remote": ({"tool": "AnyDesk", "download_url": "https://anydesk.com/ru/downloads"},),
     "critical": ({"problem": "pos"}, {"problem": "login"}, {"problem": "other"}),
     "faq": ({"links": [{"id": "bonuses", "url": "https://help.example/bonuses", "title": "Бонусы"}]},),
     "missing": ({"items": ["account_id", "steps", "screenshots"]}, {"items": ["steps"]}),

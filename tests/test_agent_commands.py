@@ -46,6 +46,8 @@ CASES = [
     ("#dev done: back to work", "#dev done", "development", None, "open", [], False, None),
     ("the agent's next answer takes it out of development: waiting on the client", "Вот обновление.",
      "development", None, "waiting", [], True, None),
+    ("#remote (§4.4): the client is asked for a connection, the ticket waits on them", "#remote", "open", None,
+     "waiting", [("remote", None, None)], False, None),
     ("#dev with another word: the agent is told", "#dev later", "open", None, None, [], False, "#dev later"),
 ]
 
@@ -61,3 +63,8 @@ def test_command(body, status, account, new_status, blocks, relayed, told):
         assert told in decision.tell_sender[0]
     else:
         assert decision.tell_sender == ()
+
+
+def test_remote_names_the_configured_tool_and_link():
+    [block] = _decide("#remote").reply_blocks
+    assert block.data == {"tool": "AnyDesk", "download_url": "https://anydesk.com/ru/downloads"}

@@ -88,3 +88,14 @@ def test_dev_tells_the_client_stops_the_clock_and_has_its_own_queue_section(mail
     assert ticket["status"] == "open"
     shift = dt.datetime.fromisoformat(ticket["resolution_due"]) - due
     assert dt.timedelta(hours=1, minutes=55) < shift < dt.timedelta(hours=2, minutes=5)
+
+
+def test_remote_asks_the_client_with_the_configured_tool(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config(remote={"tool": "RustDesk", "download_url": "https://rustdesk.example.test/get"})
+    notification = _open_ticket(mail, mailproc_cli, config)
+    _agent_says(mail, notification, "#remote")
+    mailproc_cli(config, "poll")
+    notice = text_of(mail.wait_for(CLIENT, lambda m: "удалённое подключение" in text_of(m)))
+    assert "RustDesk" in notice and "https://rustdesk.example.test/get" in notice and "п. 4.4" in notice
+    assert "когда вам удобно" in notice
+    assert _ticket(mailproc_cli, config)["status"] == "waiting"

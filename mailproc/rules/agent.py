@@ -94,6 +94,10 @@ def _apply(command: Command, ctx: Context) -> list[Action]:
             return [SetStatus(Status.DEVELOPMENT), ReplyBlock("development")]
         case "dev", "done":
             return [SetStatus(Status.OPEN)]
+        case "remote", _:
+            remote = ctx.settings.remote
+            return [SetStatus(Status.WAITING),
+                    ReplyBlock("remote", data={"tool": remote.tool, "download_url": remote.download_url})]
         case "dev", other:
             return [TellSender(f"#dev {other}: expected '#dev' (handed to development) or '#dev done'; "
                                "status unchanged")]
