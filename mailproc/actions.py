@@ -67,6 +67,13 @@ class ClearCc:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Split:
+    """§2.5 one problem per ticket: open a second ticket for the same client about `summary`."""
+
+    summary: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class TellSender:
     """A short answer to the agent who wrote (e.g. an unknown command); never to a client."""
 
@@ -74,4 +81,4 @@ class TellSender:
 
 
 Action = (AddLabel | ReplyBlock | NoAutoReply | SetPriority | SetStatus | RecordAs | Relay | NotifyAgents
-          | Assign | ClearCc | TellSender)
+          | Assign | ClearCc | Split | TellSender)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 from mailproc.actions import (AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock,
-                              SetPriority, SetStatus, TellSender)
+                              SetPriority, SetStatus, Split, TellSender)
 from mailproc.lifecycle import strongest_priority, strongest_status
 from mailproc.reply_blocks import arrange
 from mailproc.rules import RULES
@@ -27,6 +27,13 @@ class Decision:
     assignee: str | None = None
     tell_sender: tuple[str, ...] = ()  # lines for the agent who wrote
     clear_cc: bool = False  # the ticket's Cc list is emptied
+    split: str | None = None  # §2.5: a second ticket is opened for the client about this
+
+    def naming_split(self, tag: str) -> Decision:
+        """The decision once the second ticket of a split has its tag: the client's notice names it."""
+        blocks = tuple(dataclasses.replace(b, data={**b.data, "new_tag": tag}) if b.name == "split" else b
+                       for b in self.reply_blocks)
+        return dataclasses.replace(self, reply_blocks=blocks)
 
     @property
     def summary(self) -> str:
@@ -55,5 +62,6 @@ def decide(ctx: Context, rules=RULES) -> Decision:
         assignee=next((a.agent for a in actions if isinstance(a, Assign)), None),
         tell_sender=tuple(a.text for a in actions if isinstance(a, TellSender)),
         clear_cc=any(isinstance(a, ClearCc) for a in actions),
+        split=next((a.summary for a in actions if isinstance(a, Split)), None),
     )
 

@@ -18,6 +18,7 @@ ORDER = (
     ("suspension", ALONE),  # §4.7 abuse, or an agent's #suspend
     ("closed", WITH_OTHERS),  # an agent's #close
     ("development", WITH_OTHERS),  # §2.2 an agent's #dev: handed to development
+    ("split", WITH_OTHERS),  # §2.5 an agent's #split: the second problem has its own ticket
     ("remote", WITH_OTHERS),  # §4.4 an agent's #remote: a remote connection asked for
     ("ack", WITH_OTHERS),  # §2.3 we received your request
     ("critical", WITH_OTHERS),  # §2.4 a critical problem's term

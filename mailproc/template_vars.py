@@ -98,6 +98,7 @@ BLOCKS: dict[str, tuple[dict[str, Any], ...]] = {
     "after_hours": ({"opens_at": _WHEN, "open": "07:00", "close": "19:00"},),
     "closed": ({},),
     "development": ({},),
+    "split": ({"summary": "не печатается чек", "new_tag": "KB-000124"},),
     "remote": ({"tool": "AnyDesk", "download_url": "https://anydesk.com/ru/downloads"},),
     "critical": ({"problem": "pos"}, {"problem": "login"}, {"problem": "other"}),
     "faq": ({"links": [{"id": "bonuses", "url": "https://help.example/bonuses", "title": "Бонусы"}]},),

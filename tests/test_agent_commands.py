@@ -48,6 +48,10 @@ CASES = [
      "development", None, "waiting", [], True, None),
     ("#remote (§4.4): the client is asked for a connection, the ticket waits on them", "#remote", "open", None,
      "waiting", [("remote", None, None)], False, None),
+    ("#split names the second problem (§2.5): the client is told", "#split не печатается чек", "open", None, None,
+     [("split", None, None)], False, None),
+    ("a bare #split: nothing to the client, the agent asked what to split", "#split\nОтвет.", "open", None, None,
+     [], False, "#split: name the second problem"),
     ("#dev with another word: the agent is told", "#dev later", "open", None, None, [], False, "#dev later"),
 ]
 
@@ -68,3 +72,10 @@ def test_command(body, status, account, new_status, blocks, relayed, told):
 def test_remote_names_the_configured_tool_and_link():
     [block] = _decide("#remote").reply_blocks
     assert block.data == {"tool": "AnyDesk", "download_url": "https://anydesk.com/ru/downloads"}
+
+
+def test_split_carries_the_agent_s_words_for_the_second_ticket():
+    decision = _decide("#split Не печатается чек\nПо входу: очистите кэш.")
+    assert decision.split == "Не печатается чек" and decision.relay == "По входу: очистите кэш."
+    [block] = decision.naming_split("KB-000002").reply_blocks
+    assert block.data == {"summary": "Не печатается чек", "new_tag": "KB-000002"}

@@ -99,3 +99,24 @@ def test_remote_asks_the_client_with_the_configured_tool(mail, mailproc_config, 
     assert "RustDesk" in notice and "https://rustdesk.example.test/get" in notice and "п. 4.4" in notice
     assert "когда вам удобно" in notice
     assert _ticket(mailproc_cli, config)["status"] == "waiting"
+
+
+def test_split_opens_a_second_ticket_and_tells_the_client_both_numbers(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()
+    notification = _open_ticket(mail, mailproc_cli, config)
+    _agent_says(mail, notification, "#split Не печатается чек\nПо бонусам: перезапустите кассу.")
+    mailproc_cli(config, "poll")
+    notice = text_of(mail.wait_for(CLIENT, lambda m: "п. 2.5" in text_of(m)))
+    assert "«Не печатается чек»" in notice and "KB-000002" in notice and "KB-000001" in notice
+    mail.wait_for(CLIENT, lambda m: "перезапустите кассу" in text_of(m))  # the answer itself went too
+    tickets = {t["tag"]: t for t in mailproc_cli(config, "tickets", "--json", json=True)}
+    assert tickets["KB-000002"]["client"] == CLIENT and tickets["KB-000002"]["status"] == "new"
+    assert tickets["KB-000002"]["subject"] == "Не печатается чек"
+    assert tickets["KB-000002"]["first_response_due"] is not None
+    assert tickets["KB-000001"]["status"] == "waiting"
+
+    # Both threads stay: the client writes about the receipts with the new number.
+    mail.deliver(make_mail(from_=CLIENT, subject="[KB-000002] чек", body="Чек не печатается на второй кассе."))
+    mailproc_cli(config, "poll")
+    second = mailproc_cli(config, "show", "KB-000002", "--json", json=True)
+    assert [m["kind"] for m in second["messages"]][:2] == ["note", "client"]  # then the agents are told

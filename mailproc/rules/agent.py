@@ -13,7 +13,7 @@ ago (its tokens have expired); the agent is told why.
 from __future__ import annotations
 
 from mailproc.actions import (Action, AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay,
-                              ReplyBlock, SetPriority, SetStatus, TellSender)
+                              ReplyBlock, SetPriority, SetStatus, Split, TellSender)
 from mailproc.parse.commands import KNOWN, Command, split_commands
 from mailproc.rules.machines import dmarc_failed
 from mailproc.rules.context import Context
@@ -98,6 +98,12 @@ def _apply(command: Command, ctx: Context) -> list[Action]:
             remote = ctx.settings.remote
             return [SetStatus(Status.WAITING),
                     ReplyBlock("remote", data={"tool": remote.tool, "download_url": remote.download_url})]
+        case "split", "":
+            return [RecordAs(Kind.NOTE), TellSender(
+                "#split: name the second problem on the same line, e.g. '#split receipts do not print'. "
+                "Nothing was sent to the client and no ticket was opened: send your mail again with it.")]
+        case "split", _:
+            return [Split(command.argument), ReplyBlock("split", data={"summary": command.argument})]
         case "dev", other:
             return [TellSender(f"#dev {other}: expected '#dev' (handed to development) or '#dev done'; "
                                "status unchanged")]

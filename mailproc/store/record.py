@@ -16,7 +16,7 @@ from mailproc.store.db import BlobStore
 from mailproc.store.models import (Account, Attachment, FolderState, Message, NumberingFloor, Outbox, Quarantined,
                                    Ticket)
 from mailproc.store.queries import state_of
-from mailproc.vocab import AccountRecord, Direction, Kind, Label
+from mailproc.vocab import AccountRecord, Direction, Kind, Label, Priority, Status
 
 
 def is_known(dedupe_key: str) -> bool:
@@ -133,6 +133,24 @@ def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, lab
     ticket.tag = f"{settings.support.tag_prefix}-{ticket.id:06d}"
     ticket.save()
     return ticket
+
+
+def open_split(ticket: Ticket, summary: str, *, by: str, first_response_due: dt.datetime,
+               now: dt.datetime, settings: Settings) -> Ticket:
+    """§2.5: the second problem of `ticket` gets a ticket of its own, for the same client; a note
+    on it says where it came from."""
+    state = lifecycle.opened(Status.NEW, Priority.NORMAL, first_response_due=first_response_due,
+                             resolution_due=None, now=now)
+    second = Ticket(id=next_ticket_id(), client=ticket.client, cc=ticket.cc, subject=summary,
+                    language=ticket.language, account_id=ticket.account_id, labels=[], created_at=now,
+                    updated_at=now)
+    _write_state(second, state)
+    second.save(force_insert=True)
+    second.tag = f"{settings.support.tag_prefix}-{second.id:06d}"
+    second.save()
+    Message.create(ticket=second, direction=Direction.IN, kind=Kind.NOTE, from_addr=by, subject=summary, date=now,
+                   text=f"Split from {ticket.tag} (§2.5): {summary}", verdict="split")
+    return second
 
 
 def next_ticket_id() -> int:
