@@ -96,7 +96,7 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
 BLOCKS: dict[str, tuple[dict[str, Any], ...]] = {
     "ack": ({},),
     "after_hours": ({"opens_at": _WHEN, "open": "07:00", "close": "19:00"},),
-    "closed": ({},),
+    "closed": ({"reopen_days": 14}, {"reopen_days": 1}),
     "development": ({},),
     "split": ({"summary": "не печатается чек", "new_tag": "KB-000124"},),
     "remote": ({"tool": "AnyDesk", "download_url": "https://anydesk.com/ru/downloads"},),

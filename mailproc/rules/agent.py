@@ -76,7 +76,8 @@ def _refusal(ctx: Context, ticket: TicketView) -> str | None:
 def _apply(command: Command, ctx: Context) -> list[Action]:
     match command.name, command.argument.lower():
         case "close", _:
-            return [SetStatus(Status.CLOSED), ReplyBlock("closed")]
+            return [SetStatus(Status.CLOSED),
+                    ReplyBlock("closed", data={"reopen_days": ctx.settings.support.reopen_days})]
         case "critical", _:
             return [SetPriority(Priority.CRITICAL), AddLabel(Label.CRITICAL)]
         case "priority", ("normal" | "critical") as priority:
