@@ -231,6 +231,10 @@ class Sla:
     critical_in_hours_minutes: int = _key(_int(1), 120, "resolution term of a critical problem in working hours")
     critical_out_of_hours_minutes: int = _key(_int(1), 240, "resolution term of a critical problem outside hours")
     warning_minutes: int = _key(_int(0), 10, "agents are warned this many minutes before a deadline")
+    waiting_reminder_days: int = _key(_int(0), 3, "working days a ticket waits on the client before one reminder; "
+                                      "0: no reminder")
+    waiting_close_days: int = _key(_int(0), 4, "working days after the reminder before the ticket closes (§4.7, "
+                                   "data not provided); 0: never closed for it")
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from mailproc import workhours
+from mailproc.config import Hours
 from mailproc.vocab import Priority, Status
 
 # When rules disagree, the stronger word wins. Every status has its rank: a status missing
@@ -162,6 +164,31 @@ def strongest_priority(priorities: list[str]) -> str | None:
 def after_client_mail(status: str) -> str | None:
     """A client's mail on a ticket waiting on them or closed opens it again; else no change."""
     return Status.OPEN if status in REOPENED_BY_CLIENT else None
+
+
+REMIND, CLOSE_UNANSWERED = "remind", "close_unanswered"
+
+
+def reminder_mark(state: TicketState) -> str:
+    """The escalations entry saying this wait's reminder went out (a new wait needs a new one)."""
+    return f"waiting_reminder:{state.paused_since.isoformat() if state.paused_since else ''}"
+
+
+def chase_due(
+    state: TicketState, *, already: list[str], hours: Hours, reminder_days: int, close_days: int, now: dt.datetime
+) -> str | None:
+    """What a ticket waiting on the client calls for now: one reminder after `reminder_days` working
+    days, then, `close_days` working days after that, closing (§4.7: the data was not provided)."""
+    if state.status != Status.WAITING or state.paused_since is None or not reminder_days:
+        return None
+    remind_at = workhours.add_working_days(hours, state.paused_since, reminder_days)
+    if now < remind_at:
+        return None
+    if reminder_mark(state) not in already:
+        return REMIND
+    if close_days and now >= workhours.add_working_days(hours, remind_at, close_days):
+        return CLOSE_UNANSWERED
+    return None
 
 
 def escalations_due(

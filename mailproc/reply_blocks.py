@@ -17,6 +17,8 @@ ORDER = (
     ("refusal", ALONE),  # §4.7 licence not paid: the ticket is closed
     ("suspension", ALONE),  # §4.7 abuse, or an agent's #suspend
     ("closed", WITH_OTHERS),  # an agent's #close
+    ("closed_unanswered", WITH_OTHERS),  # §4.7 the client did not answer: closed
+    ("waiting_reminder", WITH_OTHERS),  # we still wait for the client's answer
     ("development", WITH_OTHERS),  # §2.2 an agent's #dev: handed to development
     ("split", WITH_OTHERS),  # §2.5 an agent's #split: the second problem has its own ticket
     ("remote", WITH_OTHERS),  # §4.4 an agent's #remote: a remote connection asked for

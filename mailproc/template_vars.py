@@ -98,6 +98,8 @@ BLOCKS: dict[str, tuple[dict[str, Any], ...]] = {
     "after_hours": ({"opens_at": _WHEN, "open": "07:00", "close": "19:00"},),
     "closed": ({"reopen_days": 14}, {"reopen_days": 1}),
     "development": ({},),
+    "closed_unanswered": ({"reopen_days": 14}, {"reopen_days": 21}),
+    "waiting_reminder": ({"days": 4}, {"days": 0}),
     "split": ({"summary": "не печатается чек", "new_tag": "KB-000124"},),
     "remote": ({"tool": "AnyDesk", "download_url": "https://anydesk.com/ru/downloads"},),
     "critical": ({"problem": "pos"}, {"problem": "login"}, {"problem": "other"}),

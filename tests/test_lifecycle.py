@@ -6,7 +6,7 @@ import pathlib
 
 import pytest
 
-from mailproc import lifecycle
+from mailproc import lifecycle, workhours
 from mailproc.actions import ReplyBlock
 from mailproc.errors import DeskError
 from mailproc.lifecycle import (
@@ -22,7 +22,7 @@ from mailproc.lifecycle import (
 )
 from mailproc.reply_blocks import ORDER, arrange
 from mailproc.vocab import Status
-from tests.pure import moscow
+from tests.pure import default_settings, moscow
 
 H = dt.timedelta(hours=1)
 AT = moscow("2026-11-27 12:00")
@@ -188,3 +188,47 @@ def test_reply_order(asked, reply):
 def test_a_block_without_a_place_is_the_desk_s_error():
     with pytest.raises(DeskError, match="reply_blocks.ORDER"):
         arrange([ReplyBlock("unheard_of")])
+
+
+WAIT_START = moscow("2026-11-20 12:00")  # every day is a working day in the default hours
+WAITING = TicketState("waiting", paused_since=WAIT_START)
+REMINDED = [lifecycle.reminder_mark(WAITING)]
+CHASE = [
+    ("waiting 2 working days of 3: nothing yet", WAITING, [], 3, 4, "2026-11-22 12:00", None),
+    ("waiting 3 working days: one reminder", WAITING, [], 3, 4, "2026-11-23 12:00", "remind"),
+    ("reminded, 3 more days of 4: nothing", WAITING, REMINDED, 3, 4, "2026-11-26 12:00", None),
+    (
+        "reminded, 4 more working days: closed (§4.7, data not provided)",
+        WAITING,
+        REMINDED,
+        3,
+        4,
+        "2026-11-27 12:00",
+        "close_unanswered",
+    ),
+    ("closing off (0): reminded and left waiting", WAITING, REMINDED, 3, 0, "2026-12-27 12:00", None),
+    ("reminders off (0): nothing ever", WAITING, [], 0, 4, "2026-12-27 12:00", None),
+    ("a ticket not waiting on the client is never chased", TicketState("open"), [], 3, 4, "2026-12-27 12:00", None),
+    (
+        "a new wait needs its own reminder",
+        dataclasses.replace(WAITING, paused_since=moscow("2026-11-24 12:00")),
+        REMINDED,
+        3,
+        4,
+        "2026-11-27 12:00",
+        "remind",
+    ),
+]
+
+
+@pytest.mark.parametrize("state,already,remind,close,now,due", [c[1:] for c in CHASE], ids=[c[0] for c in CHASE])
+def test_waiting_on_the_client(state, already, remind, close, now, due):
+    found = lifecycle.chase_due(
+        state, already=already, hours=default_settings().hours, reminder_days=remind, close_days=close, now=moscow(now)
+    )
+    assert found == due
+
+
+def test_working_days_skip_closed_days():
+    hours = dataclasses.replace(default_settings().hours, closed_dates=frozenset({dt.date(2026, 11, 21)}))
+    assert workhours.add_working_days(hours, WAIT_START, 3) == moscow("2026-11-24 12:00")

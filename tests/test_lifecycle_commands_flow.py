@@ -120,3 +120,34 @@ def test_split_opens_a_second_ticket_and_tells_the_client_both_numbers(mail, mai
     mailproc_cli(config, "poll")
     second = mailproc_cli(config, "show", "KB-000002", "--json", json=True)
     assert [m["kind"] for m in second["messages"]][:2] == ["note", "client"]  # then the agents are told
+
+
+def _waiting_since(mail, mailproc_cli, config, days_ago):
+    notification = _open_ticket(mail, mailproc_cli, config)
+    _agent_says(mail, notification, "Уточните, пожалуйста, модель кассы.",
+                at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days_ago))
+    mailproc_cli(config, "poll")
+
+
+def test_a_silent_client_is_reminded_once_then_the_ticket_closes(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config()  # shipped defaults: reminder after 3 working days, closed 4 after that
+    _waiting_since(mail, mailproc_cli, config, days_ago=10)
+    reminder = text_of(mail.wait_for(CLIENT, lambda m: "Напоминаем" in text_of(m)))
+    assert "ждём вашего ответа" in reminder and "4 рабочих дней" in reminder
+    assert _ticket(mailproc_cli, config)["status"] == "waiting"
+
+    mailproc_cli(config, "poll")
+    closing = text_of(mail.wait_for(CLIENT, lambda m: "не получили ответа" in text_of(m)))
+    assert "п. 4.7" in closing and "в течение 14 дней" in closing and "п. 4.4" in closing
+    assert _ticket(mailproc_cli, config)["status"] == "closed"
+    mailproc_cli(config, "poll")
+    assert sum("Напоминаем" in text_of(m) for m in mail.messages(CLIENT)) == 1  # once
+
+
+def test_waiting_reminders_can_be_switched_off(mail, mailproc_config, mailproc_cli):
+    config = mailproc_config(sla={"waiting_reminder_days": 0})
+    _waiting_since(mail, mailproc_cli, config, days_ago=10)
+    mailproc_cli(config, "poll")
+    assert not any("Напоминаем" in text_of(m) or "не получили ответа" in text_of(m)
+                   for m in mail.messages(CLIENT))
+    assert _ticket(mailproc_cli, config)["status"] == "waiting"
