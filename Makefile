@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 venv: $(STAMP)
 
 # Debian's python3 lacks ensurepip until python3-venv is installed.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@if ! $(PYTHON) -m venv $(VENV); then \
 	  [ "$$(id -u)" = 0 ] || { echo "python3 -m venv failed; install python3-venv" >&2; exit 1; }; \
 	  rm -rf $(VENV); \
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	  apt-get install -y -q python3-venv || { apt-get update -q && apt-get install -y -q python3-venv; }; \
 	  $(PYTHON) -m venv $(VENV); \
 	fi
-	$(VENV)/bin/python -m pip install -q -e '.[test,demo]'
+	$(VENV)/bin/python -m pip install -q -c constraints.txt -e '.[test,demo]'
 	touch $@
 
 # Formatting is checked on the modules written to ruff's format so far; the rest of the tree

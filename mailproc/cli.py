@@ -13,8 +13,12 @@ import pathlib
 import re
 import sqlite3
 import sys
+import tempfile
 
-from mailproc import accounts, report_svg, report_text, template_check, templating, undo
+import peewee
+
+import mailproc
+from mailproc import accounts, logs, report_svg, report_text, shipped, status, template_check, templating, undo
 from mailproc.config import Settings, config_path, load_settings, read_secrets
 from mailproc.cycle import run_cycle
 from mailproc.daemon import Daemon
@@ -32,6 +36,18 @@ EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
+    """Every (sub)command accepts the logging options, so `-v` goes before or after the command."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        logs = self.add_argument_group("logging")
+        logs.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                          help="debug logging; -vv also the SQL statements")
+        logs.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                          help="warnings and errors only")
+        logs.add_argument("--log-format", choices=("text", "json"), default=argparse.SUPPRESS,
+                          help="json: one object per line (time, level, logger, message) for a log collector")
+
     def error(self, message):  # argparse exits 2 already; keep its message format
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -39,8 +55,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mailproc", description="A support mailbox turned into a ticket desk.")
+    parser.set_defaults(verbose=0, quiet=False, log_format="text")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {mailproc.__version__}")
     parser.add_argument("--config", help="config file (default: $MAILPROC_CONFIG, else ./config.toml)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     resume = argparse.ArgumentParser(add_help=False)
     resume.add_argument("--resume-numbering", action="store_true",
@@ -52,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--json", action="store_true")
     tickets.add_argument("--status", choices=[*(s.value for s in Status), queries.QUARANTINED],
                          help="only tickets in this status; 'quarantined' lists the mails that could not be processed")
+    tickets.add_argument("--client", metavar="ADDR", help="only the tickets of this client address")
+    tickets.add_argument("--account", metavar="ID", help="only the tickets of this account")
+    tickets.add_argument("--search", metavar="WORDS",
+                         help="only tickets with every word in the subject or the text of one of their mails")
     show = sub.add_parser("show", help="one ticket with its messages")
     show.add_argument("ticket", help="tag such as KB-000123")
     show.add_argument("--json", action="store_true")
@@ -70,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate the config")
     check.add_argument("--connect", action="store_true", help="also log in to IMAP and SMTP")
     sub.add_parser("demo", help="zero-setup run on embedded servers and sample mail")
+    init = sub.add_parser("init", help="write a commented starter config (and the templates) into a directory")
+    init.add_argument("directory", metavar="DIR", help="created if missing; an existing config.toml is kept")
+    init.add_argument("--templates", action="store_true",
+                      help="also copy the shipped templates into DIR/templates to customise them")
     accounts = sub.add_parser("accounts", help="the accounts registry (§4.7, §5)")
     accounts_sub = accounts.add_subparsers(dest="accounts_command", metavar="{import}", required=True,
                                            parser_class=_Parser)
@@ -87,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_sub = outbox.add_subparsers(dest="action", metavar="{list,retry}", required=True, parser_class=_Parser)
     outbox_sub.add_parser("list", help="failed and held outgoing mails").add_argument("--json", action="store_true")
     outbox_sub.add_parser("retry", help="send it again with the next send").add_argument("id", type=int)
+    alive = sub.add_parser("status", help="alive? last poll and send, outbox, quarantine; exit 0/1/2",
+                           description="For cron and monitoring: exits 1 (warning) or 2 (critical) when polling or "
+                                       "sending has failed, or no poll succeeded, for [monitoring].warning_minutes or "
+                                       "critical_minutes.")
+    alive.add_argument("--json", action="store_true", help="one JSON object")
     backup = sub.add_parser("backup", help="a consistent copy of the database, also while `run` is running")
     backup.add_argument("file", help="the copy to write (0600); see README, \"Backup and restore\"")
     return parser
@@ -104,12 +134,13 @@ def _date(text: str):
 def main(argv: list[str] | None = None) -> int:
     os.umask(PRIVATE_UMASK)  # the database, its copies and stored mail are the clients' mail: ours alone
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(verbosity=-1 if args.quiet else args.verbose, json_lines=args.log_format == "json")
     if args.command == "demo":
         from mailproc import demo  # its servers come from the optional `demo` extra
 
         return demo.main()
+    if args.command == "init":
+        return cmd_init(args)
     try:
         settings = load_settings(config_path(args.config, os.environ))
         return COMMANDS[args.command](settings, args)
@@ -131,6 +162,30 @@ def make_desk(settings: Settings):
     return Desk(settings, secrets, BlobStore(settings.database.data_dir / "blobs"))
 
 
+def cmd_init(args) -> int:
+    """`init DIR [--templates]`: the shipped config and templates, to edit; never overwrites a file."""
+    directory = pathlib.Path(args.directory)
+    copies = [(shipped.STARTER_CONFIG, directory / "config.toml")]
+    if args.templates:
+        copies += [(path, directory / "templates" / path.relative_to(shipped.TEMPLATES))
+                   for path in sorted(shipped.TEMPLATES.glob("*/**/*.j2"))]
+    kept = [target for _, target in copies if target.exists()]
+    try:
+        for source, target in copies:
+            if target not in kept:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(source.read_bytes())
+    except OSError as exc:
+        print(f"error: init {directory}: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+    for target in kept:
+        print(f"{target}: exists, kept as it is", file=sys.stderr)
+    print(f"{directory / 'config.toml'}: edit [mailbox], [smtp] and [support], then "
+          f"`mailproc --config {directory / 'config.toml'} check-config --connect`"
+          + (f"; templates in {directory / 'templates'}" if args.templates else ""), file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_run(settings: Settings, args) -> int:
     return Daemon(lambda: make_desk(load_settings(settings.source)), args.resume_numbering).run()
 
@@ -143,15 +198,35 @@ def cmd_poll(settings: Settings, args) -> int:
         raise
     except Exception as exc:  # IMAP protocol errors, timeouts: say what failed, exit 1
         log.debug("poll failed", exc_info=True)  # a traceback only with -v
+        status.note_cycle(settings, _now(), polled=True, poll_error=f"{type(exc).__name__}: {exc}", send=None)
         print(f"error: poll failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
-    if report.send and report.send.error:
-        log.warning("%s; unsent mails stay in the outbox", report.send.error)
+    status.note_cycle(settings, _now(), polled=True, poll_error=report.imap_error, send=report.send)
     print(f"poll: {report}", file=sys.stderr)
-    if report.imap_error:
+    failed = [error for error in (report.imap_error, report.send and report.send.error) if error]
+    if report.send and report.send.error:
+        print(f"error: {report.send.error}; unsent mails stay in the outbox", file=sys.stderr)
+    elif report.imap_error:
         print(f"error: {report.imap_error}", file=sys.stderr)
-        return EXIT_RUNTIME
-    return EXIT_OK
+    return EXIT_RUNTIME if failed else EXIT_OK
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def cmd_status(settings: Settings, args) -> int:
+    """Exit 0 ok, 1 warning, 2 critical (monitoring plugins' codes); a database that cannot be read is critical."""
+    try:
+        _open_read_side(settings)
+        figures = status.gather(settings, _now())
+    except (MailprocError, peewee.DatabaseError) as exc:
+        print(f"CRITICAL: database {settings.database.path}: {exc}", file=sys.stderr)
+        return status.CRITICAL
+    code, reasons = status.verdict(figures, settings.monitoring)
+    data = status.as_json(figures, code, reasons, settings.hours.timezone)
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else "\n".join(status.text_lines(data)))
+    return code
 
 
 def _open_read_side(settings: Settings) -> None:
@@ -162,17 +237,23 @@ def cmd_tickets(settings: Settings, args) -> int:
     _open_read_side(settings)
     zone = settings.hours.timezone
     if args.status == queries.QUARANTINED:
+        if args.client or args.account or args.search:
+            print("error: --client, --account and --search find tickets, not quarantined mail", file=sys.stderr)
+            return EXIT_USAGE
         rows = queries.list_quarantined(zone)
+        header = f"{'UID':<10} {'ARRIVED':<25}  MESSAGE-ID  REASON"
         lines = [f"uid {r['uid']:<6} {r['arrived_at']}  {r['message_id'] or '-'}  {r['reason']}" for r in rows]
     else:
-        rows = queries.list_tickets(zone, args.status)
+        rows = queries.list_tickets(zone, args.status, client=args.client, account=args.account, search=args.search)
+        header = (f"{'TICKET':<10} {'STATUS':<9} {'PRIORITY':<8} {'CLIENT':<28} {'MSG':>3}  {'REACTION DUE':<16}  "
+                  f"SUBJECT  LABELS")
         lines = [f"{r['tag']:<10} {r['status']:<9} {r['priority']:<8} {r['client']:<28} "
                  f"{r['message_count']:>3}  {(r['first_response_due'] or '-')[:16]:<16}  "
                  f"{r['subject'][:50]}  {','.join(r['labels'])}" for r in rows]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        print("\n".join(lines) if lines else "no tickets")
+        print("\n".join([header, *lines]) if lines else "no tickets")
     return EXIT_OK
 
 
@@ -236,7 +317,7 @@ def cmd_stats(settings: Settings, args) -> int:
 
 
 def cmd_check_config(settings: Settings, args) -> int:
-    problems = []  # missing secrets and failing templates, all in one report
+    problems = settings.missing_sections()  # with missing secrets and failing templates, all in one report
     try:
         secrets = read_secrets(settings, os.environ)
     except ConfigError as exc:
@@ -245,6 +326,7 @@ def cmd_check_config(settings: Settings, args) -> int:
         template_check.checked(settings)
     except ConfigError as exc:
         problems += exc.problems
+    problems += _unwritable(settings)
     if problems:
         raise ConfigError(problems)
     if args.connect:
@@ -256,6 +338,21 @@ def cmd_check_config(settings: Settings, args) -> int:
               f"{settings.smtp.port}: logged in", file=sys.stderr)
     print(f"{settings.source}: ok")
     return EXIT_OK
+
+
+def _unwritable(settings: Settings) -> list[str]:
+    """The directories of the database and of the stored mails, created now when missing (as `run` would),
+    each tried with a file: a permission check alone says yes to root, even under /proc."""
+    problems = []
+    for key, directory in (("database.url", settings.database.path.parent),
+                           ("database.data_dir", settings.database.data_dir)):
+        try:
+            directory.mkdir(mode=db.PRIVATE_DIR, parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=directory).close()
+        except OSError as exc:
+            problems.append(f"{key}: {directory} cannot be written ({exc.strerror or exc}); choose a directory "
+                            "the user mailproc runs as may write to")
+    return problems
 
 
 def cmd_quarantine(settings: Settings, args) -> int:
@@ -322,4 +419,5 @@ COMMANDS = {
     "quarantine": cmd_quarantine,
     "outbox": cmd_outbox,
     "backup": cmd_backup,
+    "status": cmd_status,
 }

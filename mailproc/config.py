@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import mailproc
+from mailproc import shipped
 from mailproc.errors import ConfigError
 from mailproc.parse.account import DEFAULT_ID_PATTERNS, compile_patterns
 from mailproc.parse.attachments import ACCEPTABLE_FORMATS, MAX_PIXELS_CEILING, MiB, AttachmentLimits
@@ -30,7 +30,7 @@ CONFIG_ENV = "MAILPROC_CONFIG"
 DEFAULT_CONFIG = "config.toml"
 # Used when the config keeps the default relative "templates" and no such
 # directory sits beside the config file (e.g. a config in /etc/mailproc/).
-SHIPPED_TEMPLATES = Path(mailproc.__file__).resolve().parent.parent / "templates"
+SHIPPED_TEMPLATES = shipped.TEMPLATES
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -327,6 +327,16 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class Monitoring:
+    warning_minutes: int = _key(_int(0), 10, "`status` exits 1 when polling or sending has failed (or no poll "
+                                "succeeded) for longer than this")
+    critical_minutes: int = _key(_int(0), 30, "`status` exits 2 past this many minutes")
+    metrics_file: Path | None = _key(_text(r".*", "a path or empty"), "",
+                                     "Prometheus text-format metrics rewritten after every cycle, for node_exporter's "
+                                     "textfile collector; relative to the config file; empty: none; absolute or None")
+
+
+@dataclass(frozen=True, slots=True)
 class FaqEntry:
     """One [[faq]] entry (§1.2, §4.3): phrases in a client's mail -> a documentation link."""
 
@@ -356,14 +366,27 @@ class Settings:
     accounts: Accounts
     limits: Limits
     remote: Remote
+    monitoring: Monitoring
     faq: tuple[FaqEntry, ...]
     source: Path  # the file loaded, absolute
+    sections: frozenset[str] = frozenset()  # the sections the file has (the others are all defaults)
+
+    def missing_sections(self) -> list[str]:
+        """One line for each section a real desk must set but the file lacks: its defaults are an
+        example (support@example.test at 127.0.0.1), so a desk would start, then fail or answer as nobody."""
+        return [f"{name}: missing section [{name}]; its defaults are only an example ({what}): add it "
+                "(`mailproc init DIR` writes a commented config to start from)"
+                for name, what in (("mailbox", f"IMAP {self.mailbox.user} at {self.mailbox.host}:{self.mailbox.port}"),
+                                   ("smtp", f"SMTP at {self.smtp.host}:{self.smtp.port}"),
+                                   ("support", f"address {self.support.address}"))
+                if name not in self.sections]
 
 
 SECTIONS = {"mailbox": Mailbox, "smtp": Smtp, "support": Support, "database": Database,
             "hours": Hours, "sla": Sla, "templates": Templates, "attachments": Attachments,
             "requests": Requests, "replies": Replies, "scope": Scope, "critical": Critical, "abuse": Abuse,
-            "accounts": Accounts, "limits": Limits, "remote": Remote}
+            "accounts": Accounts, "limits": Limits, "remote": Remote,
+            "monitoring": Monitoring}
 FAQ_SCHEMA = {f.name: (f.metadata["check"], f.metadata["doc"]) for f in fields(FaqEntry)}
 # section -> key -> (check, default, what the key does)
 SCHEMA: dict[str, dict[str, tuple[Check, Any, str]]] = {
@@ -450,7 +473,7 @@ def load_settings(path: Path) -> Settings:
     problems += _cross_problems(v, source.parent)
     if problems:
         raise ConfigError(problems)
-    return _settings(v, faq, source)
+    return _settings(v, faq, source, frozenset(data))
 
 
 def _faq_entries(tables: Any, problems: list[str]) -> tuple[FaqEntry, ...]:
@@ -503,16 +526,20 @@ def _cross_problems(v: dict[str, dict[str, Any]], base: Path) -> list[str]:
     return problems
 
 
-def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: Path) -> Settings:
+def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: Path,
+              sections: frozenset[str]) -> Settings:
     """Fill in what derives from other keys or from the config file's place, then freeze."""
     base, sup, db, tpl = source.parent, v["support"], v["database"], v["templates"]
     sup["message_id_domain"] = sup["message_id_domain"] or sup["address"].rpartition("@")[2]
     db["path"] = _relative(base, db["url"].removeprefix("sqlite:///"))
     db["data_dir"] = _relative(base, db["data_dir"])
     tpl["directory"] = _templates_dir(base, tpl["directory"])
+    mon = v["monitoring"]
+    mon["metrics_file"] = _relative(base, mon["metrics_file"]) if mon["metrics_file"] else None
     for section in ("mailbox", "smtp"):
         v[section]["ca_file"] = _relative(base, v[section]["ca_file"]) if v[section]["ca_file"] else None
-    return Settings(source=source, faq=faq, **{section: cls(**v[section]) for section, cls in SECTIONS.items()})
+    return Settings(source=source, faq=faq, sections=sections,
+                    **{section: cls(**v[section]) for section, cls in SECTIONS.items()})
 
 
 def read_secrets(settings: Settings, environ: Mapping[str, str], *, need_smtp_password: bool | None = None) -> Secrets:

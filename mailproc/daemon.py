@@ -8,6 +8,7 @@ when the outage starts and once when it ends.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import signal
@@ -16,6 +17,7 @@ from typing import Callable
 
 import schedule
 
+from mailproc import status
 from mailproc.cycle import LostDatabaseError, run_cycle
 from mailproc.errors import ConfigError, MailprocError
 from mailproc.desk import Desk
@@ -121,9 +123,13 @@ class Daemon:
         except MailprocError as exc:  # another poller busy: said plainly, retried
             log.warning("poll cycle skipped: %s", exc)
             return
-        except Exception:  # the daemon's one broad except: a failed cycle must not end the service
+        except Exception as exc:  # the daemon's one broad except: a failed cycle must not end the service
             log.exception("poll cycle failed; retrying in %ss", settings.mailbox.poll_seconds)
+            status.note_cycle(settings, dt.datetime.now(dt.timezone.utc), polled=True,
+                              poll_error=f"{type(exc).__name__}: {exc}", send=None)
             return
+        status.note_cycle(settings, dt.datetime.now(dt.timezone.utc), polled=poll, poll_error=report.imap_error,
+                          send=report.send)
         if poll and report.imap_error:
             self.imap.failed(report.imap_error, settings.mailbox.poll_seconds, settings.mailbox.retry_max_seconds)
         elif poll:
@@ -134,8 +140,7 @@ class Daemon:
         elif report.send and (report.send.sent or report.send.deferred or report.send.failed):
             # the server answered (an empty outbox proves nothing either way)
             self.smtp.worked()
-        if not report.idle:
-            log.info("cycle: %s", report)
+        log.log(logging.DEBUG if report.idle else logging.INFO, "cycle: %s", report)
 
     def _schedule(self) -> None:
         schedule.clear()

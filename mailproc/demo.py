@@ -45,7 +45,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import TextIO
 
-from mailproc.config import SHIPPED_TEMPLATES
+from mailproc import shipped
 from mailproc.errors import MailprocError
 
 HOST = "127.0.0.1"
@@ -387,10 +387,7 @@ def write_config(path: Path, imap: ImapServer, smtp: SmtpSink) -> Path:
 
 def shipped_faq_toml() -> str:
     """The [[faq]] entries of the shipped config.toml, so the demo links documentation too."""
-    shipped = SHIPPED_TEMPLATES.parent / "config.toml"
-    if not shipped.is_file():
-        return ""
-    entries = tomllib.loads(shipped.read_text(encoding="utf-8")).get("faq", [])
+    entries = tomllib.loads(shipped.STARTER_CONFIG.read_text(encoding="utf-8")).get("faq", [])
     return "".join(
         "\n[[faq]]\n" + "".join(f"{key} = {_toml_value(value)}\n" for key, value in entry.items())
         for entry in entries)

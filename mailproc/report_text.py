@@ -120,6 +120,12 @@ def _counts(counts: dict) -> str:
     return "  ".join(f"{k} {v}" for k, v in counts.items()) or "-"
 
 
+def _agent_line(agent: dict) -> str:
+    median = agent["median_first_reaction_working_minutes"]
+    return (f"  {agent['agent'] or '(no agent)':<30} {agent['answers']:>7}  {agent['first_reactions']:>15}  "
+            f"{'-' if median is None else f'{median:g}':>20}  {agent['breaches']:>8}")
+
+
 def stats_lines(data: dict) -> list[str]:
     first, resolution = data["first_response"], data["resolution"]
     span = f"since {data['since']}" if data["since"] else "all time"
@@ -138,6 +144,9 @@ def stats_lines(data: dict) -> list[str]:
         f"  reaction time    {reaction}",
         "Critical resolution (§2.4)",
         f"  in time          {_percent(resolution)}; {resolution['pending']} still running or paused",
+        "",
+        f"By agent{'ANSWERS':>32}  FIRST REACTIONS  MEDIAN (WORKING MIN)  BREACHES",
+        *(_agent_line(a) for a in data["by_agent"]),
         "",
         f"Breaches: {len(data['breaches'])}",
     ]

@@ -47,7 +47,7 @@ def problems(templates: templating.TemplateSet, default_language: str) -> list[s
     for name in templates.sources:  # files no code renders yet: their syntax at least
         language, _, template = name.partition("/")
         _try(found, lambda: templating.environment(templates, language).get_template(template),
-             path=templates.directory / name)
+             path=templates.path(name))
     return list(found.values())
 
 
@@ -61,8 +61,8 @@ def _render_block(templates: templating.TemplateSet, language: str, block: Reply
             path = pathlib.Path(language, "blocks", f"{name}.txt.j2")
             raise templating.TemplateError(f"{templates.directory / path}: missing; copy it from "
                                        f"{templating.SHIPPED_TEMPLATES / path}") from None
-        raise templating.TemplateError(templating.template_failure(exc, templates.directory / language / "blocks"
-                                                           / f"{name}.txt.j2")) from exc
+        raise templating.TemplateError(templating.template_failure(
+            exc, templates.path(f"{language}/blocks/{name}.txt.j2"))) from exc
 
 
 def _try(found: dict[str, str], attempt, differs: str = "", path: pathlib.Path | None = None) -> None:

@@ -37,21 +37,29 @@ class TemplateError(DeskError):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class TemplateSet:
-    """The template files of one directory as read (and, at start-up, checked): the desk renders
-    from these until a checked edit replaces them, so a broken edit never reaches a mail."""
+    """The templates of the configured directory as read (and, at start-up, checked), each file it
+    lacks taken from the shipped set: admins copy only what they change. The desk renders from
+    these until a checked edit replaces them, so a broken edit never reaches a mail."""
 
     directory: pathlib.Path
     sources: Mapping[str, str]  # "ru/reply.txt.j2" -> its text
+    paths: Mapping[str, pathlib.Path]  # "ru/reply.txt.j2" -> the file it was read from
+
+    def path(self, name: str) -> pathlib.Path:
+        return self.paths.get(name, self.directory / name)
 
 
 def read_templates(directory: pathlib.Path) -> TemplateSet:
+    paths = {}
+    for root in dict.fromkeys((SHIPPED_TEMPLATES, directory)):  # the directory's files override the shipped ones
+        paths |= {path.relative_to(root).as_posix(): path for path in sorted(root.glob("*/**/*.j2"))}
     sources = {}
-    for path in sorted(directory.glob("*/**/*.j2")):
+    for name, path in paths.items():
         try:
-            sources[path.relative_to(directory).as_posix()] = path.read_text(encoding="utf-8")
+            sources[name] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise TemplateError(f"{path}: cannot be read ({exc}); make it a readable UTF-8 file") from None
-    return TemplateSet(directory, sources)
+    return TemplateSet(directory, sources, paths)
 
 
 _in_use: dict[pathlib.Path, TemplateSet] = {}
@@ -78,7 +86,7 @@ class _Loader(jinja2.BaseLoader):
         source = self.templates.sources.get(f"{self.language}/{template}")
         if source is None:
             raise jinja2.TemplateNotFound(template)
-        return source, str(self.templates.directory / self.language / template), lambda: True
+        return source, str(self.templates.path(f"{self.language}/{template}")), lambda: True
 
 
 @functools.lru_cache(maxsize=16)
@@ -149,7 +157,7 @@ def render_text(settings: Settings, language: str, template: str, variables: dic
 
 
 def render_with(templates: TemplateSet, language: str, template: str, variables: dict) -> tuple[str, str]:
-    path = templates.directory / language / template
+    path = templates.path(f"{language}/{template}")
     try:
         rendered = environment(templates, language).get_template(template).render(**variables).lstrip("\n")
     except jinja2.TemplateNotFound as exc:

@@ -53,7 +53,9 @@ def test_a_mail_past_the_budget_is_quarantined_and_the_next_one_recorded(desk):
 
 
 def test_the_issues_mail_is_read_within_the_budget(desk):
-    with MailReader(desk.settings.limits.mail_seconds) as reader:
+    # Read in about a second now (minutes before quote stripping was linear); the budget here is the
+    # shipped default, not the fixture's 2 s, so a busy machine does not make it fail.
+    with MailReader(30) as reader:
         assert process_mail(desk, raw(1, ISSUE_BODY), reader).status == "recorded"
 
 

@@ -263,7 +263,7 @@ def test_stats_json_shape_on_an_empty_desk(db):
         "first_response": {"met": 0, "breached": 0, "pending": 0, "percent": None, "answered": 0,
                            "median_working_minutes": None, "p90_working_minutes": None},
         "resolution": {"met": 0, "breached": 0, "pending": 0, "percent": None},
-        "breaches": [], "daily": []}
+        "breaches": [], "by_agent": [], "daily": []}
 
 
 # --- text and chart -----------------------------------------------------------------------------------------

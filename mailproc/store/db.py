@@ -7,7 +7,9 @@ others is narrowed when the desk opens it.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
+import logging
 import os
 import pathlib
 import sqlite3
@@ -15,7 +17,10 @@ import stat
 
 import peewee
 
+from mailproc.store import migrations
 from mailproc.store.models import ALL_MODELS, database
+
+log = logging.getLogger(__name__)
 
 PRIVATE_UMASK = 0o077
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
@@ -49,10 +54,26 @@ def open_database(path: pathlib.Path) -> peewee.SqliteDatabase:
     )
     database.initialize(db)
     db.connect(reuse_if_open=True)
+    _upgrade(db, path)
     db.create_tables(ALL_MODELS, safe=True)
     for file in database_files(path):
         make_private(file)
     return db
+
+
+def _upgrade(db: peewee.SqliteDatabase, path: pathlib.Path) -> None:
+    """Migrate an older schema after copying the database file beside it; refuse a newer one."""
+    migrations.check_not_newer(db, path)
+    found = migrations.version(db)
+    if found in (0, migrations.CURRENT):  # 0: a new database, created at the current version
+        if found == 0:
+            db.pragma("user_version", migrations.CURRENT)
+        return
+    copy = path.with_name(f"{path.name}.v{found}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.backup")
+    backup(path, copy)
+    migrations.apply(db)
+    log.warning("database %s upgraded from schema version %d to %d; the copy from before is %s",
+                path, found, migrations.CURRENT, copy)
 
 
 def backup(source: pathlib.Path, target: pathlib.Path) -> None:

@@ -40,7 +40,7 @@ class Ticket(BaseModel):
     priority = peewee.CharField()
     client = peewee.CharField(index=True)
     cc = JsonField(default=list)
-    account_id = peewee.CharField(null=True)
+    account_id = peewee.CharField(null=True, index=True)
     subject = peewee.TextField()
     language = peewee.CharField()
     labels = JsonField(default=list)
@@ -155,4 +155,13 @@ class Account(BaseModel):
     updated_at = UtcDateTimeField()
 
 
-ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, NumberingFloor, Account)
+class Liveness(BaseModel):
+    """How the last cycles of `run` and `poll` went, for `mailproc status`: one row per activity."""
+
+    activity = peewee.CharField(unique=True)  # poll | send
+    last_ok_at = UtcDateTimeField(null=True)
+    failing_since = UtcDateTimeField(null=True)  # the first failure since the last success
+    last_error = peewee.TextField(default="")
+
+
+ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, NumberingFloor, Account, Liveness)

@@ -6,6 +6,7 @@ import datetime as dt
 import peewee
 
 from mailproc.lifecycle import TicketState
+from mailproc.parse.headers import fold_address
 from mailproc.store.models import Attachment, Message, Outbox, Quarantined, Ticket
 from mailproc.vocab import Kind
 
@@ -47,14 +48,34 @@ def ticket_json(ticket: Ticket, zone, message_count: int | None = None) -> dict:
     }
 
 
-def list_tickets(zone, status: str | None = None) -> list[dict]:
+def list_tickets(zone, status: str | None = None, *, client: str | None = None, account: str | None = None,
+                 search: str | None = None) -> list[dict]:
+    """Tickets in the order they came; `search`: every word in the subject or the text of one of its mails
+    (case-insensitive, any script)."""
     counts = (_counted(Message.select(Message.ticket, peewee.fn.COUNT(Message.id).alias("n")))
               .group_by(Message.ticket))
     count_of = {row.ticket_id: row.n for row in counts}
     query = Ticket.select().order_by(Ticket.id)
     if status:
         query = query.where(Ticket.status == status)
-    return [ticket_json(t, zone, count_of.get(t.id, 0)) for t in query]
+    if client:
+        query = query.where(Ticket.client == fold_address(client.strip()))
+    if account:
+        query = query.where(Ticket.account_id == account.strip())
+    tickets = list(query)
+    if search:
+        tickets = _matching(tickets, search.casefold().split())
+    return [ticket_json(t, zone, count_of.get(t.id, 0)) for t in tickets]
+
+
+def _matching(tickets: list[Ticket], words: list[str]) -> list[Ticket]:
+    # SQLite's LIKE ignores case in ASCII only: Cyrillic is compared here
+    found = {t.id: {w for w in words if w in t.subject.casefold()} for t in tickets}
+    texts = Message.select(Message.ticket, Message.text).where(Message.ticket.in_(list(found))).tuples()
+    for ticket_id, text in texts.iterator():
+        if len(found[ticket_id]) < len(words):
+            found[ticket_id].update(w for w in words if w in text.casefold())
+    return [t for t in tickets if len(found[t.id]) == len(words)]
 
 
 def list_quarantined(zone) -> list[dict]:

@@ -11,12 +11,14 @@ import collections
 import datetime as dt
 import math
 
+import peewee
+
 from mailproc import lifecycle, workhours
 from mailproc.config import Hours
 from mailproc.lifecycle import BREACHED, FIRST_RESPONSE, MET, PAUSED, RESOLUTION, RUNNING, Clock
 from mailproc.store import queries
-from mailproc.store.models import Ticket
-from mailproc.vocab import Label, Priority, Status
+from mailproc.store.models import Message, Ticket
+from mailproc.vocab import Kind, Label, Priority, Status
 
 WORK, WAITING, DEVELOPMENT, SUSPENDED, AUTOMATED = "work", "waiting", "development", "suspended", "automated"
 SECTIONS = (WORK, WAITING, DEVELOPMENT, SUSPENDED, AUTOMATED)  # the queue's sections, in order
@@ -90,6 +92,9 @@ def stats(hours: Hours, now: dt.datetime, since: dt.date | None = None) -> dict:
     by_label = collections.Counter(label for t in tickets for label in t.labels)
     counted = {name: collections.Counter() for name in (FIRST_RESPONSE, RESOLUTION)}
     reaction_minutes, breaches = [], []
+    agent_reactions: dict[str | None, list[float]] = collections.defaultdict(list)
+    agent_breaches: collections.Counter = collections.Counter()
+    first_agent = _first_agents([t.id for t in tickets])
     daily = {}
     for ticket in tickets:
         day = daily.setdefault(ticket.created_at.astimezone(zone).date(), collections.Counter())
@@ -102,9 +107,11 @@ def stats(hours: Hours, now: dt.datetime, since: dt.date | None = None) -> dict:
                 day[clock.outcome] += 1
             if clock.outcome == BREACHED:
                 breaches.append(_breach(ticket, name, clock, zone))
+                agent_breaches[first_agent.get(ticket.id, ticket.assignee)] += 1
         if ticket.first_response_at:
-            reaction_minutes.append(workhours.working_minutes_between(hours, ticket.created_at,
-                                                                      ticket.first_response_at))
+            minutes = workhours.working_minutes_between(hours, ticket.created_at, ticket.first_response_at)
+            reaction_minutes.append(minutes)
+            agent_reactions[first_agent.get(ticket.id, ticket.assignee)].append(minutes)
     first = _compliance(counted[FIRST_RESPONSE])
     first.update(answered=len(reaction_minutes), median_working_minutes=_round(percentile(reaction_minutes, 0.5)),
                  p90_working_minutes=_round(percentile(reaction_minutes, 0.9)))
@@ -119,8 +126,33 @@ def stats(hours: Hours, now: dt.datetime, since: dt.date | None = None) -> dict:
         "first_response": first,
         "resolution": _compliance(counted[RESOLUTION]),
         "breaches": sorted(breaches, key=lambda b: (b["due"], b["tag"], b["deadline"])),
+        "by_agent": _by_agent(agent_reactions, agent_breaches, _answers([t.id for t in tickets])),
         "daily": _daily(daily, since),
     }
+
+
+def _first_agents(ticket_ids: list[int]) -> dict[int, str]:
+    """ticket id -> the agent whose answer was its first one."""
+    rows = (Message.select(Message.ticket, Message.from_addr).where(Message.ticket.in_(ticket_ids),
+                                                                    Message.kind == Kind.AGENT)
+            .order_by(Message.date.desc(), Message.id.desc()).tuples())
+    return dict(rows.iterator())  # the latest first: the earliest one is written last
+
+
+def _answers(ticket_ids: list[int]) -> collections.Counter:
+    return collections.Counter(dict(
+        Message.select(Message.from_addr, peewee.fn.COUNT(Message.id))
+        .where(Message.ticket.in_(ticket_ids), Message.kind == Kind.AGENT).group_by(Message.from_addr).tuples()))
+
+
+def _by_agent(reactions: dict[str | None, list[float]], breaches: collections.Counter,
+              answers: collections.Counter) -> list[dict]:
+    """Per agent: mails answered, first reactions given and their median (working minutes), deadlines
+    breached on the tickets they reacted to first or, not answered yet, were assigned; `agent` null: nobody's."""
+    agents = sorted({*reactions, *breaches, *answers}, key=lambda a: (a is None, a or ""))
+    return [{"agent": agent, "answers": answers[agent], "first_reactions": len(reactions.get(agent, [])),
+             "median_first_reaction_working_minutes": _round(percentile(reactions.get(agent, []), 0.5)),
+             "breaches": breaches[agent]} for agent in agents]
 
 
 def _breach(ticket: Ticket, deadline: str, clock: Clock, zone) -> dict:
