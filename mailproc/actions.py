@@ -12,12 +12,10 @@ class AddLabel:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ReplyBlock:
-    """One block of the single automatic reply; blocks are rendered in `order`."""
+    """One block of the single automatic reply; where it goes is mailproc/reply_blocks.ORDER."""
 
     name: str  # template block file: templates/<lang>/blocks/<name>.txt.j2
-    order: int = 50
     data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    exclusive: bool = False  # the reply is this block alone (refusal, suspension notice)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -69,6 +67,13 @@ class ClearCc:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Split:
+    """§2.5 one problem per ticket: open a second ticket for the same client about `summary`."""
+
+    summary: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class TellSender:
     """A short answer to the agent who wrote (e.g. an unknown command); never to a client."""
 
@@ -76,4 +81,4 @@ class TellSender:
 
 
 Action = (AddLabel | ReplyBlock | NoAutoReply | SetPriority | SetStatus | RecordAs | Relay | NotifyAgents
-          | Assign | ClearCc | TellSender)
+          | Assign | ClearCc | Split | TellSender)

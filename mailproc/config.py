@@ -231,6 +231,10 @@ class Sla:
     critical_in_hours_minutes: int = _key(_int(1), 120, "resolution term of a critical problem in working hours")
     critical_out_of_hours_minutes: int = _key(_int(1), 240, "resolution term of a critical problem outside hours")
     warning_minutes: int = _key(_int(0), 10, "agents are warned this many minutes before a deadline")
+    waiting_reminder_days: int = _key(_int(0), 3, "working days a ticket waits on the client before one reminder; "
+                                      "0: no reminder")
+    waiting_close_days: int = _key(_int(0), 4, "working days after the reminder before the ticket closes (§4.7, "
+                                   "data not provided); 0: never closed for it")
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +307,15 @@ class Accounts:
 
 
 @dataclass(frozen=True, slots=True)
+class Remote:
+    """§4.4: an agent's #remote asks the client for a remote connection with this tool."""
+
+    tool: str = _key(_text(), "AnyDesk", "the remote-access program clients are asked to install")
+    download_url: str = _key(_text(r"https?://\S+", "an http(s) URL"), "https://anydesk.com/ru/downloads",
+                             "where clients download it")
+
+
+@dataclass(frozen=True, slots=True)
 class Limits:
     """Bounds that keep one mail, one ticket or one sender from stalling or flooding the desk."""
 
@@ -352,6 +365,7 @@ class Settings:
     abuse: Abuse
     accounts: Accounts
     limits: Limits
+    remote: Remote
     monitoring: Monitoring
     faq: tuple[FaqEntry, ...]
     source: Path  # the file loaded, absolute
@@ -371,7 +385,8 @@ class Settings:
 SECTIONS = {"mailbox": Mailbox, "smtp": Smtp, "support": Support, "database": Database,
             "hours": Hours, "sla": Sla, "templates": Templates, "attachments": Attachments,
             "requests": Requests, "replies": Replies, "scope": Scope, "critical": Critical, "abuse": Abuse,
-            "accounts": Accounts, "limits": Limits, "monitoring": Monitoring}
+            "accounts": Accounts, "limits": Limits, "remote": Remote,
+            "monitoring": Monitoring}
 FAQ_SCHEMA = {f.name: (f.metadata["check"], f.metadata["doc"]) for f in fields(FaqEntry)}
 # section -> key -> (check, default, what the key does)
 SCHEMA: dict[str, dict[str, tuple[Check, Any, str]]] = {

@@ -12,7 +12,7 @@ import logging
 import pathlib
 from typing import Callable, Iterator
 
-from mailproc import escalate, faults, fetch, numbering, outbound, render, send, templating
+from mailproc import chase, escalate, faults, fetch, numbering, outbound, render, send, templating
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
@@ -30,6 +30,7 @@ class CycleReport:
     quarantined: int = 0
     retry: int = 0
     escalations: int = 0
+    chased: int = 0  # reminders and closings of tickets waiting on the client
     send: send.SendReport | None = None
     imap_error: str | None = None  # the mailbox could not be read (unreachable, connection lost)
 
@@ -37,7 +38,7 @@ class CycleReport:
     def idle(self) -> bool:
         """Nothing received, escalated or sent: the daemon need not say anything."""
         sent = self.send or send.SendReport()
-        return not any((self.recorded, self.duplicate, self.quarantined, self.retry, self.escalations,
+        return not any((self.recorded, self.duplicate, self.quarantined, self.retry, self.escalations, self.chased,
                         sent.sent, sent.deferred, sent.failed))
 
     def __str__(self) -> str:
@@ -45,7 +46,8 @@ class CycleReport:
         text = (f"{self.recorded} recorded, {self.duplicate} duplicate(s), {self.quarantined} quarantined, "
                 + (f"{self.retry} left for the next cycle, " if self.retry else "")
                 + f"{self.escalations} escalation(s); "
-                f"{sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed")
+                + (f"{self.chased} waiting reminder(s) or closing(s); " if self.chased else "")
+                + f"{sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed")
         return text + (f"; {sent.error}" if sent.error else "")
 
 
@@ -175,6 +177,7 @@ def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox:
             log.debug("the IMAP error in full:", exc_info=True)  # a traceback only with -v
             report.imap_error = str(exc)
         report.escalations = escalate.escalate(desk).sent
+        report.chased = chase.chase(desk)
         _alert_template_fallbacks(desk)
         if send_outbox:
             report.send = drain()

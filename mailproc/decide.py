@@ -7,14 +7,11 @@ from __future__ import annotations
 import dataclasses
 
 from mailproc.actions import (AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock,
-                              SetPriority, SetStatus, TellSender)
+                              SetPriority, SetStatus, Split, TellSender)
+from mailproc.lifecycle import strongest_priority, strongest_status
+from mailproc.reply_blocks import arrange
 from mailproc.rules import RULES
 from mailproc.rules.context import Context
-from mailproc.vocab import Priority, Status
-
-# When rules disagree, the stronger word wins.
-_PRIORITY_RANK = (Priority.NORMAL, Priority.CRITICAL)
-_STATUS_RANK = (Status.NEW, Status.OPEN, Status.WAITING, Status.SUSPENDED, Status.CLOSED)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -30,6 +27,13 @@ class Decision:
     assignee: str | None = None
     tell_sender: tuple[str, ...] = ()  # lines for the agent who wrote
     clear_cc: bool = False  # the ticket's Cc list is emptied
+    split: str | None = None  # §2.5: a second ticket is opened for the client about this
+
+    def naming_split(self, tag: str) -> Decision:
+        """The decision once the second ticket of a split has its tag: the client's notice names it."""
+        blocks = tuple(dataclasses.replace(b, data={**b.data, "new_tag": tag}) if b.name == "split" else b
+                       for b in self.reply_blocks)
+        return dataclasses.replace(self, reply_blocks=blocks)
 
     @property
     def summary(self) -> str:
@@ -46,23 +50,18 @@ class Decision:
 def decide(ctx: Context, rules=RULES) -> Decision:
     actions = [action for rule in rules for action in rule(ctx)]
     vetoes = tuple(a.reason for a in actions if isinstance(a, NoAutoReply))
-    blocks = [a for a in actions if isinstance(a, ReplyBlock)]
-    if any(b.exclusive for b in blocks):
-        blocks = [b for b in blocks if b.exclusive]
     return Decision(
         labels=frozenset(a.label for a in actions if isinstance(a, AddLabel)),
-        reply_blocks=() if vetoes else tuple(sorted(blocks, key=lambda b: b.order)),
+        reply_blocks=() if vetoes else arrange([a for a in actions if isinstance(a, ReplyBlock)]),
         vetoes=vetoes,
-        priority=_strongest([a.priority for a in actions if isinstance(a, SetPriority)], _PRIORITY_RANK),
-        status=_strongest([a.status for a in actions if isinstance(a, SetStatus)], _STATUS_RANK),
+        priority=strongest_priority([a.priority for a in actions if isinstance(a, SetPriority)]),
+        status=strongest_status([a.status for a in actions if isinstance(a, SetStatus)]),
         kind=next((a.kind for a in actions if isinstance(a, RecordAs)), None),
         relay=next((a.text for a in actions if isinstance(a, Relay)), None),
         notify=tuple(dict.fromkeys(a.event for a in actions if isinstance(a, NotifyAgents))),
         assignee=next((a.agent for a in actions if isinstance(a, Assign)), None),
         tell_sender=tuple(a.text for a in actions if isinstance(a, TellSender)),
         clear_cc=any(isinstance(a, ClearCc) for a in actions),
+        split=next((a.summary for a in actions if isinstance(a, Split)), None),
     )
 
-
-def _strongest(values: list[str], rank: tuple[str, ...]) -> str | None:
-    return max(values, key=rank.index) if values else None

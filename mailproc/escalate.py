@@ -6,12 +6,12 @@ import dataclasses
 import datetime as dt
 import logging
 
-from mailproc import sla
+from mailproc import lifecycle
 from mailproc.desk import Desk
 from mailproc.outbound import to_agents
 from mailproc.store import record
+from mailproc.store.queries import state_of
 from mailproc.store.models import Ticket, database
-from mailproc.vocab import Status
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +25,11 @@ def escalate(desk: Desk) -> EscalationReport:
     settings, now = desk.settings, desk.clock()
     warning = dt.timedelta(minutes=settings.sla.warning_minutes)
     report = EscalationReport()
-    candidates = Ticket.select().where(Ticket.status.in_((Status.NEW, Status.OPEN)),
+    candidates = Ticket.select().where(Ticket.status.in_(sorted(lifecycle.CLOCK_RUNS)),
                                        Ticket.first_response_due.is_null(False) | Ticket.resolution_due.is_null(False))
     for ticket in candidates:
-        due_now = sla.escalations_due(
-            status=ticket.status, first_response_due=ticket.first_response_due,
-            first_response_at=ticket.first_response_at, resolution_due=ticket.resolution_due,
-            already=list(ticket.escalations), now=now, warning=warning)
+        due_now = lifecycle.escalations_due(state_of(ticket), already=list(ticket.escalations), now=now,
+                                            warning=warning)
         if due_now:
             with database.atomic():
                 for deadline, stage, due in due_now:

@@ -82,3 +82,10 @@ class OutboundMail:
     subject: str
     text: str
     data: bytes  # the complete RFC 5322 message
+
+
+def is_delivery_report(mail: InboundMail) -> bool:
+    """A bounce or delivery status notification (RFC 3464) rather than a person's answer."""
+    local_part = mail.from_addr.split("@")[0]
+    return (mail.content_type == "multipart/report" or (mail.header("return-path") or "").strip() == "<>"
+            or local_part in ("mailer-daemon", "postmaster"))

@@ -156,6 +156,11 @@ def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
         ctx = _context(desk, reading, choice, pointers, now)
         decision = decide(ctx)
         ticket = _ticket_for(desk, ctx, decision, follows=choice.follows)
+        if decision.split:
+            second = record.open_split(ticket, decision.split, by=mail.from_addr, now=mail.arrived_at,
+                                       first_response_due=sla.first_response_due(settings, mail.arrived_at),
+                                       settings=settings)
+            decision = decision.naming_split(second.tag)
         kind = decision.kind or Kind.CLIENT
         record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
                            dedupe_key=key, blobs=desk.blobs)

@@ -15,8 +15,7 @@ from mailproc import html_body, templating, thread, tokens, wire
 from mailproc.actions import ReplyBlock
 from mailproc.config import Settings
 from mailproc.mail import Attachment, InboundMail, OutboundMail
-from mailproc.rules.machines import LOOP_HEADER
-from mailproc.vocab import Kind
+from mailproc.vocab import LOOP_HEADER, Kind
 
 
 def _local(settings: Settings, value: dt.datetime | None) -> dt.datetime | None:

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mailproc.sla import FIRST_RESPONSE, RESOLUTION
-from mailproc.store.sla_report import AUTOMATED, SECTIONS, SUSPENDED, WAITING, WORK, section
+from mailproc.lifecycle import FIRST_RESPONSE, RESOLUTION
+from mailproc.store.sla_report import AUTOMATED, DEVELOPMENT, SECTIONS, SUSPENDED, WAITING, WORK, section
 from mailproc.vocab import Priority
 
 RED, YELLOW, BOLD, RESET = "\033[1;31m", "\033[33m", "\033[1m", "\033[0m"
 SECTION_TITLES = {
     WORK: "To answer: critical first, then in order of arrival (§2.1)",
     WAITING: "Waiting on the client: not the agents' move, deadline clocks paused (§2.4)",
+    DEVELOPMENT: "Handed to development (§2.2): resolution clock stopped",
     SUSPENDED: "Suspended (§4.7): no deadlines",
     AUTOMATED: "Automated mail (§6): recorded, nothing to answer",
 }

@@ -1,11 +1,16 @@
-"""The words of the JSON contract (SPEC §7): states, priorities, message kinds, labels. Pure."""
+"""The words every stage shares, below them all: the JSON contract's states, priorities, message
+kinds and labels (SPEC §7), the header names we set, the registry's account record. Pure."""
+import dataclasses
 from enum import StrEnum
+
+LOOP_HEADER = "X-Loop"  # set on everything we send; its value is the support address
 
 
 class Status(StrEnum):
     NEW = "new"
     OPEN = "open"
     WAITING = "waiting"
+    DEVELOPMENT = "development"  # §2.2: handed to development
     CLOSED = "closed"
     SUSPENDED = "suspended"
 
@@ -30,6 +35,17 @@ class Kind(StrEnum):
     UNVERIFIED = "unverified"  # looked like an agent's reply but did not prove it: never relayed
 
 
+class Ground(StrEnum):
+    """Why support on a ticket is suspended: one line each of §4.7's first list (`#suspend <ground>`)."""
+
+    REPRO = "repro"  # the problem cannot be reproduced
+    OUTDATED = "outdated"  # only with outdated software
+    DATA = "data"  # not constructive, the data is not provided
+    DEV = "dev"  # needs diagnostics, development or an update
+    SCOPE = "scope"  # outside technical support (§3.2)
+    ABUSE = "abuse"  # obscene language or insults
+
+
 class Label(StrEnum):
     FAQ = "faq"
     MISSING_ACCOUNT_ID = "missing_account_id"
@@ -43,3 +59,14 @@ class Label(StrEnum):
     DELIVERY_FAILURE = "delivery_failure"  # one of our mails to the client bounced
     REVIEW_OUT_OF_SCOPE = "review_out_of_scope"  # maybe §3.2: only the agents were told, `#suspend scope` confirms
     REVIEW_ABUSE = "review_abuse"  # maybe §4.2 abuse: only the agents were told, `#suspend abuse` confirms
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """A row of the accounts registry (§4.7, §5): who the client is and who serves them."""
+
+    account_id: str
+    name: str = ""
+    status: str = "active"  # active | inactive (licence not paid, §4.7)
+    partner: str = ""  # the partner serving this client (§5.2), empty when none
+    partner_contact: str = ""

@@ -78,3 +78,21 @@ def add_working_minutes(hours: Hours, instant: dt.datetime, minutes: float) -> d
 def working_minutes_between(hours: Hours, start: dt.datetime, end: dt.datetime) -> float:
     """Working minutes from `start` to `end`; 0 when end <= start."""
     return sum((hi - lo for lo, hi in _working(hours, start, end)), dt.timedelta()) / ONE_MINUTE
+
+
+
+def add_working_days(hours: Hours, instant: dt.datetime, days: int) -> dt.datetime:
+    """The same local time on the `days`-th working day after the instant's day (0: the instant)."""
+    local = instant.astimezone(hours.timezone)
+    day = local.date()
+    for _ in range(days):
+        day = _next_working_day(hours, day)
+    return dt.datetime.combine(day, local.time(), hours.timezone)
+
+
+def _next_working_day(hours: Hours, day: dt.date) -> dt.date:
+    for _ in range(366):
+        day += ONE_DAY
+        if _window(hours, day) is not None:
+            return day
+    raise ValueError("no working day within a year: check hours.days and hours.closed_dates")

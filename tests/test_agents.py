@@ -88,6 +88,7 @@ def test_note_close_and_critical_commands(mail, mailproc_config, mailproc_cli, s
     assert _ticket(mailproc_cli, config)["status"] == "closed"
     mail.wait_for(CLIENT, lambda m: "Всё починили" in text_of(m))
     closing = mail.wait_for(CLIENT, lambda m: "закрыто" in text_of(m))
+    assert "в течение 14 дней" in text_of(closing) and "п. 4.4" in text_of(closing)  # reopen_days, retention
     assert closing["In-Reply-To"] and "KB-000001" in closing["Subject"]
 
 

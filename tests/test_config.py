@@ -110,7 +110,7 @@ def test_shipped_config_loads_with_the_regulation_hours_and_sla():
     assert settings.database.path == REPO / "mailproc.db"
     assert (settings.hours.timezone, settings.hours.open, settings.hours.close, settings.hours.days) == (
         ZoneInfo("Europe/Moscow"), dt.time(7, 0), dt.time(19, 0), ALL_DAYS)
-    assert dataclasses.astuple(settings.sla) == (30, 120, 240, 10)
+    assert dataclasses.astuple(settings.sla) == (30, 120, 240, 10, 3, 4)
 
 
 @pytest.mark.parametrize("section", list(SCHEMA))

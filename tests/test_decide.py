@@ -15,11 +15,13 @@ def _rules(*action_lists):
 
 CASES = [
     ("blocks from several rules form one reply, in order",
-     [[ReplyBlock("faq", 40)], [ReplyBlock("ack", 0)], [ReplyBlock("missing", 20)]], ["ack", "missing", "faq"], ()),
-    ("a veto removes every block", [[ReplyBlock("ack", 0)], [NoAutoReply("bulk")]], [], ("bulk",)),
-    ("an exclusive block replaces the others",
-     [[ReplyBlock("ack", 0)], [ReplyBlock("refusal", 5, exclusive=True)], [ReplyBlock("faq", 40)]], ["refusal"], ()),
-    ("a veto beats an exclusive block", [[ReplyBlock("refusal", exclusive=True)], [NoAutoReply("loop")]], [], ("loop",)),
+     [[ReplyBlock("faq")], [ReplyBlock("ack")], [ReplyBlock("missing")]], ["ack", "missing", "faq"], ()),
+    ("a veto removes every block", [[ReplyBlock("ack")], [NoAutoReply("bulk")]], [], ("bulk",)),
+    ("a block that stands alone replaces the others",
+     [[ReplyBlock("ack")], [ReplyBlock("refusal")], [ReplyBlock("faq")]], ["refusal"], ()),
+    ("two blocks that stand alone: the refusal (§4.7 licence) is the whole reply, not the suspension too",
+     [[ReplyBlock("suspension")], [ReplyBlock("refusal")]], ["refusal"], ()),
+    ("a veto beats a block that stands alone", [[ReplyBlock("refusal")], [NoAutoReply("loop")]], [], ("loop",)),
     ("no rule speaks: no reply", [[], []], [], ()),
 ]
 

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from mailproc import report_svg, report_text
+from mailproc import lifecycle, report_svg, report_text
 from mailproc.store import queries, sla_report
 from mailproc.store.db import open_database
 from mailproc.store.models import Ticket
@@ -104,7 +104,7 @@ CLOCKS = [
                          ids=[c[0] for c in CLOCKS])
 def test_clock(status, done, closed, waiting, now, outcome, left, late):
     at = lambda text: text and moscow(text)  # noqa: E731
-    clock = sla_report.read_clock(moscow(DUE), at(done), status=status, waiting_since=at(waiting),
+    clock = lifecycle.read_clock(moscow(DUE), at(done), status=status, paused_since=at(waiting),
                                   closed_at=at(closed), now=moscow(now))
     assert clock.outcome == outcome
     assert sla_report.minutes(clock.left) == left
@@ -112,9 +112,9 @@ def test_clock(status, done, closed, waiting, now, outcome, left, late):
 
 
 def test_no_due_no_clock():
-    clock = sla_report.read_clock(None, None, status="new", waiting_since=None, closed_at=None,
+    clock = lifecycle.read_clock(None, None, status="new", paused_since=None, closed_at=None,
                                   now=moscow("2026-11-27 12:00"))
-    assert clock == sla_report.NO_CLOCK
+    assert clock == lifecycle.NO_CLOCK
 
 
 def test_queue_json_counts_down_across_a_breach(db):
@@ -164,7 +164,7 @@ def test_stats_compliance_by_hand(db):
     data = sla_report.stats(SETTINGS.hours, moscow("2026-11-27 12:00"))
     assert data["tickets"] == 11 and data["automated"] == 1
     assert data["by_priority"] == {"normal": 7, "critical": 4}
-    assert data["by_status"] == {"new": 3, "open": 2, "waiting": 2, "closed": 4, "suspended": 0}
+    assert data["by_status"] == {"new": 3, "open": 2, "waiting": 2, "development": 0, "closed": 4, "suspended": 0}
     assert data["by_label"] == {"critical": 3, "faq": 2, "automated": 1, "missing_account_id": 1, "out_of_scope": 1}
     first = data["first_response"]
     assert (first["met"], first["breached"], first["pending"], first["percent"]) == (2 + 4, 2, 1, 75.0)
@@ -259,7 +259,7 @@ def test_stats_json_shape_on_an_empty_desk(db):
     assert json.loads(json.dumps(data)) == {
         "since": None, "now": "2026-11-27T12:00:00+03:00", "timezone": "Europe/Moscow", "tickets": 0,
         "automated": 0, "by_priority": {"normal": 0, "critical": 0},
-        "by_status": {"new": 0, "open": 0, "waiting": 0, "closed": 0, "suspended": 0}, "by_label": {},
+        "by_status": {"new": 0, "open": 0, "waiting": 0, "development": 0, "closed": 0, "suspended": 0}, "by_label": {},
         "first_response": {"met": 0, "breached": 0, "pending": 0, "percent": None, "answered": 0,
                            "median_working_minutes": None, "p90_working_minutes": None},
         "resolution": {"met": 0, "breached": 0, "pending": 0, "percent": None},

@@ -19,7 +19,7 @@ NOW = moscow("2026-11-27 12:00")
 CLIENT = "client@example.test"
 AGENT = "agent1@example.test"
 TICKET = TicketView(id=5, tag="KB-000005", client=CLIENT)
-SUSPEND = [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED), ReplyBlock("suspension", order=0, exclusive=True)]
+SUSPEND = [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED), ReplyBlock("suspension", data={"ground": "abuse"})]
 
 
 def _ctx(subject, body, *, ticket=None, from_=CLIENT, agent=False, settings=SETTINGS, language="ru"):
@@ -147,7 +147,7 @@ def test_the_suspension_notice_replaces_the_whole_reply():
             "ответьте на это письмо, не меняя номер [KB-000005] в теме, и опишите вопрос ещё раз без грубых "
             "выражений"]),
     ("en", ["Support on request KB-000005 has been suspended: the request contains obscene language or insults "
-            "(section 4.7 of the technical support regulation; what a request must contain is in section 4.2).",
+            "(section 4.7 of our support policy; what a request must contain is in section 4.2).",
             "reply to this mail, keep [KB-000005] in the subject and describe your question again without "
             "offensive language"]),
 ], ids=["ru notice cites §4.7 and says how to continue", "en notice cites §4.7 and says how to continue"])

@@ -38,7 +38,7 @@ def _linked(actions):
         assert labels == []
         return []
     [block] = blocks
-    assert labels == [Label.FAQ] and block.name == "faq" and block.order == 40
+    assert labels == [Label.FAQ] and block.name == "faq"
     return [link["id"] for link in block.data["links"]]
 
 

@@ -50,7 +50,7 @@ def _items(actions):
     assert len(blocks) <= 1, "one block, never one per item"
     if not blocks:
         return []
-    assert (blocks[0].name, blocks[0].order) == ("missing", 20)
+    assert blocks[0].name == "missing"
     return list(blocks[0].data["items"])
 
 
@@ -142,7 +142,7 @@ def _reply_text(ctx) -> str:
             "  • ID аккаунта, например: «ID аккаунта: 12345»;",
             "  • описание проблемы и пошаговое описание действий, которые к ней приводят;",
             "  • скриншоты ошибки в формате JPG, GIF или PNG."]),
-    ("en", ["section 4.2 of the technical support regulation",
+    ("en", ["section 4.2 of our support policy",
             '  • your account ID, for example: "Account ID: 12345";',
             "  • a description of the problem and, step by step, what you do before it happens;",
             "  • screenshots of the error as JPG, GIF or PNG."]),

@@ -37,7 +37,7 @@ def _block(actions):
         assert actions == []
         return None
     assert actions == [AddLabel(Label.OUT_OF_SCOPE), blocks[0]]  # the ticket stays open: no status change
-    assert (blocks[0].name, blocks[0].order, blocks[0].exclusive) == ("out_of_scope", 50, False)
+    assert blocks[0].name == "out_of_scope"
     return blocks[0]
 
 
@@ -151,10 +151,10 @@ def _reply_text(ctx) -> str:
       "Специалист поддержки посмотрит обращение и подтвердит это"], []),
     ("ru", DIRECT, ["п. 3.2 регламента", "Специалист поддержки посмотрит обращение"], ["партнёр", "5.2"]),
     ("en", PARTNER,
-     ["under section 3.2 of the technical support regulation, is not handled by technical support: "
+     ["under section 3.2 of our support policy, is not handled by technical support: "
       "training in using the system.",
       "Your account is served by our partner Партнёр-Урал (+7 343 000-00-00, help@partner-ural.test): "
-      "please contact them about this (section 5.2 of the regulation).",
+      "please contact them about this (section 5.2 of our support policy).",
       "An engineer will look at your request and confirm this"], []),
 ], ids=["ru: partner's client is sent to the partner", "ru: direct client: no partner line",
         "en: partner's client is sent to the partner"])

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from mailproc import sla
+from mailproc import lifecycle, sla
 from tests.pure import default_settings, moscow
 
 FIRST = [
@@ -57,6 +57,7 @@ ESCALATIONS = [
 @pytest.mark.parametrize("status,answered,resolution_due,already,now,expected", [c[1:] for c in ESCALATIONS],
                          ids=[c[0] for c in ESCALATIONS])
 def test_escalations_due(status, answered, resolution_due, already, now, expected):
-    found = sla.escalations_due(status=status, first_response_due=DUE, first_response_at=answered,
-                                resolution_due=resolution_due, already=already, now=moscow(now), warning=TEN)
+    state = lifecycle.TicketState(status, first_response_due=DUE, first_response_at=answered,
+                                  resolution_due=resolution_due)
+    found = lifecycle.escalations_due(state, already=already, now=moscow(now), warning=TEN)
     assert [(deadline, stage) for deadline, stage, _ in found] == expected

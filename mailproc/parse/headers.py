@@ -11,6 +11,7 @@ from __future__ import annotations
 import binascii
 import codecs
 import re
+from typing import cast
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
 _PLAIN = re.compile(r'[^"(<,;:]*')  # address-header text up to the next special character
@@ -196,7 +197,7 @@ def _mailboxes(value: str) -> list[_Mailbox]:
         elif char == ":" and box.angle is None and not box.has_at:
             box, i = _Mailbox(), i + 1  # "Group name:" starts a group: the name is no mailbox
         else:
-            end = max(_PLAIN.match(value, i).end(), i + 1)
+            end = max(cast(re.Match[str], _PLAIN.match(value, i)).end(), i + 1)  # it matches, maybe empty
             box.add(value[i:end], value[i:end])
             i = end
     boxes.append(box)

@@ -15,6 +15,7 @@ import email.parser
 import email.policy
 import email.utils
 import re
+from typing import cast
 
 from mailproc.errors import MailError
 from mailproc.mail import Attachment, InboundMail, RawMail
@@ -136,9 +137,9 @@ def _payload(part: email.message.Message) -> list[email.message.Message] | str:
     bytes by the charset parameter, and trips over a broken one ("utf\\xff", an RFC 2231
     triple): then the bytes as they are, in the parser's surrogate form."""
     try:
-        return part.get_payload()
+        return cast(list[email.message.Message] | str, part.get_payload())
     except (LookupError, ValueError, TypeError):
-        return (part.get_payload(decode=True) or b"").decode("ascii", "surrogateescape")
+        return cast(bytes, part.get_payload(decode=True) or b"").decode("ascii", "surrogateescape")
 
 
 MAX_DEPTH = 12  # nested multiparts / forwards; deeper is an attack or a loop, not a client
@@ -290,7 +291,7 @@ def _payload_bytes(part: email.message.Message, defects: list[str]) -> bytes | N
         except (binascii.Error, ValueError):
             pass  # padding trouble or non-ASCII: the package's lenient decoder records a defect
     try:
-        return part.get_payload(decode=True)
+        return cast(bytes | None, part.get_payload(decode=True))
     except Exception as exc:
         defects.append(f"UndecodablePayload:{type(exc).__name__}")
         return None

@@ -3,7 +3,7 @@
 §4.2: a request must not contain obscene language or insults to the staff; §4.7: support
 on a ticket may be suspended when it does. A client's mail whose new text (or, for a new
 ticket, subject) contains such a word sets the ticket `suspended`, label `suspended`, and
-the reply is the suspension notice alone (exclusive block). Agents are never checked.
+the reply is the suspension notice alone (see mailproc/reply_blocks.py). Agents are never checked.
 The notice quotes nothing back: the word found is for logs and tests only.
 
 Where the words come from. The built-in list is a curated subset of LDNOOBW, "List of
@@ -46,7 +46,7 @@ from mailproc.actions import Action, AddLabel, ReplyBlock, SetStatus
 from mailproc.parse.wordforms import normalize
 from mailproc.rules import critical
 from mailproc.rules.context import Context
-from mailproc.vocab import Label, Status
+from mailproc.vocab import Ground, Label, Status
 
 MAX_CHARS = 50_000
 
@@ -131,7 +131,7 @@ def check(ctx: Context) -> list[Action]:
     if not verdict.sure or critical.find_problem(*parts, extra_phrases=ctx.settings.critical.extra_phrases):
         return [AddLabel(Label.REVIEW_ABUSE)]  # a critical problem keeps its priority and term
     return [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED),
-            ReplyBlock("suspension", order=0, exclusive=True)]
+            ReplyBlock("suspension", data={"ground": Ground.ABUSE})]
 
 
 def judge(*texts: str, extra_words: tuple[str, ...] = ()) -> Verdict | None:

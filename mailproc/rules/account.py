@@ -21,8 +21,8 @@ def check(ctx: Context) -> list[Action]:
     if ctx.ticket is not None and ctx.ticket.account_id == ctx.account_id:
         return []  # already checked when the ticket got this ID
     if ctx.account is None:
-        return [ReplyBlock("unknown_account", order=21, data={"account_id": ctx.account_id})]
+        return [ReplyBlock("unknown_account", data={"account_id": ctx.account_id})]
     if ctx.account.status == INACTIVE:
-        return [ReplyBlock("refusal", order=0, exclusive=True, data={"account_id": ctx.account.account_id}),
+        return [ReplyBlock("refusal", data={"account_id": ctx.account.account_id}),
                 SetStatus(Status.CLOSED), AddLabel(Label.REFUSED)]
     return []

@@ -13,11 +13,12 @@ ago (its tokens have expired); the agent is told why.
 from __future__ import annotations
 
 from mailproc.actions import (Action, AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay,
-                              ReplyBlock, SetPriority, SetStatus, TellSender)
+                              ReplyBlock, SetPriority, SetStatus, Split, TellSender)
 from mailproc.parse.commands import KNOWN, Command, split_commands
 from mailproc.rules.machines import dmarc_failed
 from mailproc.rules.context import Context
-from mailproc.vocab import Kind, Label, Priority, Status
+from mailproc.thread import TicketView
+from mailproc.vocab import Ground, Kind, Label, Priority, Status
 
 
 def check(ctx: Context) -> list[Action]:
@@ -26,12 +27,12 @@ def check(ctx: Context) -> list[Action]:
     if ctx.machine_reasons:
         # A vacation notice is not an answer: never relayed. The agents hear of it once per
         # ticket, so that two responders cannot keep each other busy through us.
-        return [RecordAs(Kind.AUTOMATED)] + ([] if ctx.agents_told_of_machine_mail
-                                             else [NotifyAgents("agent_automated")])
+        told: list[Action] = [] if ctx.agents_told_of_machine_mail else [NotifyAgents("agent_automated")]
+        return [RecordAs(Kind.AUTOMATED), *told]
     if not ctx.agent_verified or dmarc_failed(ctx.mail):
         return [RecordAs(Kind.UNVERIFIED), NotifyAgents("unverified"),
                 NoAutoReply("agent mail without a valid reply token: never relayed")]
-    if refusal := _refusal(ctx):
+    if refusal := _refusal(ctx, ctx.ticket):
         return [RecordAs(Kind.UNVERIFIED), TellSender(refusal), NoAutoReply(refusal)]
     commands, text = split_commands(ctx.new_text)
     actions: list[Action] = []
@@ -41,16 +42,16 @@ def check(ctx: Context) -> list[Action]:
         return actions
     actions.append(RecordAs(Kind.AGENT))
     if text:
-        actions += _relay(text, ctx, cc_cleared=ClearCc() in actions)
+        actions += _relay(text, ctx, ctx.ticket, cc_cleared=ClearCc() in actions)
     return actions
 
 
-def _relay(text: str, ctx: Context, cc_cleared: bool) -> list[Action]:
+def _relay(text: str, ctx: Context, ticket: TicketView, cc_cleared: bool) -> list[Action]:
     """The answer goes to the client and the ticket's Cc, unless that makes more than
     [limits].relay_max_recipients addresses (a client who copied 500): then to nobody, and the
     agent is told how to send it."""
     limit = ctx.settings.limits.relay_max_recipients
-    recipients = len({ctx.ticket.client, *(() if cc_cleared else ctx.ticket.cc)})
+    recipients = len({ticket.client, *(() if cc_cleared else ticket.cc)})
     if recipients <= limit:
         return [Relay(text), SetStatus(Status.WAITING)]
     return [TellSender(f"your answer was NOT sent to the client: it would go to {recipients} addresses (the "
@@ -59,14 +60,14 @@ def _relay(text: str, ctx: Context, cc_cleared: bool) -> list[Action]:
                        "line: the ticket's Cc list is emptied and later answers go to the client alone.")]
 
 
-def _refusal(ctx: Context) -> str | None:
+def _refusal(ctx: Context, ticket: TicketView) -> str | None:
     """Why a proven agent mail is recorded only, or None."""
     if ctx.message_id_seen:
         return (f"a mail with Message-ID <{ctx.mail.message_id}> was received before: one Message-ID "
                 "is relayed at most once, so this one was recorded, not sent to the client")
-    if ctx.ticket_expired:
-        closed = ctx.ticket.closed_at.astimezone(ctx.settings.hours.timezone)
-        return (f"{ctx.ticket.tag} was closed on {closed:%Y-%m-%d}, more than {ctx.settings.support.reopen_days} "
+    if ctx.ticket_expired and ticket.closed_at:
+        closed = ticket.closed_at.astimezone(ctx.settings.hours.timezone)
+        return (f"{ticket.tag} was closed on {closed:%Y-%m-%d}, more than {ctx.settings.support.reopen_days} "
                 "days ago: answers to its notifications no longer count, so this mail was recorded, "
                 "not sent to the client")
     return None
@@ -75,14 +76,38 @@ def _refusal(ctx: Context) -> str | None:
 def _apply(command: Command, ctx: Context) -> list[Action]:
     match command.name, command.argument.lower():
         case "close", _:
-            return [SetStatus(Status.CLOSED), ReplyBlock("closed", order=0)]
+            return [SetStatus(Status.CLOSED),
+                    ReplyBlock("closed", data={"reopen_days": ctx.settings.support.reopen_days})]
         case "critical", _:
             return [SetPriority(Priority.CRITICAL), AddLabel(Label.CRITICAL)]
         case "priority", ("normal" | "critical") as priority:
             return [SetPriority(priority)]
+        case "suspend", ground if ground in set(Ground):
+            return [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED), _suspension(Ground(ground), ctx)]
         case "suspend", _:
-            return [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED),
-                    ReplyBlock("suspension", order=0, exclusive=True)]
+            # Recorded as a note: the agent's text must not reach the client without its notice.
+            return [RecordAs(Kind.NOTE), TellSender(
+                f"{command}: which ground of §4.7? One of: {', '.join('#suspend ' + g for g in Ground)}. "
+                "Nothing was sent to the client and the ticket is unchanged: send your mail again with the ground.")]
+        case "resume", _:
+            return [SetStatus(Status.OPEN)]
+        case "dev", "":
+            return [SetStatus(Status.DEVELOPMENT), ReplyBlock("development")]
+        case "dev", "done":
+            return [SetStatus(Status.OPEN)]
+        case "remote", _:
+            remote = ctx.settings.remote
+            return [SetStatus(Status.WAITING),
+                    ReplyBlock("remote", data={"tool": remote.tool, "download_url": remote.download_url})]
+        case "split", "":
+            return [RecordAs(Kind.NOTE), TellSender(
+                "#split: name the second problem on the same line, e.g. '#split receipts do not print'. "
+                "Nothing was sent to the client and no ticket was opened: send your mail again with it.")]
+        case "split", _:
+            return [Split(command.argument), ReplyBlock("split", data={"summary": command.argument})]
+        case "dev", other:
+            return [TellSender(f"#dev {other}: expected '#dev' (handed to development) or '#dev done'; "
+                               "status unchanged")]
         case "note", _:
             return [RecordAs(Kind.NOTE), NotifyAgents("note")]
         case "cc", "clear":
@@ -100,3 +125,10 @@ def _apply(command: Command, ctx: Context) -> list[Action]:
             return [TellSender(f"#priority {other}: expected 'normal' or 'critical'; priority unchanged")]
     return [TellSender(f"{command}: unknown command; known: {', '.join('#' + k for k in KNOWN)}. "
                        "It was not sent to the client.")]
+
+
+def _suspension(ground: Ground, ctx: Context) -> ReplyBlock:
+    """The client's notice quotes the §4.7 ground; out of scope names the client's partner (§5.2)."""
+    partner = ctx.account if ground == Ground.SCOPE and ctx.account and ctx.account.partner else None
+    return ReplyBlock("suspension", data={"ground": ground, "partner": partner.partner if partner else "",
+                                          "partner_contact": partner.partner_contact if partner else ""})

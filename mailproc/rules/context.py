@@ -8,17 +8,7 @@ from mailproc.config import Settings
 from mailproc.mail import InboundMail
 from mailproc.rules import machines
 from mailproc.thread import TicketView, closed_too_long
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class AccountRecord:
-    """A row of the accounts registry (§4.7, §5): who the client is and who serves them."""
-
-    account_id: str
-    name: str = ""
-    status: str = "active"  # active | inactive (licence not paid, §4.7)
-    partner: str = ""  # the partner serving this client (§5.2), empty when none
-    partner_contact: str = ""
+from mailproc.vocab import AccountRecord
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -3,8 +3,9 @@ reopens it; a bounce of one of our mails is reported to the agents as a delivery
 from __future__ import annotations
 
 from mailproc.actions import Action, AddLabel, NotifyAgents, SetStatus
+from mailproc.lifecycle import after_client_mail
 from mailproc.rules.context import Context
-from mailproc.vocab import Label, Status
+from mailproc.vocab import Label
 
 
 def check(ctx: Context) -> list[Action]:
@@ -12,9 +13,9 @@ def check(ctx: Context) -> list[Action]:
         return [AddLabel(Label.DELIVERY_FAILURE), NotifyAgents("delivery_failure")]
     if ctx.sender_is_agent or ctx.machine_reasons:
         return []
-    if ctx.is_new_ticket:
+    if ctx.ticket is None:
         return [NotifyAgents("new_ticket")]
     actions: list[Action] = [NotifyAgents("client_message")]
-    if ctx.ticket.status in (Status.WAITING, Status.CLOSED):
-        actions.append(SetStatus(Status.OPEN))
+    if status := after_client_mail(ctx.ticket.status):
+        actions.append(SetStatus(status))
     return actions

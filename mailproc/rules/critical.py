@@ -34,6 +34,7 @@ What does not count, to keep false alarms down:
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 from mailproc.actions import Action, AddLabel, ReplyBlock, SetPriority
 from mailproc.parse.phrases import Hit, Pattern, Tokens, after, before, find_any, negated, word_matches
@@ -162,7 +163,7 @@ def check(ctx: Context) -> list[Action]:
     if problem is None or (ctx.ticket is not None and ctx.ticket.priority == Priority.CRITICAL):
         return []  # a ticket already critical is not told so again
     return [SetPriority(Priority.CRITICAL), AddLabel(Label.CRITICAL),
-            ReplyBlock("critical", order=10, data={"problem": problem})]
+            ReplyBlock("critical", data={"problem": problem})]
 
 
 def find_problem(*texts: str, extra_phrases: tuple[str, ...] = ()) -> str | None:
@@ -244,5 +245,5 @@ def _location(tokens: Tokens, i: int) -> bool:
     return j >= 0 and tokens.sentences[j] == tokens.sentences[i] and tokens.words[j] in _LOCATIONS
 
 
-def _names_lk(words: list[str]) -> bool:
+def _names_lk(words: Sequence[str]) -> bool:
     return any(word_matches(a, w) for w in words for a in _LK_PLACE.words[0])

@@ -53,10 +53,10 @@ def match_faq(entries: tuple[FaqEntry, ...], *texts: str, limit: int) -> list[Fa
     for text in texts:
         parts.append(text[:budget])
         budget = max(0, budget - len(text))
-    text, tokens = Text(*parts), Tokens.of(*parts)
+    words, tokens = Text(*parts), Tokens.of(*parts)
     found = []
     for entry, phrases in _compiled(tuple(entries)):
-        hits = tuple(p.text for p in phrases if text.contains(p))
+        hits = tuple(p.text for p in phrases if words.contains(p))
         if all(len(Phrase.of(h)) == 1 for h in hits):
             hits = tuple(h for h in hits if _asked_about(tokens, h))
         if hits:
@@ -98,4 +98,4 @@ def check(ctx: Context) -> list[Action]:
         return []
     links = [{"id": m.entry.id, "url": m.entry.url,
               "title": m.entry.title_en if ctx.language == "en" else m.entry.title_ru} for m in matches]
-    return [AddLabel(Label.FAQ), ReplyBlock("faq", order=40, data={"links": links})]
+    return [AddLabel(Label.FAQ), ReplyBlock("faq", data={"links": links})]

@@ -19,4 +19,4 @@ def check(ctx: Context) -> list[Action]:
         return []
     opens_at = workhours.next_opening(hours, arrived).astimezone(hours.timezone)
     data = {"opens_at": opens_at, "open": f"{hours.open:%H:%M}", "close": f"{hours.close:%H:%M}"}
-    return [AddLabel(Label.AFTER_HOURS), ReplyBlock("after_hours", order=15, data=data)]
+    return [AddLabel(Label.AFTER_HOURS), ReplyBlock("after_hours", data=data)]

@@ -5,8 +5,8 @@ import re
 
 from mailproc import tokens
 from mailproc.mail import InboundMail
+from mailproc.vocab import LOOP_HEADER
 
-LOOP_HEADER = "X-Loop"  # set on everything we send; its value is the support address
 
 _BULK_PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
 _MACHINE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)([+._-].*)?$")
@@ -66,10 +66,3 @@ def dmarc_failed(mail: InboundMail) -> bool:
     """The receiving server's verdict: the topmost Authentication-Results is the one it stamped."""
     results = mail.header_values("authentication-results")
     return bool(results) and re.search(r"\bdmarc\s*=\s*fail\b", results[0], re.IGNORECASE) is not None
-
-
-def is_delivery_report(mail: InboundMail) -> bool:
-    """A bounce or delivery status notification (RFC 3464) rather than a person's answer."""
-    local_part = mail.from_addr.split("@")[0]
-    return (mail.content_type == "multipart/report" or (mail.header("return-path") or "").strip() == "<>"
-            or local_part in ("mailer-daemon", "postmaster"))

@@ -56,5 +56,5 @@ def check(ctx: Context) -> list[Action]:
             and not any(v.accepted for v in verdicts) and not any(v.accepted is False for v in verdicts)):
         items.append(SCREENSHOTS)
     if items:
-        actions.append(ReplyBlock("missing", order=20, data={"items": items}))
+        actions.append(ReplyBlock("missing", data={"items": items}))
     return actions

@@ -173,7 +173,7 @@ def check(ctx: Context) -> list[Action]:
     account = ctx.account
     data = {"topics": verdict.topics, "partner": account.partner if account else "",
             "partner_contact": account.partner_contact if account and account.partner else ""}
-    return [AddLabel(Label.OUT_OF_SCOPE), ReplyBlock("out_of_scope", order=50, data=data)]
+    return [AddLabel(Label.OUT_OF_SCOPE), ReplyBlock("out_of_scope", data=data)]
 
 
 def judge(*texts: str, extra_phrases: tuple[str, ...] = ()) -> Verdict | None:

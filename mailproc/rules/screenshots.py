@@ -14,12 +14,12 @@ def check(ctx: Context) -> list[Action]:
     if ctx.sender_is_agent:
         return []
     actions: list[Action] = []
-    rejected = [a for a in ctx.mail.attachments if a.verdict and a.verdict.accepted is False]
+    rejected = [(a.filename, a.verdict) for a in ctx.mail.attachments if a.verdict and a.verdict.accepted is False]
     if rejected:
-        files = [{"name": a.filename, "reason": a.verdict.reason, "format": a.verdict.detected_format or "",
-                  "detail": a.verdict.detail} for a in rejected]
-        actions += [AddLabel(Label.BAD_ATTACHMENT), ReplyBlock("rejected_files", order=30, data={"files": files})]
+        files = [{"name": name, "reason": verdict.reason, "format": verdict.detected_format or "",
+                  "detail": verdict.detail} for name, verdict in rejected]
+        actions += [AddLabel(Label.BAD_ATTACHMENT), ReplyBlock("rejected_files", data={"files": files})]
     others = [a.filename for a in ctx.mail.attachments if a.verdict and a.verdict.accepted is None]
     if others and ctx.settings.attachments.mention_other_files:
-        actions.append(ReplyBlock("other_files", order=31, data={"names": others}))
+        actions.append(ReplyBlock("other_files", data={"names": others}))
     return actions

@@ -5,6 +5,7 @@ import datetime as dt
 
 import peewee
 
+from mailproc.lifecycle import TicketState
 from mailproc.parse.headers import fold_address
 from mailproc.store.models import Attachment, Message, Outbox, Quarantined, Ticket
 from mailproc.vocab import Kind
@@ -15,6 +16,13 @@ QUARANTINED = "quarantined"  # pseudo-status: `tickets --status quarantined` lis
 def iso(value: dt.datetime | None, zone) -> str | None:
     """A stored instant as ISO 8601 with the offset of the desk's zone (SPEC §7), or None."""
     return value.astimezone(zone).isoformat() if value else None
+
+
+def state_of(ticket: Ticket) -> TicketState:
+    """The ticket's row as the lifecycle sees it (`waiting_since` holds "clock paused since")."""
+    return TicketState(status=ticket.status, priority=ticket.priority, first_response_due=ticket.first_response_due,
+                       first_response_at=ticket.first_response_at, resolution_due=ticket.resolution_due,
+                       paused_since=ticket.waiting_since, closed_at=ticket.closed_at)
 
 
 def _counted(query):

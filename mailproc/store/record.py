@@ -8,16 +8,15 @@ import datetime as dt
 
 import peewee
 
-from mailproc import thread, tokens
+from mailproc import lifecycle, thread, tokens
 from mailproc.config import Secrets, Settings
-from mailproc.mail import InboundMail, OutboundMail, RawMail
+from mailproc.mail import InboundMail, OutboundMail, RawMail, is_delivery_report
 from mailproc.parse.attachments import TOO_LARGE
-from mailproc.rules import machines
-from mailproc.rules.context import AccountRecord
 from mailproc.store.db import BlobStore
 from mailproc.store.models import (Account, Attachment, FolderState, Message, MovedCount, NumberingFloor, Outbox,
                                    Quarantined, Ticket)
-from mailproc.vocab import Direction, Kind, Label, Status
+from mailproc.store.queries import state_of
+from mailproc.vocab import AccountRecord, Direction, Kind, Label, Priority, Status
 
 
 def is_known(dedupe_key: str) -> bool:
@@ -42,7 +41,7 @@ def find_pointers(mail: InboundMail, raw: bytes, settings: Settings, secrets: Se
     with the current secret or one kept from before a rotation."""
     bounced = (tokens.ticket_quoted_in(raw, secrets.token_secret, settings.support.message_id_domain,
                                        secrets.previous_token_secrets)
-               if machines.is_delivery_report(mail) else None)
+               if is_delivery_report(mail) else None)
     return thread.Pointers(
         by_reference=_ticket_by_reference(mail, settings, secrets),
         by_tag=_ticket_by_tag(mail, settings),
@@ -128,15 +127,35 @@ def has_machine_mail_from(ticket_id: int, senders: frozenset[str]) -> bool:
 def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, labels: frozenset[str], priority: str,
                 status: str, first_response_due: dt.datetime | None, resolution_due: dt.datetime | None,
                 follows: str | None, settings: Settings) -> Ticket:
-    ticket = Ticket.create(
-        id=next_ticket_id(), status=status, priority=priority, client=mail.from_addr,
-        cc=sorted(set(mail.cc) - {settings.support.address}), subject=mail.subject, language=language,
-        account_id=account_id, labels=sorted(labels), created_at=mail.arrived_at,
-        first_response_due=first_response_due, resolution_due=resolution_due, updated_at=mail.arrived_at,
-        closed_at=mail.arrived_at if status == Status.CLOSED else None, follows=follows)
+    state = lifecycle.opened(status, priority, first_response_due=first_response_due, resolution_due=resolution_due,
+                             now=mail.arrived_at)
+    ticket = Ticket(
+        id=next_ticket_id(), client=mail.from_addr, cc=sorted(set(mail.cc) - {settings.support.address}),
+        subject=mail.subject, language=language, account_id=account_id, labels=sorted(labels),
+        created_at=mail.arrived_at, updated_at=mail.arrived_at, follows=follows)
+    _write_state(ticket, state)
+    ticket.save(force_insert=True)
     ticket.tag = f"{settings.support.tag_prefix}-{ticket.id:06d}"
     ticket.save()
     return ticket
+
+
+def open_split(ticket: Ticket, summary: str, *, by: str, first_response_due: dt.datetime,
+               now: dt.datetime, settings: Settings) -> Ticket:
+    """§2.5: the second problem of `ticket` gets a ticket of its own, for the same client; a note
+    on it says where it came from."""
+    state = lifecycle.opened(Status.NEW, Priority.NORMAL, first_response_due=first_response_due,
+                             resolution_due=None, now=now)
+    second = Ticket(id=next_ticket_id(), client=ticket.client, cc=ticket.cc, subject=summary,
+                    language=ticket.language, account_id=ticket.account_id, labels=[], created_at=now,
+                    updated_at=now)
+    _write_state(second, state)
+    second.save(force_insert=True)
+    second.tag = f"{settings.support.tag_prefix}-{second.id:06d}"
+    second.save()
+    Message.create(ticket=second, direction=Direction.IN, kind=Kind.NOTE, from_addr=by, subject=summary, date=now,
+                   text=f"Split from {ticket.tag} (§2.5): {summary}", verdict="split")
+    return second
 
 
 def next_ticket_id() -> int:
@@ -176,25 +195,40 @@ def set_numbering_floor(number: int, mails_scanned: int, now: dt.datetime) -> in
 
 def update_ticket(ticket: Ticket, *, labels: frozenset[str], account_id: str | None, priority: str | None,
                   status: str | None, resolution_due: dt.datetime | None, now: dt.datetime,
-                  clear_cc: bool = False) -> None:
-    """A follow-up adds its labels, supplies the account ID if the ticket had none, and may
-    change priority (deadlines follow) or status, or empty the Cc list."""
+                  clear_cc: bool = False) -> tuple[lifecycle.Effect, ...]:
+    """A follow-up adds its labels, supplies the account ID if the ticket had none, empties the Cc
+    list if asked, and may change priority or status: those are lifecycle steps, applied here."""
     ticket.account_id = ticket.account_id or account_id
     if clear_cc:
         ticket.cc = []
     supplied = {Label.MISSING_ACCOUNT_ID} if ticket.account_id else set()
     ticket.labels = sorted((set(ticket.labels) | labels) - supplied)
-    if priority and priority != ticket.priority:
-        ticket.priority, ticket.resolution_due = priority, resolution_due
-    if status and status != ticket.status:
-        if ticket.status == Status.WAITING and ticket.waiting_since and ticket.resolution_due:
-            # §2.4: the time the ticket waited on the client does not count against support.
-            ticket.resolution_due += max(now - ticket.waiting_since, dt.timedelta())
-        ticket.status = status
-        ticket.closed_at = now if status == Status.CLOSED else None
-        ticket.waiting_since = now if status == Status.WAITING else None
+    events: list[lifecycle.Event] = []
+    if priority:
+        events.append(lifecycle.Reprioritise(priority, resolution_due))
+    if status:
+        events.append(lifecycle.MoveTo(status))
+    effects = apply_events(ticket, events, now)
     ticket.updated_at = now
     ticket.save()
+    return effects
+
+
+def apply_events(ticket: Ticket, events: list[lifecycle.Event], now: dt.datetime) -> tuple[lifecycle.Effect, ...]:
+    """Run the ticket through the lifecycle and write the state it ends in (the caller saves)."""
+    state, effects = state_of(ticket), []
+    for event in events:
+        state, done = lifecycle.step(state, event, now)
+        effects += done
+    _write_state(ticket, state)
+    return tuple(effects)
+
+
+def _write_state(ticket: Ticket, state: lifecycle.TicketState) -> None:
+    ticket.status, ticket.priority = state.status, state.priority
+    ticket.first_response_due, ticket.first_response_at = state.first_response_due, state.first_response_at
+    ticket.resolution_due, ticket.closed_at = state.resolution_due, state.closed_at
+    ticket.waiting_since = state.paused_since
 
 
 def add_inbound(ticket: Ticket | None, raw: RawMail, mail: InboundMail, *, kind: str, text: str, verdict: str,
@@ -314,6 +348,6 @@ def record_agent_answer(ticket: Ticket, *, assignee: str | None, relayed: bool, 
     """An agent's reply: who handles the ticket; the first relayed answer stops the first-reaction clock."""
     if assignee:
         ticket.assignee = assignee
-    if relayed and ticket.first_response_at is None:
-        ticket.first_response_at = now
+    if relayed:
+        apply_events(ticket, [lifecycle.Answered()], now)
     ticket.save()

@@ -1,15 +1,7 @@
 """The work queue and the SLA statistics (edge: database reads; the arithmetic is pure and takes `now`).
 
-How a deadline's clock is read (§2.3 first reaction, §2.4 critical resolution):
-
-* it runs while the ticket is new or open;
-* it stops for good at its event: the first relayed agent answer (`first_response_at`), the close
-  (`closed_at`); met when the event came at or before the due time;
-* it pauses while the ticket waits on the client: the time left is frozen at `waiting_since` (§2.4;
-  the store moves `resolution_due` by the wait when the ticket comes back);
-* a suspended ticket (§4.7) has no running clock;
-* a ticket closed without an agent answer has no first reaction: a breach when it was closed after
-  the due time, else left out.
+How a deadline's clock is read (§2.3 first reaction, §2.4 critical resolution) is the lifecycle's
+(mailproc/lifecycle.py); here the clocks of many tickets are counted.
 
 Tickets labelled `automated` count in the volumes and nowhere else.
 """
@@ -18,56 +10,23 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import math
-from dataclasses import dataclass
 
 import peewee
 
-from mailproc import workhours
+from mailproc import lifecycle, workhours
 from mailproc.config import Hours
-from mailproc.sla import BREACHED, FIRST_RESPONSE, RESOLUTION
+from mailproc.lifecycle import BREACHED, FIRST_RESPONSE, MET, PAUSED, RESOLUTION, RUNNING, Clock
 from mailproc.store import queries
 from mailproc.store.models import Message, Ticket
 from mailproc.vocab import Kind, Label, Priority, Status
 
-MET, RUNNING, PAUSED = "met", "running", "paused"  # with sla.BREACHED: where a deadline's clock stands
-WORK, WAITING, SUSPENDED, AUTOMATED = "work", "waiting", "suspended", "automated"
-SECTIONS = (WORK, WAITING, SUSPENDED, AUTOMATED)  # the queue's sections, in order
-_SECTION = {Status.WAITING: WAITING, Status.SUSPENDED: SUSPENDED}
-
-
-@dataclass(frozen=True, slots=True)
-class Clock:
-    outcome: str | None  # met, breached, running, paused; None: no such deadline on this ticket
-    left: dt.timedelta | None  # while not settled: time to the due time (negative: overdue)
-    late: dt.timedelta | None  # for a breach: how far past the due time (so far, while not settled)
-
-
-NO_CLOCK = Clock(None, None, None)
-
-
-def read_clock(due: dt.datetime | None, done_at: dt.datetime | None, *, status: str,
-               waiting_since: dt.datetime | None, closed_at: dt.datetime | None, now: dt.datetime) -> Clock:
-    if due is None:
-        return NO_CLOCK
-    if done_at is not None:
-        return Clock(MET, None, None) if done_at <= due else Clock(BREACHED, None, done_at - due)
-    if status == Status.CLOSED:
-        end = closed_at or now
-        return Clock(BREACHED, None, end - due) if end > due else NO_CLOCK
-    if status == Status.SUSPENDED:
-        return NO_CLOCK
-    paused = status == Status.WAITING
-    left = due - (waiting_since if paused and waiting_since else now)
-    if left < dt.timedelta():
-        return Clock(BREACHED, left, -left)
-    return Clock(PAUSED if paused else RUNNING, left, None)
+WORK, WAITING, DEVELOPMENT, SUSPENDED, AUTOMATED = "work", "waiting", "development", "suspended", "automated"
+SECTIONS = (WORK, WAITING, DEVELOPMENT, SUSPENDED, AUTOMATED)  # the queue's sections, in order
+_SECTION = {Status.WAITING: WAITING, Status.DEVELOPMENT: DEVELOPMENT, Status.SUSPENDED: SUSPENDED}
 
 
 def clocks(ticket: Ticket, now: dt.datetime) -> dict[str, Clock]:
-    state = {"status": ticket.status, "waiting_since": ticket.waiting_since, "closed_at": ticket.closed_at,
-             "now": now}
-    return {FIRST_RESPONSE: read_clock(ticket.first_response_due, ticket.first_response_at, **state),
-            RESOLUTION: read_clock(ticket.resolution_due, ticket.closed_at, **state)}
+    return lifecycle.clocks(queries.state_of(ticket), now)
 
 
 def minutes(span: dt.timedelta | None) -> int | None:
@@ -97,7 +56,7 @@ def section(status: str, labels=()) -> str:
 
 
 def queue_key(status: str, priority: str, created_at: dt.datetime, ticket_id: int, labels=()) -> tuple:
-    """§2.1: in order of arrival, critical problems out of turn; waiting, suspended and automated after."""
+    """§2.1: in order of arrival, critical problems out of turn; waiting, development, suspended and automated after."""
     return (SECTIONS.index(section(status, labels)), priority != Priority.CRITICAL,
             created_at, ticket_id)
 
