@@ -348,6 +348,9 @@ class FaqEntry:
                                     "phrases and keywords in Russian and English that point to this page")
 
 
+_RESERVED_DOMAIN = re.compile(r"(^|[@.])(example(\.(com|net|org))?|test|invalid|localhost)$", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     mailbox: Mailbox
@@ -380,6 +383,14 @@ class Settings:
                                    ("smtp", f"SMTP at {self.smtp.host}:{self.smtp.port}"),
                                    ("support", f"address {self.support.address}"))
                 if name not in self.sections]
+
+    def example_values(self) -> list[str]:
+        """Addresses still in a domain reserved for examples (RFC 2606, e.g. example.test, as the
+        starter config has them): fine for a trial, never a real desk."""
+        values = {"support.address": self.support.address, "mailbox.user": self.mailbox.user,
+                  **{f"support.agents[{n}]": a for n, a in enumerate(self.support.agents, 1)}}
+        return [f"{key}: {value} is an example address (a reserved domain): put the desk's real one"
+                for key, value in values.items() if _RESERVED_DOMAIN.search(value)]
 
 
 SECTIONS = {"mailbox": Mailbox, "smtp": Smtp, "support": Support, "database": Database,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 SECRETS = {"MAILPROC_IMAP_PASSWORD": "secret", "MAILPROC_TOKEN_SECRET": "a-secret-long-enough-for-the-agents-tokens"}
-DESK = '[mailbox]\nhost = "127.0.0.1"\n[smtp]\nport = 2525\n[support]\naddress = "help@shop.test"\n'
+DESK = '[mailbox]\nhost = "127.0.0.1"\n[smtp]\nport = 2525\n[support]\naddress = "help@kilbil.ru"\n'
 
 
 def test_directories_that_cannot_be_written_are_named_by_their_key(tmp_path, mailproc_cli):
@@ -33,3 +33,13 @@ def test_an_empty_file_or_a_missing_section_is_no_desk(tmp_path, mailproc_cli):
     config.write_text(DESK.replace('[smtp]\nport = 2525\n', ""))
     result = mailproc_cli(config, "check-config", check=False, env=SECRETS)
     assert result.returncode == 2 and result.stderr.count("missing section") == 1 and "smtp:" in result.stderr
+
+
+def test_example_addresses_are_warned_about(tmp_path, mailproc_cli):
+    config = tmp_path / "config.toml"
+    config.write_text(DESK + '[database]\nurl = "sqlite:///mailproc.db"\n')
+    result = mailproc_cli(config, "check-config", env=SECRETS)  # a trial desk still passes
+    assert result.stdout == f"{config}: ok\n"
+    assert "warning: mailbox.user: support@example.test is an example address" in result.stderr
+    assert "warning: support.agents[1]: agent1@example.test is an example address" in result.stderr
+    assert "support.address" not in result.stderr  # help@kilbil.ru: a real domain
