@@ -26,7 +26,7 @@ from mailproc.desk import Desk
 from mailproc.errors import ConfigError, MailprocError
 from mailproc.fetch import connect
 from mailproc.send import check_login
-from mailproc.store import db, queries, sla_report
+from mailproc.store import db, queries, retention, sla_report
 from mailproc.store.db import PRIVATE_UMASK, BlobStore, open_database
 from mailproc.vocab import Status
 
@@ -119,7 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
     alive.add_argument("--json", action="store_true", help="one JSON object")
     backup = sub.add_parser("backup", help="a consistent copy of the database, also while `run` is running")
     backup.add_argument("file", help="the copy to write (0600); see README, \"Backup and restore\"")
+    purge = sub.add_parser("purge", help="§4.4: remove the stored mails and attachments of tickets closed long ago",
+                           description="Tickets closed more than DAYS days ago lose their stored raw mails and "
+                                       "attachments; the tickets, their messages and texts stay. A dry run "
+                                       "unless --yes.")
+    purge.add_argument("--closed-before", type=_days, required=True, metavar="DAYS",
+                       help="tickets closed more than this many days ago")
+    purge.add_argument("--yes", action="store_true", help="really remove (without it: only say what would go)")
     return parser
+
+
+def _days(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a number of days (0 or more), got {text!r}")
 
 
 def _date(text: str):
@@ -409,6 +422,17 @@ def cmd_accounts(settings: Settings, args) -> int:
     return EXIT_OK
 
 
+def cmd_purge(settings: Settings, args) -> int:
+    open_database(settings.database.path)
+    blobs = BlobStore(settings.database.data_dir / "blobs")
+    before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=args.closed_before)
+    if not args.yes:
+        print(f"would purge {retention.plan(blobs, before)}; nothing removed (add --yes)", file=sys.stderr)
+        return EXIT_OK
+    print(f"purged {retention.apply(blobs, before)}", file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS = {
     "run": cmd_run,
     "poll": cmd_poll,
@@ -422,4 +446,5 @@ COMMANDS = {
     "outbox": cmd_outbox,
     "backup": cmd_backup,
     "status": cmd_status,
+    "purge": cmd_purge,
 }
