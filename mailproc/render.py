@@ -15,6 +15,7 @@ from mailproc import html_body, templating, thread, tokens, wire
 from mailproc.actions import ReplyBlock
 from mailproc.config import Settings
 from mailproc.mail import Attachment, InboundMail, OutboundMail
+from mailproc.parse.names import greeting_name
 from mailproc.vocab import LOOP_HEADER, Kind
 
 
@@ -59,7 +60,7 @@ def render_auto_reply(settings: Settings, secret: bytes, request: ReplyRequest, 
     subject, body = templating.render_text(settings, request.language, "reply.txt.j2", {
         "tag": request.tag,
         "subject": thread.bare_subject(request.subject, settings.support.tag_prefix) or "—",
-        "client_name": request.recipient_name,
+        "client_name": greeting_name(request.recipient_name),
         "blocks": request.blocks,
         "first_response_due": _local(settings, request.first_response_due),
         "resolution_due": _local(settings, request.resolution_due),

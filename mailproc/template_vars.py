@@ -27,7 +27,8 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
     "reply.txt.j2": {
         "tag": ("the ticket's tag without brackets, e.g. KB-000123", "KB-000123"),
         "subject": ("the client's subject without our tag", "Касса не работает"),
-        "client_name": ("the client's name from From, may be empty", "Пётр Иванов", ""),
+        "client_name": ("the client's name from From when it is a person's (not a shop or a role), else empty",
+                        "Пётр Иванов", ""),
         "blocks": ("the blocks the rules chose, in order; each has .name and .data (see BLOCKS)", None),
         "first_response_due": ("the expected first reaction (date and time)", _WHEN),
         "resolution_due": ("the resolution term of a critical problem (§2.4), else empty", _WHEN, None),
