@@ -20,7 +20,7 @@ import peewee
 import mailproc
 from mailproc import accounts, logs, report_svg, report_text, shipped, status, template_check, templating, undo
 from mailproc.config import Settings, config_path, load_settings, read_secrets
-from mailproc.cycle import run_cycle
+from mailproc.cycle import one_poller, run_cycle
 from mailproc.daemon import Daemon
 from mailproc.desk import Desk
 from mailproc.errors import ConfigError, MailprocError
@@ -429,7 +429,9 @@ def cmd_purge(settings: Settings, args) -> int:
     if not args.yes:
         print(f"would purge {retention.plan(blobs, before)}; nothing removed (add --yes)", file=sys.stderr)
         return EXIT_OK
-    print(f"purged {retention.apply(blobs, before)}", file=sys.stderr)
+    with one_poller(settings.database.path):  # a mail stored meanwhile may name a file about to go
+        purged = retention.apply(blobs, before)
+    print(f"purged {purged}", file=sys.stderr)
     return EXIT_OK
 
 
