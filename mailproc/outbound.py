@@ -40,13 +40,16 @@ def mails_for(desk: Desk, ctx: Context, decision: Decision, ticket: Ticket, now:
 def queue(desk: Desk, ticket: Ticket, mails: Iterable[OutboundMail], now: dt.datetime) -> None:
     """Queue a ticket's mails, holding those past `[limits].ticket_mails_per_hour` (see breaker)."""
     limit = desk.settings.limits.ticket_mails_per_hour
+    going_out, held = record.outgoing_since(ticket, now - breaker.WINDOW)  # counted on below, not asked again
     for mail in mails:
-        verdict = breaker.judge(*record.outgoing_since(ticket, now - breaker.WINDOW), limit)
+        verdict = breaker.judge(going_out, held, limit)
         record.queue_outbound(ticket, mail, now, held=verdict.hold)
+        held, going_out = held + verdict.hold, going_out + (not verdict.hold)
         if verdict.alert:
             record.queue_outbound(ticket, to_agents(desk, ticket, "breaker_alert.txt.j2", {
                 "subject": ticket.subject, "client": ticket.client, "limit": limit,
                 "held_to": list(mail.rcpt_to), "held_subject": mail.subject}, now), now)
+            going_out += 1
 
 
 def _reply_request(ctx: Context, decision: Decision, ticket: Ticket) -> render.ReplyRequest:
