@@ -77,15 +77,21 @@ def to_agents(desk: Desk, ticket: Ticket, template: str, variables: dict, now: d
                                    attachments=attachments)
 
 
+def _ticket_facts(ticket: Ticket) -> dict:
+    """What every notification says of the ticket itself."""
+    return {"subject": ticket.subject, "client": ticket.client, "account_id": ticket.account_id,
+            "labels": list(ticket.labels), "priority": ticket.priority, "status": ticket.status,
+            "follows": ticket.follows}
+
+
 def _notification_facts(ctx: Context, ticket: Ticket, event: str) -> dict:
     zone = ctx.settings.hours.timezone
     return {
-        "event": event, "subject": ticket.subject, "client": ticket.client, "sender": ctx.mail.from_addr,
-        "sender_name": ctx.mail.from_name, "account_id": ticket.account_id, "account": ctx.account,
-        "labels": list(ticket.labels), "priority": ticket.priority, "status": ticket.status,
+        **_ticket_facts(ticket), "event": event, "sender": ctx.mail.from_addr, "sender_name": ctx.mail.from_name,
+        "account": ctx.account,
         "first_response_due": ticket.first_response_due and ticket.first_response_due.astimezone(zone),
         "resolution_due": ticket.resolution_due and ticket.resolution_due.astimezone(zone),
-        "text": ctx.new_text, "follows": ticket.follows,
+        "text": ctx.new_text,
         "attachments": [{"name": a.filename, "accepted": a.verdict.accepted if a.verdict else None,
                          "detail": a.verdict.detail if a.verdict else ""} for a in ctx.mail.attachments],
     }
@@ -99,11 +105,9 @@ def tell_agents_undelivered(desk: Desk, outbox_ids: list[int], now: dt.datetime)
         message, ticket = row.message, row.message.ticket
         if ticket is None or message.kind not in (Kind.AUTO_REPLY, Kind.AGENT):
             continue  # a mail to agents that failed is only logged: telling them by mail would fail too
-        facts = {"event": "delivery_failure", "subject": ticket.subject, "client": ticket.client,
-                 "sender": desk.settings.support.address, "sender_name": desk.settings.support.name,
-                 "account_id": ticket.account_id, "account": None, "labels": list(ticket.labels),
-                 "priority": ticket.priority, "status": ticket.status, "first_response_due": None,
-                 "resolution_due": None, "follows": ticket.follows, "attachments": [],
+        facts = {**_ticket_facts(ticket), "event": "delivery_failure", "sender": desk.settings.support.address,
+                 "sender_name": desk.settings.support.name, "account": None, "first_response_due": None,
+                 "resolution_due": None, "attachments": [],
                  "text": f"{message.subject}\n-> {', '.join(row.rcpt_to)}\n{row.last_error}"}
         with database.atomic():
             record.queue_outbound(ticket, to_agents(desk, ticket, "notification.txt.j2", facts, now), now)
