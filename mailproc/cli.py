@@ -172,7 +172,11 @@ def make_desk(settings: Settings):
     templates = template_check.checked(settings)
     open_database(settings.database.path)
     templating.use_templates(templates)
-    return Desk(settings, secrets, BlobStore(settings.database.data_dir / "blobs"))
+    return Desk(settings, secrets, _blob_store(settings))
+
+
+def _blob_store(settings: Settings) -> BlobStore:
+    return BlobStore(settings.database.data_dir / "blobs")
 
 
 def cmd_init(args) -> int:
@@ -424,7 +428,7 @@ def cmd_accounts(settings: Settings, args) -> int:
 
 def cmd_purge(settings: Settings, args) -> int:
     open_database(settings.database.path)
-    blobs = BlobStore(settings.database.data_dir / "blobs")
+    blobs = _blob_store(settings)
     before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=args.closed_before)
     if not args.yes:
         print(f"would purge {retention.plan(blobs, before)}; nothing removed (add --yes)", file=sys.stderr)
