@@ -61,8 +61,8 @@ def test_the_issues_mail_is_read_within_the_budget(desk):
 
 def test_a_mail_that_kills_the_reader_is_quarantined_as_poison(desk):
     with MailReader(desk.settings.limits.mail_seconds * 100) as reader:
-        reader._start()
-        killer = threading.Timer(0.5, reader._process.kill)  # as the OOM killer would, in the middle of the mail
+        # as the OOM killer would, in the middle of the mail
+        killer = threading.Timer(0.5, lambda: [worker.process.kill() for worker in reader.workers])
         killer.start()
         crashed = process_mail(desk, raw(1, SLOW_BODY), reader)
         after = process_mail(desk, raw(2, "Касса не работает."), reader)
