@@ -21,6 +21,7 @@ import io
 import logging
 import socket
 import ssl
+import zlib
 
 import aiosmtplib
 
@@ -52,18 +53,32 @@ class Unsendable(MailprocError):
     """This server cannot take this mail as it is (never worth a retry on the same server)."""
 
 
-def due_rows(now: dt.datetime) -> list[Outbox]:
-    return list(Outbox.select().where(
+def due_rows(now: dt.datetime) -> list[tuple[int, tuple[str, ...]]]:
+    """(id, recipients) of the rows due, oldest first; the mails themselves are loaded a page at a time."""
+    return [(row.id, tuple(row.rcpt_to)) for row in Outbox.select(Outbox.id, Outbox.rcpt_to).where(
         Outbox.status == "pending",
-        (Outbox.next_attempt_at.is_null()) | (Outbox.next_attempt_at <= now)).order_by(Outbox.id))
+        (Outbox.next_attempt_at.is_null()) | (Outbox.next_attempt_at <= now)).order_by(Outbox.id)]
+
+
+CONNECTIONS = 4  # sent side by side: each waits for the server's answers while the others send
+PAGE = 20  # rows loaded at once per connection: the outbox after a backlog must not fill memory
 
 
 def drain_outbox(settings: Smtp, password: str | None, now: dt.datetime) -> SendReport:
     rows = due_rows(now)
     report = SendReport()
     if rows:
-        asyncio.run(_send_rows(settings, password, rows, now, report))
+        # the mails for the same recipients stay on one connection, so they arrive in the order queued
+        lanes: list[list[int]] = [[] for _ in range(min(CONNECTIONS, len(rows)))]
+        for row_id, rcpt_to in rows:
+            lanes[zlib.crc32("\n".join(rcpt_to).encode()) % len(lanes)].append(row_id)
+        asyncio.run(_send_lanes(settings, password, [lane for lane in lanes if lane], now, report))
     return report
+
+
+async def _send_lanes(settings: Smtp, password: str | None, lanes: list[list[int]], now: dt.datetime,
+                      report: SendReport) -> None:
+    await asyncio.gather(*(_send_rows(settings, password, lane, now, report) for lane in lanes))
 
 
 async def _logged_in(settings: Smtp, password: str | None) -> aiosmtplib.SMTP:
@@ -81,19 +96,21 @@ async def _logged_in(settings: Smtp, password: str | None) -> aiosmtplib.SMTP:
     return smtp
 
 
-async def _send_rows(settings: Smtp, password: str | None, rows: list[Outbox], now: dt.datetime,
+async def _send_rows(settings: Smtp, password: str | None, ids: list[int], now: dt.datetime,
                      report: SendReport) -> None:
     try:
         smtp = await _logged_in(settings, password)
     except (aiosmtplib.SMTPException, OSError) as exc:
         report.error = f"cannot send via SMTP {settings.host}:{settings.port}: {exc}"
         # said once per outage by the caller (poll, or the daemon's outage log), not once per retry
-        log.debug("%s; %d mail(s) stay in the outbox", report.error, len(rows))
+        log.debug("%s; %d mail(s) stay in the outbox", report.error, len(ids))
         return
     try:
-        for row in rows:
-            if not await _send_one(smtp, row, settings, now, report):
-                break
+        for start in range(0, len(ids), PAGE):
+            rows = list(Outbox.select().where(Outbox.id.in_(ids[start:start + PAGE])).order_by(Outbox.id))
+            for row in rows:
+                if not await _send_one(smtp, row, settings, now, report):
+                    return
     finally:
         if smtp.is_connected:
             try:
