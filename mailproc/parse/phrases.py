@@ -119,9 +119,10 @@ class Pattern:
 _TYPO_WORD, _TYPO_STEM = 6, 5  # shortest word, and stem, read through a swapped pair of letters
 
 
-def _swaps(word: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _swaps(word: str) -> tuple[str, ...]:
     """The word with each pair of different neighbouring letters swapped: the typos `_swapped` reads through."""
-    return [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1) if word[i] != word[i + 1]]
+    return tuple(word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1) if word[i] != word[i + 1])
 
 
 def _swapped(token: str, word: str) -> bool:
