@@ -79,12 +79,12 @@ def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lam
                     outcome = process_mail(desk, raw, reader)
                     setattr(report, outcome.status, getattr(report, outcome.status) + 1)
                     faults.checkpoint("before_move")
-                    if outcome.folder == mb.processed_folder:
-                        record.count_moved(outcome.folder)
                     if outcome.folder != raw.folder:
                         moves.setdefault(outcome.folder, []).append(raw.uid)
             finally:  # also when stopped or a mail failed the desk: committed mail leaves the folder
                 for folder, uids in moves.items():
+                    if folder == mb.processed_folder:
+                        record.count_moved(folder, len(uids))
                     imap.move(uids, folder)
 
 
