@@ -38,7 +38,8 @@ def raw_fetch_rate(ms: stack.Stack, n: int) -> float:
 
 
 def idle_poll(desk_dir: pathlib.Path) -> tuple[float, int]:
-    """(median seconds, IMAP commands) of a poll cycle that finds no new mail, in this process."""
+    """(median seconds, IMAP commands) of a whole poll cycle that finds no new mail, timed inside the
+    process running it (no start-up of Python)."""
     code = (
         "import imaplib, pathlib, statistics, sys, time\n"
         "from mailproc.config import load_settings\n"
@@ -93,10 +94,6 @@ def idle_latency(ms: stack.Stack, sink: stack.Sink, count: int = 50) -> list[flo
     return latencies
 
 
-def row(name: str, value: str, target: str) -> tuple[str, str, str]:
-    return name, value, target
-
-
 def main(argv: list[str]) -> int:
     n = int(argv[0] if argv else os.environ.get("BENCH_MAILS", 2000))
     idle_at = int(os.environ.get("BENCH_IDLE_AT", 20000))
@@ -121,14 +118,14 @@ def main(argv: list[str]) -> int:
         e2e = n / took
         results.update(raw_fetch_per_s=round(raw, 1), end_to_end_per_s=round(e2e, 1), ratio=round(e2e / raw, 3),
                        backlog_rss_mb=round(rss), sent=sink.count)
-        rows += [row("raw imap-tools fetch", f"{raw:.0f} mails/s", "(the limit)"),
-                 row("mailproc poll end to end", f"{e2e:.1f} mails/s, {sink.count} mails sent", ""),
-                 row("  ratio to raw fetch", f"{e2e / raw:.1%}", ">= 50%"),
-                 row(f"peak RSS, poll of {n} mails", f"{rss:.0f} MiB", "< 150 MiB, flat in N")]
+        rows += [("raw imap-tools fetch", f"{raw:.0f} mails/s", "(the limit)"),
+                 ("mailproc poll end to end", f"{e2e:.1f} mails/s, {sink.count} mails sent", ""),
+                 ("  ratio to raw fetch", f"{e2e / raw:.1%}", ">= 50%"),
+                 (f"peak RSS, poll of {n} mails", f"{rss:.0f} MiB", "< 150 MiB, flat in N")]
 
         seconds, commands = idle_poll(desk)
         results["idle_poll"] = {str(n): {"ms": round(seconds * 1000, 1), "imap_commands": commands}}
-        rows.append(row(f"idle poll at {n} processed", f"{seconds * 1000:.0f} ms, {commands} IMAP commands",
+        rows.append((f"idle poll at {n} processed", f"{seconds * 1000:.0f} ms, {commands} IMAP commands",
                         "<= 50 ms, one round trip"))
         if idle_at > n:
             print(f"growing the desk to {idle_at} processed mails ...", file=sys.stderr)
@@ -137,24 +134,24 @@ def main(argv: list[str]) -> int:
             seconds, commands = idle_poll(desk)
             results["small_mails_per_s"] = round((idle_at - n) / took, 1)
             results["idle_poll"][str(idle_at)] = {"ms": round(seconds * 1000, 1), "imap_commands": commands}
-            rows.append(row(f"idle poll at {idle_at} processed", f"{seconds * 1000:.0f} ms, {commands} IMAP commands",
+            rows.append((f"idle poll at {idle_at} processed", f"{seconds * 1000:.0f} ms, {commands} IMAP commands",
                             "same as above"))
         else:
-            rows.append(row("idle poll at BENCH_IDLE_AT processed", "skipped (BENCH_IDLE_AT <= N)", ""))
+            rows.append(("idle poll at BENCH_IDLE_AT processed", "skipped (BENCH_IDLE_AT <= N)", ""))
 
         rss = big_attachment_rss(ms, sink)
         results["big_attachment_rss_mb"] = round(rss)
-        rows.append(row("peak RSS, one 25 MB attachment", f"{rss:.0f} MiB", "< 150 MiB"))
+        rows.append(("peak RSS, one 25 MB attachment", f"{rss:.0f} MiB", "< 150 MiB"))
 
         latencies = idle_latency(ms, sink)
         if latencies is None:
             results["idle_latency"] = None
-            rows.append(row("IDLE latency (median, p95)", "n/a (idle mode not available)", "median <= 2 s"))
+            rows.append(("IDLE latency (median, p95)", "n/a (idle mode not available)", "median <= 2 s"))
         else:
             ordered = sorted(latencies)
             median, p95 = statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
             results["idle_latency"] = {"median_s": round(median, 3), "p95_s": round(p95, 3)}
-            rows.append(row(f"IDLE latency over {len(ordered)} mails", f"median {median:.2f} s, p95 {p95:.2f} s",
+            rows.append((f"IDLE latency over {len(ordered)} mails", f"median {median:.2f} s, p95 {p95:.2f} s",
                             "median <= 2 s"))
 
     RESULTS.parent.mkdir(exist_ok=True)
