@@ -17,7 +17,7 @@ from typing import Iterator
 
 from aiosmtpd.controller import Controller
 
-from tests.conftest import PASSWORD, SCRIPTS, USERS, Mailstack, _base_config, _empty_mailboxes, _merge, to_toml
+from tests.conftest import PASSWORD, SCRIPTS, USERS, Mailstack, _base_config, _merge, to_toml
 from tests.mailstack.relay import HOST, free_port
 
 SUPPORT = "support@example.test"
@@ -29,17 +29,14 @@ class Unavailable(Exception):
 
 
 class Stack(Mailstack):
-    def append(self, raws: list[bytes]) -> None:
-        """APPEND to the support INBOX over one connection."""
+    def append(self, raws: list[bytes], user: str = SUPPORT) -> None:
+        """APPEND to a user's INBOX over one connection."""
         imap = imaplib.IMAP4(self.host, self.imap_port)
-        imap.login(SUPPORT, self.password)
+        imap.login(user, self.password)
         for raw in raws:
             typ, data = imap.append("INBOX", "", None, raw)
             assert typ == "OK", data
         imap.logout()
-
-    def reset(self) -> None:
-        _empty_mailboxes(self, SUPPORT)
 
 
 @contextlib.contextmanager
@@ -103,10 +100,11 @@ def sink() -> Iterator[Sink]:
         controller.stop()
 
 
-def new_desk(ms: Stack, sink: Sink, **mailbox) -> pathlib.Path:
-    """A fresh desk directory with its config.toml."""
+def new_desk(ms: Stack, sink: Sink, user: str = SUPPORT, **mailbox) -> pathlib.Path:
+    """A fresh desk directory with its config.toml, reading the mailbox of `user` (each measure
+    gets a mailbox of its own: emptying one of 20,000 mails takes longer than a command may)."""
     desk = pathlib.Path(tempfile.mkdtemp(prefix="desk-", dir=ms.dir))
-    config = _merge(_base_config(ms, sink.port), {"mailbox": mailbox})
+    config = _merge(_base_config(ms, sink.port), {"mailbox": {"user": user, **mailbox}})
     (desk / "config.toml").write_text(to_toml(config))
     return desk
 
