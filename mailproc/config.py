@@ -162,6 +162,7 @@ class Mailbox:
     processed_folder: str = _key(_text(), "Processed", "processed mail is moved here (created if missing)")
     quarantine_folder: str = _key(_text(), "Quarantine", "mail that cannot be processed is moved here")
     poll_seconds: int = _key(_int(1), 30, "seconds between polls")
+    idle: bool = _key(_bool, True, "`run` waits for new mail in IMAP IDLE when the server offers it")
     batch_size: int = _key(_int(1), 50, "mails are fetched in batches of this many (bounds memory)")
     timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
     retry_max_seconds: int = _key(_int(1), 600, "cap of the reconnect backoff while the IMAP server is unreachable")
