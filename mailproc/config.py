@@ -31,6 +31,7 @@ DEFAULT_CONFIG = "config.toml"
 # Used when the config keeps the default relative "templates" and no such
 # directory sits beside the config file (e.g. a config in /etc/mailproc/).
 SHIPPED_TEMPLATES = shipped.TEMPLATES
+ON_CALL, NEXT_OPENING = "on_call", "next_opening"  # [sla].critical_out_of_hours
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -128,6 +129,18 @@ def _zone(value: Any) -> ZoneInfo:
 
 _DOMAIN = r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*"
 _email = _text(r'[^@\s<>"(),;:]+@' + _DOMAIN, "an email address like support@example.test")
+
+
+def _email_list(value: Any) -> tuple[str, ...]:
+    """A list, possibly empty, of email addresses, lower-cased."""
+    try:
+        if isinstance(value, list):
+            return tuple(_email(a).lower() for a in value)
+    except _Bad:
+        pass
+    raise _Bad("a list of email addresses (may be empty)")
+
+
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _env = _text(_ENV_NAME, "the NAME of an environment variable (never the secret itself)")
 _env_list = _check("a list of NAMES of environment variables (may be empty; never the secrets themselves)",
@@ -235,6 +248,12 @@ class Sla:
                                       "0: no reminder")
     waiting_close_days: int = _key(_int(0), 4, "working days after the reminder before the ticket closes (§4.7, "
                                    "data not provided); 0: never closed for it")
+    critical_out_of_hours: str = _key(_choice(ON_CALL, NEXT_OPENING), ON_CALL,
+                                      "a critical problem outside working hours (§2.4): on_call pages the on-call "
+                                      "agents at once and promises the 4-hour term; next_opening counts the term "
+                                      "from the next opening and pages nobody")
+    on_call: tuple[str, ...] = _key(
+        _email_list, [], "agents paged at once for a critical problem outside hours (on_call); empty: every agent")
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,6 +547,11 @@ def _cross_problems(v: dict[str, dict[str, Any]], base: Path) -> list[str]:
     if None not in (sup["address"], sup["agents"]) and sup["address"].lower() in sup["agents"]:  # mail loop
         problems.append("support.agents: expected addresses other than support.address, "
                         f"got {_shown(list(sup['agents']))}")
+    on_call = v["sla"]["on_call"]
+    if None not in (on_call, sup["agents"]) and (strangers := [a for a in on_call if a not in sup["agents"]]):
+        # the on-call answers the client through the desk: a mail from a non-agent would count as the client's
+        problems.append(f"sla.on_call: expected addresses listed in support.agents, got {_shown(strangers)} "
+                        "(add them to support.agents, or leave sla.on_call empty to page every agent)")
     if None not in (hours["open"], hours["close"]) and hours["close"] <= hours["open"]:
         problems.append(f'hours.close: expected a time after hours.open ({hours["open"]:%H:%M}), '
                         f'got "{hours["close"]:%H:%M}"')

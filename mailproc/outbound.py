@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable, Iterator
 
-from mailproc import breaker, render
+from mailproc import breaker, render, sla
 from mailproc.decide import Decision
 from mailproc.desk import Desk
 from mailproc.mail import Attachment, OutboundMail
@@ -61,6 +61,7 @@ def _reply_request(ctx: Context, decision: Decision, ticket: Ticket) -> render.R
         blocks=decision.reply_blocks, first_response_due=ticket.first_response_due,
         resolution_due=ticket.resolution_due, recipient=mail.from_addr if from_client else ticket.client,
         recipient_name=mail.from_name if from_client else "",
+        on_call=bool(sla.on_call(ctx.settings, mail.arrived_at, ticket.resolution_due)),
         threading=render.Thread.answering(mail) if from_client else render.Thread.under(*record.client_thread(ticket)))
 
 
@@ -75,6 +76,18 @@ def to_agents(desk: Desk, ticket: Ticket, template: str, variables: dict, now: d
                                    to=recipients, variables=variables,
                                    threading=render.Thread.under(*record.agents_thread(ticket)), now=now,
                                    attachments=attachments)
+
+
+def page(desk: Desk, ticket: Ticket, ctx: Context, addresses: tuple[str, ...], now: dt.datetime) -> OutboundMail:
+    """§2.4 under on_call: the on-call agents hear at once of a critical problem whose term runs
+    outside working hours, marked urgent, in the ticket's agent thread."""
+    zone = desk.settings.hours.timezone
+    return render.render_to_agents(desk.settings, desk.secrets.token_secret, template="on_call.txt.j2",
+                                   tag=ticket.tag, to=addresses, now=now,
+                                   variables={**_ticket_facts(ticket), "text": ctx.new_text,
+                                              "arrived_at": ctx.mail.arrived_at.astimezone(zone),
+                                              "resolution_due": ticket.resolution_due.astimezone(zone)},
+                                   threading=render.Thread.under(*record.agents_thread(ticket)))
 
 
 def _ticket_facts(ticket: Ticket) -> dict:

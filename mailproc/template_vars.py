@@ -32,6 +32,10 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
         "blocks": ("the blocks the rules chose, in order; each has .name and .data (see BLOCKS)", None),
         "first_response_due": ("the expected first reaction (date and time)", _WHEN),
         "resolution_due": ("the resolution term of a critical problem (§2.4), else empty", _WHEN, None),
+        "opens_at": ("when the desk opens, for a mail that arrived outside hours (the after_hours block), else empty",
+                     None, _WHEN),
+        "on_call": ("whether the on-call agents were paged: the critical term reaches outside hours (§2.4)",
+                    False, True),
         "zone_text": _FOR_AGENTS["zone_text"],
         "support_name": _FOR_AGENTS["support_name"],
     },
@@ -59,6 +63,19 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
                         [{"name": "screen.png", "accepted": True, "detail": ""},
                          {"name": "photo.heic", "accepted": False, "detail": "HEIC is not accepted"},
                          {"name": "log.txt", "accepted": None, "detail": "not an image"}], []),
+    },
+    "on_call.txt.j2": {
+        **_FOR_AGENTS,
+        "subject": ("the ticket's subject", "Касса не работает"),
+        "client": ("the client's address", "petr@market.example"),
+        "account_id": ("the account ID, or empty", "12345", None),
+        "labels": ("the ticket's labels", ["critical", "after_hours"]),
+        "priority": ("critical", "critical"),
+        "status": ("new | open", "new"),
+        "follows": ("the closed ticket this one continues, or empty", None, "KB-000100"),
+        "arrived_at": ("when the mail arrived (date and time)", _WHEN),
+        "resolution_due": ("the §2.4 term promised to the client (date and time)", _WHEN),
+        "text": ("the new text of the mail, quotes stripped", "Касса не работает с утра."),
     },
     "agent_feedback.txt.j2": {
         **_FOR_AGENTS,
@@ -127,7 +144,7 @@ BLOCKS: dict[str, tuple[dict[str, Any], ...]] = {
 }
 
 CLIENT_TEMPLATES = ("reply.txt.j2",)  # in every language a client may write in
-AGENT_TEMPLATES = ("notification.txt.j2", "agent_feedback.txt.j2", "escalation.txt.j2", "breaker_alert.txt.j2",
+AGENT_TEMPLATES = ("notification.txt.j2", "on_call.txt.j2", "agent_feedback.txt.j2", "escalation.txt.j2", "breaker_alert.txt.j2",
                    "queue.txt.j2")
 
 
