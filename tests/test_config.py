@@ -110,7 +110,7 @@ def test_shipped_config_loads_with_the_regulation_hours_and_sla():
     assert settings.database.path == REPO / "mailproc.db"
     assert (settings.hours.timezone, settings.hours.open, settings.hours.close, settings.hours.days) == (
         ZoneInfo("Europe/Moscow"), dt.time(7, 0), dt.time(19, 0), ALL_DAYS)
-    assert dataclasses.astuple(settings.sla) == (30, 120, 240, 10, 3, 4)
+    assert dataclasses.astuple(settings.sla) == (30, 120, 240, 10, 3, 4, "on_call", ())
 
 
 @pytest.mark.parametrize("section", list(SCHEMA))
@@ -186,6 +186,12 @@ BAD = [
      "attachments.max_pixels: expected an integer 1-89478485, got 100000000"),
     ("mention_other_files as a string", '[attachments]\nmention_other_files = "yes"',
      'attachments.mention_other_files: expected true or false, got "yes"'),
+    ("unknown handling of critical problems outside hours", '[sla]\ncritical_out_of_hours = "pager"',
+     'sla.critical_out_of_hours: expected one of "on_call", "next_opening", got "pager"'),
+    ("on-call address that is not an address", '[sla]\non_call = ["duty"]',
+     'sla.on_call: expected a list of email addresses (may be empty), got ["duty"]'),
+    ("on-call address that is no agent", '[support]\nagents = ["a@desk.test"]\n[sla]\non_call = ["B@desk.test"]',
+     'sla.on_call: expected addresses listed in support.agents, got ["b@desk.test"]'),
 ]
 
 
