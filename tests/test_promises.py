@@ -142,7 +142,7 @@ REPLIES = [
      "Мы ответим, когда начнём работу: 2 декабря в 07:00.", ("07:30", "постараемся ответить", "решим")),
     ("a normal mail at 12:00 is told when we aim to reply", ON_CALL, "2026-12-01 12:00", "en",
      "Your request has been registered as KB-000001. We aim to reply by 12:30 on 1 December Moscow time; "
-     "when we are very busy it may take longer.", ("working hours", "solve it")),
+     "when we are very busy it may take longer.", ("working hours", "will solve")),
 ]
 
 
