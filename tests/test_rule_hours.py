@@ -46,7 +46,7 @@ def test_the_client_reads_when_we_answer():
     ctx = _ctx("2026-11-27 21:15")
     decision = decide(ctx)
     for language, expected in [("ru", "Служба поддержки работает с 07:00 до 19:00 по московскому времени, а ваше "
-                                      "письмо пришло в нерабочее время. Мы ответим, когда начнём работу: 28 ноября в 07:00."),
+                                      "письмо пришло вне рабочего времени. Мы ответим, когда начнём работу: 28 ноября в 07:00."),
                                ("en", "Our working hours are 07:00 to 19:00 Moscow time, and your mail arrived outside "
                                       "them. We will reply after we open at 07:00 on 28 November.")]:
         text = render.render_auto_reply(ctx.settings, b"s", render.ReplyRequest(
