@@ -50,7 +50,7 @@ def test_an_out_of_hours_critical_problem_gets_one_promise(how, mail, mailproc_c
     mailproc_cli(config, "poll")
     tickets = {t["client"]: t for t in mailproc_cli(config, "tickets", "--json", json=True)}
 
-    for client, (arrived, fix, promise, not_said) in CASES[how].items():
+    for client, (_arrived, fix, promise, not_said) in CASES[how].items():
         ticket = tickets[client]
         assert ticket["priority"] == "critical"
         assert dt.datetime.fromisoformat(ticket["resolution_due"]) == fix
