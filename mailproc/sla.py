@@ -32,12 +32,18 @@ class Promise:
 
 
 def promise(settings: Settings, arrived_at: dt.datetime, priority: str) -> Promise:
-    hours, zone = settings.hours, settings.hours.timezone
     first = first_response_due(settings, arrived_at)
     fix = resolution_due(settings, arrived_at, priority)
-    opens_at = None if workhours.is_open(hours, arrived_at) else workhours.next_opening(hours, arrived_at)
     return Promise(first_response_due=min(first, fix) if fix else first, resolution_due=fix,
-                   opens_at=opens_at and opens_at.astimezone(zone), on_call=on_call(settings, arrived_at, fix))
+                   opens_at=opens_at(settings, arrived_at), on_call=on_call(settings, arrived_at, fix))
+
+
+def opens_at(settings: Settings, arrived_at: dt.datetime) -> dt.datetime | None:
+    """§2.1: when the desk opens for a mail that arrived outside working hours; None within them."""
+    hours = settings.hours
+    if workhours.is_open(hours, arrived_at):
+        return None
+    return workhours.next_opening(hours, arrived_at).astimezone(hours.timezone)
 
 
 def first_response_due(settings: Settings, arrived_at: dt.datetime) -> dt.datetime:
