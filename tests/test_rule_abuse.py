@@ -157,6 +157,7 @@ def test_the_notice_is_calm_and_says_how_to_continue(language, lines):
     text = render_text(SETTINGS, language, "reply.txt.j2", {
         "tag": "KB-000005", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
         "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
+        "opens_at": None, "on_call": False,
         "zone_text": zone_text(SETTINGS, language), "support_name": SETTINGS.support.name})[1]
     for line in lines:
         assert line in text

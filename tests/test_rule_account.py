@@ -91,6 +91,7 @@ def _reply(ctx) -> tuple[list[str], str]:
     text = render_text(SETTINGS, ctx.language, "reply.txt.j2", {
         "tag": "KB-000001", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
         "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
+        "opens_at": None, "on_call": False,
         "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name})[1]
     return [b.name for b in decision.reply_blocks], text
 
