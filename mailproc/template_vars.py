@@ -55,6 +55,7 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
         "resolution_due": ("the resolution deadline (date and time), or empty", _WHEN, None),
         "text": ("the new text of the mail, quotes stripped", "Касса не работает с утра.", ""),
         "follows": ("the closed ticket this one continues, or empty", "KB-000100", None),
+        "split_from": ("the ticket an agent's #split took this one from (§2.5), or empty", "KB-000100", None),
         "attachments": ("a list of: name, accepted (true/false/empty: not an image), detail",
                         [{"name": "screen.png", "accepted": True, "detail": ""},
                          {"name": "photo.heic", "accepted": False, "detail": "HEIC is not accepted"},
