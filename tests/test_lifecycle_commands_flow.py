@@ -140,6 +140,22 @@ def test_split_opens_a_second_ticket_and_tells_the_client_both_numbers(mail, mai
     assert _ticket(mailproc_cli, config)["status"] == "waiting"
 
 
+def test_a_mail_that_brings_several_problems_gets_a_note_and_a_review_never_a_split(mail, mailproc_config,
+                                                                                   mailproc_cli):
+    config = mailproc_config()
+    mail.deliver(make_mail(from_=CLIENT, subject="Бонусы и отчёт", body="Здравствуйте! С утра не начисляются "
+                           "бонусы на кассе. Ещё один вопрос: как выгрузить отчёт по клиентам? ID аккаунта: 10452"))
+    mailproc_cli(config, "poll")
+    ack = text_of(mail.wait_for(CLIENT, "KB-000001"))
+    assert "Вы пишете о нескольких вопросах" in ack and "п. 2.5" in ack
+    assert ack.index("зарегистрировано") < ack.index("нескольких вопросах")  # after the acknowledgement
+    notification = text_of(mail.wait_for(AGENT1, "KB-000001"))
+    assert "review_several_problems" in notification and "#split <о чём она>" in notification
+    tickets = mailproc_cli(config, "tickets", "--json", json=True)
+    assert [t["tag"] for t in tickets] == ["KB-000001"]  # never split by itself
+    assert "review_several_problems" in tickets[0]["labels"]
+
+
 def _waiting_since(mail, mailproc_cli, config, days_ago):
     notification = _open_ticket(mail, mailproc_cli, config)
     _agent_says(mail, notification, "Уточните, пожалуйста, модель кассы.",
