@@ -32,6 +32,8 @@ DEFAULT_CONFIG = "config.toml"
 # directory sits beside the config file (e.g. a config in /etc/mailproc/).
 SHIPPED_TEMPLATES = shipped.TEMPLATES
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LANGUAGES = ("ru", "en")  # the languages clients are answered in
+SIGN_OFFS = {"ru": "Служба поддержки kilbil", "en": "kilbil Support"}  # the shipped [support].signature
 
 
 class _Bad(Exception):
@@ -126,6 +128,16 @@ def _zone(value: Any) -> ZoneInfo:
     raise _Bad('a time zone name such as "Europe/Moscow"')
 
 
+def _signature(value: Any) -> tuple[tuple[str, str], ...]:
+    """Sign-offs by reply language: a table {ru = "...", en = "..."}, one string for every language, or {}."""
+    if isinstance(value, str) and value.strip():
+        return tuple((language, value.strip()) for language in LANGUAGES)
+    if isinstance(value, dict) and all(k in LANGUAGES and isinstance(v, str) and v.strip() for k, v in value.items()):
+        return tuple((language, value[language].strip()) for language in LANGUAGES if language in value)
+    raise _Bad('sign-offs by reply language, e.g. {ru = "Служба поддержки kilbil", en = "kilbil Support"} '
+               "(languages: " + ", ".join(LANGUAGES) + "), or one string for all")
+
+
 _DOMAIN = r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*"
 _email = _text(r'[^@\s<>"(),;:]+@' + _DOMAIN, "an email address like support@example.test")
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -186,6 +198,9 @@ class Smtp:
 class Support:
     address: str = _key(_email, "support@example.test", "the address clients write to and replies come from")
     name: str = _key(_text(), "Support", "display name on outgoing mail")
+    signature: tuple[tuple[str, str], ...] = _key(
+        _signature, {}, "the sign-off of replies by language; a language left out: support.name when it is set, "
+        "else the shipped one")
     tag_prefix: str = _key(_text(r"[A-Za-z0-9]{1,10}", "1-10 letters or digits"), "KB", "subject tag [KB-000123]")
     agents: tuple[str, ...] = _key(_list(_email, "a non-empty list of email addresses",
                                          lambda v: tuple(a.lower() for a in v)),
@@ -198,6 +213,10 @@ class Support:
     reopen_days: int = _key(_int(0), 14, "a client mail on a ticket closed fewer days ago reopens it; later: new ticket")
     message_id_domain: str = _key(_text(f"|{_DOMAIN}", "a domain name, or empty"), "",
                                   "domain of our Message-IDs; empty: the domain of address")
+
+    def sign_off(self, language: str) -> str:
+        """How a reply in `language` is signed."""
+        return dict(self.signature)[language]
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +259,7 @@ class Sla:
 @dataclass(frozen=True, slots=True)
 class Templates:
     directory: Path = _key(_path, "templates", "reply templates; relative to the config file; absolute, exists")
-    default_language: str = _key(_choice("ru", "en"), "ru", "language when the client's is unknown")
+    default_language: str = _key(_choice(*LANGUAGES), "ru", "language when the client's is unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,6 +561,9 @@ def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: P
     """Fill in what derives from other keys or from the config file's place, then freeze."""
     base, sup, db, tpl = source.parent, v["support"], v["database"], v["templates"]
     sup["message_id_domain"] = sup["message_id_domain"] or sup["address"].rpartition("@")[2]
+    # A desk that set only name signs with it, as before the sign-off had a key of its own.
+    unset = SIGN_OFFS if sup["name"] == SCHEMA["support"]["name"][1] else dict.fromkeys(LANGUAGES, sup["name"])
+    sup["signature"] = tuple({**unset, **dict(sup["signature"])}.items())
     db["path"] = _relative(base, db["url"].removeprefix("sqlite:///"))
     db["data_dir"] = _relative(base, db["data_dir"])
     tpl["directory"] = _templates_dir(base, tpl["directory"])

@@ -66,6 +66,7 @@ def render_auto_reply(settings: Settings, secret: bytes, request: ReplyRequest, 
         "resolution_due": _local(settings, request.resolution_due),
         "zone_text": templating.zone_text(settings, request.language),
         "support_name": settings.support.name,
+        "signature": settings.support.sign_off(request.language),
     })
     return compose(settings, secret, kind=Kind.AUTO_REPLY, tag=request.tag, to=(request.recipient,),
                    subject=subject, body=body, now=now, threading=request.threading,

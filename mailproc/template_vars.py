@@ -34,6 +34,8 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
         "resolution_due": ("the resolution term of a critical problem (§2.4), else empty", _WHEN, None),
         "zone_text": _FOR_AGENTS["zone_text"],
         "support_name": _FOR_AGENTS["support_name"],
+        "signature": ("[support].signature for the reply's language: how the reply is signed",
+                      "Служба поддержки kilbil"),
     },
     "notification.txt.j2": {
         **_FOR_AGENTS,

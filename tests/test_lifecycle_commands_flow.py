@@ -67,6 +67,7 @@ def test_an_english_client_is_told_in_english(mail, mailproc_config, mailproc_cl
     mailproc_cli(config, "poll")
     notice = text_of(mail.wait_for(CLIENT, lambda m: "suspended" in text_of(m)))
     assert "outdated browser or operating system" in notice and "section 4.7" in notice
+    assert notice.rstrip().endswith("Kind regards,\nkilbil Support")  # signed in the reply's language
 
 
 def test_dev_tells_the_client_stops_the_clock_and_has_its_own_queue_section(mail, mailproc_config, mailproc_cli):
@@ -148,6 +149,7 @@ def test_a_mail_that_brings_several_problems_gets_a_note_and_a_review_never_a_sp
     mailproc_cli(config, "poll")
     ack = text_of(mail.wait_for(CLIENT, "KB-000001"))
     assert "Вы пишете о нескольких вопросах" in ack and "п. 2.5" in ack
+    assert ack.rstrip().endswith("С уважением,\nСлужба поддержки kilbil")
     assert ack.index("зарегистрировано") < ack.index("нескольких вопросах")  # after the acknowledgement
     notification = text_of(mail.wait_for(AGENT1, "KB-000001"))
     assert "review_several_problems" in notification and "#split <о чём она>" in notification

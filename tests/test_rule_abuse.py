@@ -157,7 +157,8 @@ def test_the_notice_is_calm_and_says_how_to_continue(language, lines):
     text = render_text(SETTINGS, language, "reply.txt.j2", {
         "tag": "KB-000005", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
         "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
-        "zone_text": zone_text(SETTINGS, language), "support_name": SETTINGS.support.name})[1]
+        "zone_text": zone_text(SETTINGS, language), "support_name": SETTINGS.support.name,
+        "signature": SETTINGS.support.sign_off(language)})[1]
     for line in lines:
         assert line in text
     assert "охуели" not in text  # the word is never quoted back

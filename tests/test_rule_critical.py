@@ -139,7 +139,8 @@ def _reply_text(ctx) -> str:
         "tag": "KB-000003", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
         "blocks": decision.reply_blocks, "first_response_due": sla.first_response_due(SETTINGS, ctx.now),
         "resolution_due": sla.resolution_due(SETTINGS, ctx.mail.arrived_at, decision.priority),
-        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name})[1]
+        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name,
+        "signature": SETTINGS.support.sign_off(ctx.language)})[1]
 
 
 @pytest.mark.parametrize("arrived,language,body,line", [

@@ -134,7 +134,8 @@ def _reply_text(ctx) -> str:
     return render_text(SETTINGS, ctx.language, "reply.txt.j2", {
         "tag": "KB-000001", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
         "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
-        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name})[1]
+        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name,
+        "signature": SETTINGS.support.sign_off(ctx.language)})[1]
 
 
 @pytest.mark.parametrize("language,lines", [

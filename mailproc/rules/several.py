@@ -61,7 +61,7 @@ def _plain(tokens: Tokens, hit: Hit) -> bool:
     pairs = list(zip(["", *sentence], sentence))
     same = any(a in _SAME and b == "же" for a, b in pairs)
     hedged = any((w in _HEDGES or w.startswith(_RELATED_RU)) and before not in NEGATORS for before, w in pairs)
-    denied = negated(tokens, hit, window=2) or NEGATORS.intersection(after(tokens, hit, 1))  # "другой проблемы нет"
+    denied = negated(tokens, hit, window=2) or after(tokens, hit, 1) == ["нет"]  # "другой проблемы нет"
     return not (denied or same or hedged or _ABOUT.intersection(after(tokens, hit, 1)))
 
 
