@@ -148,7 +148,7 @@ def test_the_suspension_notice_replaces_the_whole_reply():
             "выражений"]),
     ("en", ["Support on request KB-000005 has been suspended: the request contains obscene language or insults "
             "(section 4.7 of our support policy; what a request must contain is in section 4.2).",
-            "reply to this mail, keep [KB-000005] in the subject and describe your question again without "
+            "reply to this email, keep [KB-000005] in the subject and describe your question again without "
             "offensive language"]),
 ], ids=["ru notice cites §4.7 and says how to continue", "en notice cites §4.7 and says how to continue"])
 def test_the_notice_is_calm_and_says_how_to_continue(language, lines):

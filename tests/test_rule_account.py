@@ -101,7 +101,7 @@ def _reply(ctx) -> tuple[list[str], str]:
                                                     "Обращение закрыто"]),
     ("en", "Account ID: 23456. The till doesn't work", ["account 23456 is not active",
                                                         "section 4.7 of our support policy",
-                                                        "The request has been closed"]),
+                                                        "We have closed the request"]),
 ], ids=["Russian refusal", "English refusal"])
 def test_refusal_is_the_whole_reply_and_closes_the_ticket(language, body, cites):
     ctx = _ctx("Касса", body, language=language)
