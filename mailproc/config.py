@@ -218,6 +218,13 @@ class Support:
         """How a reply in `language` is signed."""
         return dict(self.signature)[language]
 
+    def sign_off_warnings(self) -> list[str]:
+        """A warning when every language is signed alike (e.g. support.name set alone, as before the
+        sign-off had a key): an English reply signed in Russian reads oddly."""
+        signs = set(dict(self.signature).values())
+        return [f'support.signature: replies in every language are signed "{signs.pop()}": to sign each in its '
+                'language, set signature = { ru = "...", en = "..." } in [support]'] if len(signs) == 1 else []
+
 
 @dataclass(frozen=True, slots=True)
 class Database:

@@ -293,6 +293,7 @@ SIGN_OFFS = [
 def test_replies_are_signed_in_their_language(tmp_path, toml, ru, en):
     support = load_settings(write(tmp_path, toml)).support
     assert (support.sign_off("ru"), support.sign_off("en")) == (ru, en)
+    assert bool(support.sign_off_warnings()) == (ru == en)  # check-config warns of one sign-off for every language
 
 
 PRECEDENCE = [
