@@ -33,6 +33,8 @@ DEFAULT_CONFIG = "config.toml"
 SHIPPED_TEMPLATES = shipped.TEMPLATES
 ON_CALL, NEXT_OPENING = "on_call", "next_opening"  # [sla].critical_out_of_hours
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LANGUAGES = ("ru", "en")  # the languages clients are answered in
+SIGN_OFFS = {"ru": "Служба поддержки kilbil", "en": "kilbil Support"}  # the shipped [support].signature
 
 
 class _Bad(Exception):
@@ -127,6 +129,16 @@ def _zone(value: Any) -> ZoneInfo:
     raise _Bad('a time zone name such as "Europe/Moscow"')
 
 
+def _signature(value: Any) -> tuple[tuple[str, str], ...]:
+    """Sign-offs by reply language: a table {ru = "...", en = "..."}, one string for every language, or {}."""
+    if isinstance(value, str) and value.strip():
+        return tuple((language, value.strip()) for language in LANGUAGES)
+    if isinstance(value, dict) and all(k in LANGUAGES and isinstance(v, str) and v.strip() for k, v in value.items()):
+        return tuple((language, value[language].strip()) for language in LANGUAGES if language in value)
+    raise _Bad('sign-offs by reply language, e.g. {ru = "Служба поддержки kilbil", en = "kilbil Support"} '
+               "(languages: " + ", ".join(LANGUAGES) + "), or one string for all")
+
+
 _DOMAIN = r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*"
 _email = _text(r'[^@\s<>"(),;:]+@' + _DOMAIN, "an email address like support@example.test")
 
@@ -199,6 +211,9 @@ class Smtp:
 class Support:
     address: str = _key(_email, "support@example.test", "the address clients write to and replies come from")
     name: str = _key(_text(), "Support", "display name on outgoing mail")
+    signature: tuple[tuple[str, str], ...] = _key(
+        _signature, {}, "the sign-off of replies by language; a language left out: support.name when it is set, "
+        "else the shipped one")
     tag_prefix: str = _key(_text(r"[A-Za-z0-9]{1,10}", "1-10 letters or digits"), "KB", "subject tag [KB-000123]")
     agents: tuple[str, ...] = _key(_list(_email, "a non-empty list of email addresses",
                                          lambda v: tuple(a.lower() for a in v)),
@@ -211,6 +226,17 @@ class Support:
     reopen_days: int = _key(_int(0), 14, "a client mail on a ticket closed fewer days ago reopens it; later: new ticket")
     message_id_domain: str = _key(_text(f"|{_DOMAIN}", "a domain name, or empty"), "",
                                   "domain of our Message-IDs; empty: the domain of address")
+
+    def sign_off(self, language: str) -> str:
+        """How a reply in `language` is signed."""
+        return dict(self.signature)[language]
+
+    def sign_off_warnings(self) -> list[str]:
+        """A warning when every language is signed alike (e.g. support.name set alone, as before the
+        sign-off had a key): an English reply signed in Russian reads oddly."""
+        signs = set(dict(self.signature).values())
+        return [f'support.signature: replies in every language are signed "{signs.pop()}": to sign each in its '
+                'language, set signature = { ru = "...", en = "..." } in [support]'] if len(signs) == 1 else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +285,7 @@ class Sla:
 @dataclass(frozen=True, slots=True)
 class Templates:
     directory: Path = _key(_path, "templates", "reply templates; relative to the config file; absolute, exists")
-    default_language: str = _key(_choice("ru", "en"), "ru", "language when the client's is unknown")
+    default_language: str = _key(_choice(*LANGUAGES), "ru", "language when the client's is unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -566,6 +592,9 @@ def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: P
     """Fill in what derives from other keys or from the config file's place, then freeze."""
     base, sup, db, tpl = source.parent, v["support"], v["database"], v["templates"]
     sup["message_id_domain"] = sup["message_id_domain"] or sup["address"].rpartition("@")[2]
+    # A desk that set only name signs with it, as before the sign-off had a key of its own.
+    unset = SIGN_OFFS if sup["name"] == SCHEMA["support"]["name"][1] else dict.fromkeys(LANGUAGES, sup["name"])
+    sup["signature"] = tuple({**unset, **dict(sup["signature"])}.items())
     db["path"] = _relative(base, db["url"].removeprefix("sqlite:///"))
     db["data_dir"] = _relative(base, db["data_dir"])
     tpl["directory"] = _templates_dir(base, tpl["directory"])

@@ -94,7 +94,7 @@ def _ticket_facts(ticket: Ticket) -> dict:
     """What every notification says of the ticket itself."""
     return {"subject": ticket.subject, "client": ticket.client, "account_id": ticket.account_id,
             "labels": list(ticket.labels), "priority": ticket.priority, "status": ticket.status,
-            "follows": ticket.follows}
+            "follows": ticket.follows, "split_from": None}
 
 
 def _notification_facts(ctx: Context, ticket: Ticket, event: str) -> dict:
@@ -108,6 +108,14 @@ def _notification_facts(ctx: Context, ticket: Ticket, event: str) -> dict:
         "attachments": [{"name": a.filename, "accepted": a.verdict.accepted if a.verdict else None,
                          "detail": a.verdict.detail if a.verdict else ""} for a in ctx.mail.attachments],
     }
+
+
+def split_notification(desk: Desk, ctx: Context, original: Ticket, second: Ticket, now: dt.datetime) -> OutboundMail:
+    """§2.5: the ticket an agent's #split opened is announced to the agents like any new ticket,
+    naming the one it came from; answering it answers the client on the new ticket."""
+    facts = {**_notification_facts(ctx, second, "new_ticket"), "split_from": original.tag, "text": second.subject,
+             "attachments": []}
+    return to_agents(desk, second, "notification.txt.j2", facts, now)
 
 
 def tell_agents_undelivered(desk: Desk, outbox_ids: list[int], now: dt.datetime) -> int:

@@ -160,6 +160,7 @@ def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
             second = record.open_split(ticket, decision.split, by=mail.from_addr, now=mail.arrived_at,
                                        first_response_due=sla.first_response_due(settings, mail.arrived_at),
                                        settings=settings)
+            outbound.queue(desk, second, [outbound.split_notification(desk, ctx, ticket, second, now)], now)
             decision = decision.naming_split(second.tag)
         kind = decision.kind or Kind.CLIENT
         record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,

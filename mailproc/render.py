@@ -69,6 +69,7 @@ def render_auto_reply(settings: Settings, secret: bytes, request: ReplyRequest, 
         "on_call": request.on_call,
         "zone_text": templating.zone_text(settings, request.language),
         "support_name": settings.support.name,
+        "signature": settings.support.sign_off(request.language),
     })
     return compose(settings, secret, kind=Kind.AUTO_REPLY, tag=request.tag, to=(request.recipient,),
                    subject=subject, body=body, now=now, threading=request.threading,

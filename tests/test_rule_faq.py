@@ -159,7 +159,7 @@ def test_the_client_reads_the_links(shipped, language, intro, agent_line):
         "tag": "KB-000001", "subject": "Бонусы", "client_name": "", "blocks": decision.reply_blocks,
         "first_response_due": ctx.now, "resolution_due": None, "zone_text": templating.zone_text(shipped, language),
         "opens_at": None, "on_call": False,
-        "support_name": shipped.support.name})
+        "support_name": shipped.support.name, "signature": shipped.support.sign_off(language)})
     title = {"ru": "Начисление и списание бонусов", "en": "Accruing and redeeming bonus points"}[language]
     assert intro in text and agent_line in text
     assert f"  • {title} — https://help.kilbil.ru/loyalty/bonuses\n" in text
