@@ -83,6 +83,7 @@ class Daemon:
         self._config_mtime = self._mtime()
         self.kept = self._kept_session()
         self._idle_since_connected: fetch.ImapSession | None = None  # said once per connection
+        self.reconnect_now = False
 
     def _kept_session(self) -> fetch.KeptSession | None:
         """The connection kept between cycles to wait in IDLE; None: a connection per cycle."""
@@ -129,6 +130,7 @@ class Daemon:
         self.desk = desk
         self._close_kept()  # the mailbox settings may have changed
         self.kept = self._kept_session()
+        self.reconnect_now = self.kept is not None  # not at the next scheduled cycle
         self._schedule()
         log.info("config reloaded from %s", desk.settings.source)
 
@@ -204,18 +206,19 @@ class Daemon:
         mail or a retry due after an outage runs a cycle at once), else asleep."""
         seconds = schedule.idle_seconds()
         seconds = 0.0 if seconds is None else max(0.0, seconds)
-        retries = [o.retry_at - time.monotonic() for o in (self.imap, self.smtp) if o.failures and self.kept]
-        retry = max(0.0, min(retries)) if retries else None
+        now = time.monotonic()
+        retries = [o.retry_at - now for o in (self.imap, self.smtp) if self.kept and o.retry_at > now]
+        retry = min(retries) if retries else None
         if retry is not None and retry < seconds:
             if not _asleep(wakeup, retry):
                 self.cycle()
             return
-        session = self.kept and self.kept.session
-        if self.kept and self.kept.can_idle is not False and not self.imap.failures and (
-                session is None or session.broken):
-            self.cycle()  # not connected yet (a reload closed the connection): connect now, not at the next poll
+        if self.reconnect_now:
+            self.reconnect_now = False
+            self.cycle()
             return
-        if session is None or not session.can_idle:
+        session = self.kept and self.kept.session
+        if session is None or session.broken or not session.can_idle:
             _asleep(wakeup, seconds)
             return
         if session is not self._idle_since_connected:

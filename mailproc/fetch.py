@@ -82,7 +82,7 @@ class KeptSession:
     def __init__(self, settings: Mailbox, password: str):
         self.settings, self.password = settings, password
         self.session: ImapSession | None = None
-        self.can_idle: bool | None = None  # as the last server logged in to announced; None: not connected yet
+        self.can_idle = False  # as the last server logged in to announced
 
     @contextlib.contextmanager
     def use(self) -> Iterator["ImapSession"]:
@@ -114,7 +114,7 @@ class ImapSession:
         where = f"{self.settings.host}:{self.settings.port}"
         try:
             yield
-        except (imaplib.IMAP4.abort, ConnectionError, TimeoutError, ssl.SSLError, OSError) as exc:
+        except (imaplib.IMAP4.abort, ConnectionError, TimeoutError, ssl.SSLError) as exc:
             # the server went away (restart, network): a plain outage, retried with a new connection
             self.broken = True
             raise ImapError(f"IMAP connection to {where} lost: {exc}") from exc
