@@ -94,7 +94,7 @@ def bench_pipeline(n: int = 200) -> None:
     work = pathlib.Path(tempfile.mkdtemp(prefix="mp-bench-"))
     (work / "config.toml").write_text('[support]\nmax_auto_replies_per_day = 100000\n')
     settings = load_settings(work / "config.toml")
-    open_database(settings.database.path)
+    open_database(settings.database)
     desk = Desk(settings, Secrets("x", None, b"bench"), BlobStore(settings.database.data_dir / "blobs"),
                 clock=lambda: NOW)
     record.folder_state("INBOX", 1)

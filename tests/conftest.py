@@ -23,6 +23,7 @@ from json import dumps as json_dumps, loads as json_loads
 import pytest
 from imap_tools import MailBoxUnencrypted
 
+from mailproc.config import Database
 from tests.mailstack.relay import Relay, free_port, lmtp_deliver
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -50,6 +51,12 @@ class Mailstack:
     def imap(self, user: str) -> MailBoxUnencrypted:
         """A logged-in connection; use it as a context manager."""
         return MailBoxUnencrypted(self.host, self.imap_port, timeout=10).login(user, self.password)
+
+
+def sqlite_at(path: pathlib.Path) -> Database:
+    """The [database] of a desk keeping its SQLite file at path."""
+    return Database(url=f"sqlite:///{path}", password_env="MAILPROC_DATABASE_PASSWORD",
+                    data_dir=path.parent / "mailproc-data", path=path)
 
 
 def _unavailable(reason: str):
