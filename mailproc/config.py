@@ -570,8 +570,9 @@ def database_at(url: str, settings: Settings) -> Database:
     """Another database for this desk (`db copy --to URL`): its password comes from the same
     database.password_env; a relative SQLite PATH is relative to the current directory."""
     if not re.fullmatch(_DATABASE_URL, url):
+        masked = re.sub(r"(://[^:@/]*:)[^@/]*@", r"\1***@", url)  # a password typed into it is not echoed
         raise ConfigError([f'expected "sqlite:///PATH" or "postgresql://USER@HOST:PORT/NAME" (no password in it: '
-                           f"it comes from ${settings.database.password_env}), got {_shown(url)}"])
+                           f"it comes from ${settings.database.password_env}), got {_shown(masked)}"])
     path = Path(url.removeprefix("sqlite:///")).expanduser().resolve() if url.startswith("sqlite:") else None
     return replace(settings.database, url=url, path=path)
 
