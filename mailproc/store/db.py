@@ -18,6 +18,7 @@ import stat
 from collections.abc import Iterator, Mapping
 
 import peewee
+from playhouse.shortcuts import ReconnectMixin
 
 from mailproc.config import Database
 from mailproc.errors import MailprocError
@@ -50,6 +51,16 @@ def make_private(path: pathlib.Path, *, tree: bool = False) -> None:
         os.chmod(path, PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
 
 
+class _Postgresql(ReconnectMixin, peewee.PostgresqlDatabase):
+    """A statement outside a transaction that finds its connection dropped (the server restarted, a
+    failover) connects again and runs once more, or a long-running `run` would fail on it for good.
+    Inside a transaction the error stands: the transaction is rolled back and the work done again."""
+
+    reconnect_errors = ((peewee.OperationalError, "server closed the connection"),
+                        (peewee.OperationalError, "terminating connection"),
+                        (peewee.InterfaceError, "connection already closed"))
+
+
 class DatabaseUnreachableError(MailprocError):
     """PostgreSQL refused the connection or could not be reached."""
 
@@ -64,13 +75,17 @@ def connect(place: Database, environ: Mapping[str, str] = os.environ) -> peewee.
             pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": "normal"})
     else:
         password = environ.get(place.password_env)
-        db = peewee.PostgresqlDatabase(place.url, **({"password": password} if password else {}))
+        db = _Postgresql(place.url, **({"password": password} if password else {}))
+    _connect(db, place, password)
+    return db
+
+
+def _connect(db: peewee.Database, place: Database, password: str | None) -> None:
     try:
         db.connect(reuse_if_open=True)
     except peewee.OperationalError as exc:
-        hint = "" if password or place.path else f" (the password, if the server asks for one, goes in ${place.password_env})"
-        raise DatabaseUnreachableError(f"database {place.url}: {str(exc).strip()}{hint}") from exc
-    return db
+        hint = "" if password or place.path else f" (a password the server asks for goes in ${place.password_env})"
+        raise DatabaseUnreachableError(f"database {place.where}: {str(exc).strip()}{hint}") from exc
 
 
 def open_database(place: Database, environ: Mapping[str, str] = os.environ) -> peewee.Database:

@@ -67,9 +67,19 @@ class Cluster:
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"), "-o", options,
                   "-w", "-t", "60", "start")
+        self._admin()
+
+    def _admin(self) -> None:
         self.admin = psycopg2.connect(host="127.0.0.1", port=self.port, user=USER, password=PASSWORD,
                                       dbname="postgres")
         self.admin.autocommit = True
+
+    def restart(self) -> None:
+        """Stop the server (every connection drops; the data stays) and start it again on the same port."""
+        self.admin.close()
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"), "-m", "fast", "-w",
+                  "-t", "60", "restart")
+        self._admin()
 
     def _run(self, tool: str, *args: str) -> None:
         done = subprocess.run([*self._as, str(self.bin / tool), *args], cwd=self.dir, capture_output=True,
@@ -87,5 +97,7 @@ class Cluster:
 
     def stop(self) -> None:
         self.admin.close()
-        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "stop")
-        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
