@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only tickets that arrived on or after this day (local, hours.timezone)")
     stats.add_argument("--chart", metavar="FILE.svg", help="also write an SVG chart of daily volume and compliance")
     check = sub.add_parser("check-config", help="validate the config")
-    check.add_argument("--connect", action="store_true", help="also log in to IMAP and SMTP")
+    check.add_argument("--connect", action="store_true", help="also log in to IMAP, SMTP and the database")
     sub.add_parser("demo", help="zero-setup run on embedded servers and sample mail")
     init = sub.add_parser("init", help="write a commented starter config (and the templates) into a directory")
     init.add_argument("directory", metavar="DIR", help="created if missing; an existing config.toml is kept")
@@ -360,8 +360,9 @@ def cmd_check_config(settings: Settings, args) -> int:
         with connect(settings.mailbox, secrets.imap_password) as imap:
             imap.select(settings.mailbox.folder)
         check_login(settings.smtp, secrets.smtp_password)
-        print(f"IMAP {settings.mailbox.host}:{settings.mailbox.port} and SMTP {settings.smtp.host}:"
-              f"{settings.smtp.port}: logged in", file=sys.stderr)
+        db.connect(settings.database).close()
+        print(f"IMAP {settings.mailbox.host}:{settings.mailbox.port}, SMTP {settings.smtp.host}:"
+              f"{settings.smtp.port} and the database {settings.database.where}: logged in", file=sys.stderr)
     for warning in settings.example_values():
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{settings.source}: ok")

@@ -1,4 +1,4 @@
-"""What only a database server brings: the server restarting under a running desk."""
+"""What only a database server brings: the server restarting under a running desk, its password."""
 from __future__ import annotations
 
 import pytest
@@ -25,3 +25,15 @@ def test_run_goes_on_after_postgresql_restarts(mail, mailproc_config, mailproc_c
     tickets = mailproc_cli(config, "tickets", "--json", json=True)
     assert [t["subject"] for t in tickets] == ["До перезапуска", "После перезапуска"]
     assert proc.poll() is None
+
+
+def test_a_missing_or_wrong_database_password_is_named(mailproc_config, mailproc_cli, monkeypatch):
+    config = mailproc_config()
+    assert mailproc_cli(config, "check-config", "--connect").returncode == 0
+    monkeypatch.delenv("MAILPROC_DATABASE_PASSWORD")
+    missing = mailproc_cli(config, "check-config", "--connect", check=False)
+    assert missing.returncode == 1 and "$MAILPROC_DATABASE_PASSWORD" in missing.stderr
+    monkeypatch.setenv("MAILPROC_DATABASE_PASSWORD", "wrong")
+    wrong = mailproc_cli(config, "tickets", check=False)
+    assert wrong.returncode == 1 and "password authentication failed" in wrong.stderr
+    assert "error: database postgresql://mailproc@127.0.0.1:" in wrong.stderr and "Traceback" not in wrong.stderr
