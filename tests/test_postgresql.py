@@ -1,8 +1,12 @@
-"""What only a database server brings: the server restarting under a running desk, its password."""
+"""What only a database server brings: the server restarting under a running desk, its password;
+and the schema upgrade, which on PostgreSQL copies nothing first."""
 from __future__ import annotations
 
 import pytest
 
+from mailproc.config import Database
+from mailproc.store import migrations
+from mailproc.store.db import open_database
 from tests.mailfactory import make_mail
 from tests.test_daemon import _wait_for_log
 from tests.test_outages import _wait_for_count
@@ -37,3 +41,21 @@ def test_a_missing_or_wrong_database_password_is_named(mailproc_config, mailproc
     wrong = mailproc_cli(config, "tickets", check=False)
     assert wrong.returncode == 1 and "password authentication failed" in wrong.stderr
     assert "error: database postgresql://mailproc@127.0.0.1:" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_an_older_schema_is_upgraded_in_one_transaction_and_a_newer_one_refused(database, tmp_path, caplog):
+    place = Database(url=database, password_env="MAILPROC_DATABASE_PASSWORD", data_dir=tmp_path, path=None)
+    db = open_database(place)
+    assert migrations.version(db) == migrations.CURRENT
+    db.execute_sql("DROP INDEX ticket_account_id")  # as version 1 had it
+    db.execute_sql(f"UPDATE {migrations.VERSION_TABLE} SET version = 1")
+    db.close()
+
+    db = open_database(place)
+    assert f"upgraded from schema version 1 to {migrations.CURRENT}" in caplog.text
+    assert ["account_id"] in [index.columns for index in db.get_indexes("ticket")]
+    assert migrations.version(db) == migrations.CURRENT
+    db.execute_sql(f"UPDATE {migrations.VERSION_TABLE} SET version = {migrations.CURRENT + 1}")
+    db.close()
+    with pytest.raises(migrations.SchemaTooNewError, match=f"has schema version {migrations.CURRENT + 1}"):
+        open_database(place)
