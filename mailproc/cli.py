@@ -363,7 +363,7 @@ def cmd_check_config(settings: Settings, args) -> int:
         db.connect(settings.database).close()
         print(f"IMAP {settings.mailbox.host}:{settings.mailbox.port}, SMTP {settings.smtp.host}:"
               f"{settings.smtp.port} and the database {settings.database.where}: logged in", file=sys.stderr)
-    for warning in settings.example_values():
+    for warning in [*settings.example_values(), *settings.support.sign_off_warnings()]:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{settings.source}: ok")
     return EXIT_OK
