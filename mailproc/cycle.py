@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import logging
 import pathlib
 from typing import Callable, ContextManager, Iterator
 
-from mailproc import chase, escalate, faults, fetch, numbering, outbound, render, send, templating
+from mailproc import chase, config, escalate, faults, fetch, numbering, outbound, render, send, templating
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
 from mailproc.reader import MailReader
-from mailproc.store import record
+from mailproc.store import db, record
 from mailproc.store.models import database
 
 log = logging.getLogger(__name__)
@@ -133,7 +132,7 @@ def _refuse_lost_database(imap: fetch.ImapSession, desk: Desk) -> None:
     state = ("is empty" if record.is_empty_desk()
              else f"moved only {moved} mail(s) there: it is older than the mailbox (a restored backup?)")
     raise LostDatabaseError(
-        f"the folder {processed} holds {held} processed mail(s), but the database {desk.settings.database.path} "
+        f"the folder {processed} holds {held} processed mail(s), but the database {desk.settings.database.where} "
         f"{state}. Polling now could hand out ticket numbers ({prefix}-000001 and up) that old threads still "
         "name. Restore the last backup (README, \"Backup and restore\"), or continue with this database on "
         f"purpose with `mailproc poll --resume-numbering` (new tickets are numbered after every number "
@@ -180,7 +179,7 @@ def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox:
         return sent
 
     report = CycleReport()
-    with one_poller(desk.settings.database.path):
+    with one_poller(desk.settings.database):
         try:
             if poll:
                 poll_mailbox(desk, report, stop, resume_numbering, connection)
@@ -214,17 +213,11 @@ class BusyError(MailprocError):
 
 
 @contextlib.contextmanager
-def one_poller(database: pathlib.Path) -> Iterator[None]:
+def one_poller(place: config.Database) -> Iterator[None]:
     """One cycle at a time per database: a `poll` run by hand beside `run` would fetch the same
     mail twice (the second would be refused as a duplicate, but only after both did the work)."""
-    lock_path = database.with_name(database.name + ".lock")
-    with open(lock_path, "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BusyError(f"another mailproc process is polling this desk ({lock_path}); "
-                            "this cycle is skipped, try again later") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with db.poller_lock(place) as holder:
+        if holder:
+            raise BusyError(f"another mailproc process is polling this desk ({holder}); "
+                            "this cycle is skipped, try again later")
+        yield

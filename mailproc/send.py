@@ -29,6 +29,7 @@ import aiosmtplib
 from mailproc import faults
 from mailproc.config import Smtp
 from mailproc.errors import MailprocError
+from mailproc.store import claims
 from mailproc.store.models import Outbox
 
 log = logging.getLogger(__name__)
@@ -102,8 +103,9 @@ async def _send_rows(settings: Smtp, password: str | None, rows: Iterator[Outbox
         return
     try:
         for row in rows:
-            if not await _send_one(smtp, row, settings, now, report):
-                break
+            with claims.outbox_row(row.id) as mine:
+                if mine and not await _send_one(smtp, row, settings, now, report):
+                    break
     finally:
         if smtp.is_connected:
             try:
