@@ -22,7 +22,7 @@ from mailproc import faults, outbound, render, report_text, sla, tokens
 from mailproc.decide import Decision, decide
 from mailproc.desk import Desk
 from mailproc.errors import DeskError
-from mailproc.mail import InboundMail, RawMail
+from mailproc.mail import InboundMail, OutboundMail, RawMail
 from mailproc.parse.text import guess_language
 from mailproc.reader import MailReader, Reading, Unreadable
 from mailproc.rules import machines
@@ -59,13 +59,14 @@ def dedupe_key(data: bytes, message_id: str | None) -> str:
     return "-|" + hashlib.sha256(b"\n".join((*fields, body))).hexdigest()  # unfolded fields hold no newline
 
 
-def _split(data: bytes) -> tuple[bytes, bytes]:
-    """(header block, body) of a raw mail; without the blank line between them, both are the whole mail."""
-    match = re.search(rb"\r?\n\r?\n", data)
-    return (data[:match.start()], data[match.end():]) if match else (data, data)
+def _split(data: bytes) -> tuple[memoryview, memoryview]:
+    """(header block, body) of a raw mail, as views (no copy of a big body); without the blank
+    line between them, both are the whole mail."""
+    match, view = re.search(rb"\r?\n\r?\n", data), memoryview(data)
+    return (view[:match.start()], view[match.end():]) if match else (view, view)
 
 
-def _header(head: bytes, name: bytes) -> bytes:
+def _header(head: memoryview, name: bytes) -> bytes:
     """The first raw value of a header, unfolded and with runs of whitespace as one space; b"" if absent."""
     match = re.search(rb"(?im)^" + re.escape(name) + rb"[ \t]*:(.*(?:\r?\n[ \t].*)*)", head)
     return b" ".join(match[1].split()) if match else b""
@@ -160,11 +161,13 @@ def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
             second = record.open_split(ticket, decision.split, by=mail.from_addr, now=mail.arrived_at,
                                        first_response_due=sla.first_response_due(settings, mail.arrived_at),
                                        settings=settings)
+            outbound.queue(desk, second, [outbound.split_notification(desk, ctx, ticket, second, now)], now)
             decision = decision.naming_split(second.tag)
         kind = decision.kind or Kind.CLIENT
         record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
                            dedupe_key=key, blobs=desk.blobs)
-        outbound.queue(desk, ticket, outbound.mails_for(desk, ctx, decision, ticket, now), now)
+        outbound.queue(desk, ticket, (*outbound.mails_for(desk, ctx, decision, ticket, now),
+                                      *_page_on_call(desk, ctx, ticket, now)), now)
         if ctx.sender_is_agent and kind == Kind.AGENT:
             record.record_agent_answer(ticket, assignee=decision.assignee, relayed=bool(decision.relay),
                                        now=mail.arrived_at)
@@ -257,9 +260,19 @@ def _ticket_for(desk: Desk, ctx: Context, decision: Decision, follows: TicketVie
         return ticket
     automated = Label.AUTOMATED in decision.labels
     priority = decision.priority or Priority.NORMAL
+    terms = sla.promise(settings, mail.arrived_at, priority)
     return record.open_ticket(
         mail, language=ctx.language, account_id=ctx.account_id, labels=decision.labels, priority=priority,
         status=decision.status or Status.NEW, settings=settings,
-        first_response_due=None if automated else sla.first_response_due(settings, mail.arrived_at),
-        resolution_due=None if automated else sla.resolution_due(settings, mail.arrived_at, priority),
+        first_response_due=None if automated else terms.first_response_due,
+        resolution_due=None if automated else terms.resolution_due,
         follows=follows.tag if follows else None)
+
+
+def _page_on_call(desk: Desk, ctx: Context, ticket: Ticket, now: dt.datetime) -> tuple[OutboundMail, ...]:
+    """§2.4 under on_call: a ticket that turns critical with a term reaching outside working hours
+    pages the on-call agents at once."""
+    if ticket.priority != Priority.CRITICAL or (ctx.ticket and ctx.ticket.priority == Priority.CRITICAL):
+        return ()
+    addresses = sla.on_call(desk.settings, ctx.mail.arrived_at, ticket.resolution_due)
+    return (outbound.page(desk, ticket, ctx, addresses, now),) if addresses else ()

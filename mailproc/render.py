@@ -9,6 +9,7 @@ import datetime as dt
 import email.message
 import email.policy
 import email.utils
+import io
 from typing import Iterable
 
 from mailproc import html_body, templating, thread, tokens, wire
@@ -53,6 +54,7 @@ class ReplyRequest:
     resolution_due: dt.datetime | None = None
     recipient: str = ""
     recipient_name: str = ""
+    on_call: bool = False  # §2.4: the on-call agents cover the part of the critical term outside hours
     threading: Thread = Thread()
 
 
@@ -64,8 +66,11 @@ def render_auto_reply(settings: Settings, secret: bytes, request: ReplyRequest, 
         "blocks": request.blocks,
         "first_response_due": _local(settings, request.first_response_due),
         "resolution_due": _local(settings, request.resolution_due),
+        "opens_at": next((b.data["opens_at"] for b in request.blocks if b.name == "after_hours"), None),
+        "on_call": request.on_call,
         "zone_text": templating.zone_text(settings, request.language),
         "support_name": settings.support.name,
+        "signature": settings.support.sign_off(request.language),
     })
     return compose(settings, secret, kind=Kind.AUTO_REPLY, tag=request.tag, to=(request.recipient,),
                    subject=subject, body=body, now=now, threading=request.threading,
@@ -179,11 +184,15 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
     if html is not None:
         msg.make_alternative()
         msg.attach(wire.html_part(html, policy))
-    for part in attachments:
+    contents = [(wire.attachment_placeholder(), part.data) for part in attachments]
+    for part, (placeholder, _) in zip(attachments, contents):
         maintype, _, subtype = part.content_type.partition("/")
-        msg.add_attachment(part.data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+        msg.add_attachment(placeholder, maintype=maintype or "application", subtype=subtype or "octet-stream",
                            filename=part.filename)
-    head = f"Subject: {wire.encode_subject(subject)}\r\n" + "".join(_header_line(policy, n, v) for n, v in headers)
-    data = head.encode("utf-8") + msg.as_bytes()
+    out = io.BytesIO()
+    out.write((f"Subject: {wire.encode_subject(subject)}\r\n"
+               + "".join(_header_line(policy, n, v) for n, v in headers)).encode("utf-8"))
+    wire.splice_base64(out, msg.as_bytes(), contents)
+    data = out.getvalue()  # shares the buffer: no second copy of a big mail
     return OutboundMail(kind=kind, message_id=message_id, mail_from=support.address, rcpt_to=(*to, *cc),
                         subject=subject, text=body, data=data)

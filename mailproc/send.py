@@ -18,16 +18,18 @@ import email.generator
 import email.policy
 import email.quoprimime
 import io
+import itertools
 import logging
 import socket
 import ssl
-import zlib
+from typing import Iterator
 
 import aiosmtplib
 
 from mailproc import faults
 from mailproc.config import Smtp
 from mailproc.errors import MailprocError
+from mailproc.store import claims
 from mailproc.store.models import Outbox
 
 log = logging.getLogger(__name__)
@@ -53,32 +55,26 @@ class Unsendable(MailprocError):
     """This server cannot take this mail as it is (never worth a retry on the same server)."""
 
 
-def due_rows(now: dt.datetime) -> list[tuple[int, tuple[str, ...]]]:
-    """(id, recipients) of the rows due, oldest first; the mails themselves are loaded a page at a time."""
-    return [(row.id, tuple(row.rcpt_to)) for row in Outbox.select(Outbox.id, Outbox.rcpt_to).where(
+OUTBOX_PAGE = 100  # rows read at a time: the outbox of a backlog is never held in memory whole
+
+
+def due_rows(now: dt.datetime) -> Iterator[Outbox]:
+    due = Outbox.select().where(
         Outbox.status == "pending",
-        (Outbox.next_attempt_at.is_null()) | (Outbox.next_attempt_at <= now)).order_by(Outbox.id)]
-
-
-CONNECTIONS = 4  # sent side by side: each waits for the server's answers while the others send
-PAGE = 20  # rows loaded at once per connection: the outbox after a backlog must not fill memory
+        (Outbox.next_attempt_at.is_null()) | (Outbox.next_attempt_at <= now)).order_by(Outbox.id)
+    after = 0
+    while page := list(due.where(Outbox.id > after).limit(OUTBOX_PAGE)):
+        yield from page
+        after = page[-1].id
 
 
 def drain_outbox(settings: Smtp, password: str | None, now: dt.datetime) -> SendReport:
     rows = due_rows(now)
     report = SendReport()
-    if rows:
-        # the mails for the same recipients stay on one connection, so they arrive in the order queued
-        lanes: list[list[int]] = [[] for _ in range(min(CONNECTIONS, len(rows)))]
-        for row_id, rcpt_to in rows:
-            lanes[zlib.crc32("\n".join(rcpt_to).encode()) % len(lanes)].append(row_id)
-        asyncio.run(_send_lanes(settings, password, [lane for lane in lanes if lane], now, report))
+    first = next(rows, None)
+    if first is not None:
+        asyncio.run(_send_rows(settings, password, itertools.chain([first], rows), now, report))
     return report
-
-
-async def _send_lanes(settings: Smtp, password: str | None, lanes: list[list[int]], now: dt.datetime,
-                      report: SendReport) -> None:
-    await asyncio.gather(*(_send_rows(settings, password, lane, now, report) for lane in lanes))
 
 
 async def _logged_in(settings: Smtp, password: str | None) -> aiosmtplib.SMTP:
@@ -96,21 +92,20 @@ async def _logged_in(settings: Smtp, password: str | None) -> aiosmtplib.SMTP:
     return smtp
 
 
-async def _send_rows(settings: Smtp, password: str | None, ids: list[int], now: dt.datetime,
+async def _send_rows(settings: Smtp, password: str | None, rows: Iterator[Outbox], now: dt.datetime,
                      report: SendReport) -> None:
     try:
         smtp = await _logged_in(settings, password)
     except (aiosmtplib.SMTPException, OSError) as exc:
         report.error = f"cannot send via SMTP {settings.host}:{settings.port}: {exc}"
         # said once per outage by the caller (poll, or the daemon's outage log), not once per retry
-        log.debug("%s; %d mail(s) stay in the outbox", report.error, len(ids))
+        log.debug("%s; the outbox keeps its mail", report.error)
         return
     try:
-        for start in range(0, len(ids), PAGE):
-            rows = list(Outbox.select().where(Outbox.id.in_(ids[start:start + PAGE])).order_by(Outbox.id))
-            for row in rows:
-                if not await _send_one(smtp, row, settings, now, report):
-                    return
+        for row in rows:
+            with claims.outbox_row(row.id) as mine:
+                if mine and not await _send_one(smtp, row, settings, now, report):
+                    break
     finally:
         if smtp.is_connected:
             try:

@@ -47,6 +47,7 @@ DEFAULTS = [
     ("mailbox.processed_folder", "Processed"),
     ("mailbox.quarantine_folder", "Quarantine"),
     ("mailbox.poll_seconds", 30),
+    ("mailbox.idle", True),
     ("mailbox.batch_size", 50),
     ("mailbox.timeout_seconds", 30.0),
     ("smtp.host", "127.0.0.1"),
@@ -110,7 +111,7 @@ def test_shipped_config_loads_with_the_regulation_hours_and_sla():
     assert settings.database.path == REPO / "mailproc.db"
     assert (settings.hours.timezone, settings.hours.open, settings.hours.close, settings.hours.days) == (
         ZoneInfo("Europe/Moscow"), dt.time(7, 0), dt.time(19, 0), ALL_DAYS)
-    assert dataclasses.astuple(settings.sla) == (30, 120, 240, 10, 3, 4)
+    assert dataclasses.astuple(settings.sla) == (30, 120, 240, 10, 3, 4, "on_call", ())
 
 
 @pytest.mark.parametrize("section", list(SCHEMA))
@@ -161,17 +162,23 @@ BAD = [
     ("negative poll_seconds", "[mailbox]\npoll_seconds = -5", "mailbox.poll_seconds: expected an integer >= 1, got -5"),
     ("boolean poll_seconds", "[mailbox]\npoll_seconds = true",
      "mailbox.poll_seconds: expected an integer >= 1, got true"),
+    ("idle as a word", '[mailbox]\nidle = "auto"', 'mailbox.idle: expected true or false, got "auto"'),
     ("zero timeout", "[smtp]\ntimeout_seconds = 0", "smtp.timeout_seconds: expected a number > 0, got 0"),
     ("negative auto-reply cap", "[support]\nmax_auto_replies_per_day = -1",
      "support.max_auto_replies_per_day: expected an integer >= 0, got -1"),
     ("password written where its variable's name goes", '[mailbox]\npassword_env = "s3cr3t!"',
      "mailbox.password_env: expected the NAME of an environment variable"),
-    ("PostgreSQL url", '[database]\nurl = "postgresql://db/mailproc"',
-     'database.url: expected "sqlite:///PATH" (only SQLite is supported), got "postgresql://db/mailproc"'),
+    ("password in the PostgreSQL url", '[database]\nurl = "postgresql://desk:s3cr3t@db/mailproc"',
+     'database.url: expected "sqlite:///PATH" or "postgresql://USER@HOST:PORT/NAME" (no password in it'),
+    ("unknown database", '[database]\nurl = "mysql://db/mailproc"', 'database.url: expected "sqlite:///PATH" or'),
     ("processed folder is the polled folder", '[mailbox]\nprocessed_folder = "INBOX"',
      'mailbox.processed_folder: expected a folder other than mailbox.folder, got "INBOX"'),
     ("missing templates directory", '[templates]\ndirectory = "no-such-dir"',
      'templates.directory: expected an existing directory, got "no-such-dir"'),
+    ("a sign-off for a language we do not answer in", '[support]\nsignature = { de = "Kundendienst" }',
+     'support.signature: expected sign-offs by reply language, e.g. {ru = "Служба поддержки kilbil", en = "kilbil '
+     'Support"} (languages: ru, en), or one string for all, got a table'),
+    ("an empty sign-off", '[support]\nsignature = ""', 'support.signature: expected sign-offs by reply language'),
     ("language de", '[templates]\ndefault_language = "de"',
      'templates.default_language: expected one of "ru", "en", got "de"'),
     ("empty host", '[smtp]\nhost = ""', 'smtp.host: expected a non-empty string, got ""'),
@@ -186,6 +193,12 @@ BAD = [
      "attachments.max_pixels: expected an integer 1-89478485, got 100000000"),
     ("mention_other_files as a string", '[attachments]\nmention_other_files = "yes"',
      'attachments.mention_other_files: expected true or false, got "yes"'),
+    ("unknown handling of critical problems outside hours", '[sla]\ncritical_out_of_hours = "pager"',
+     'sla.critical_out_of_hours: expected one of "on_call", "next_opening", got "pager"'),
+    ("on-call address that is not an address", '[sla]\non_call = ["duty"]',
+     'sla.on_call: expected a list of email addresses (may be empty), got ["duty"]'),
+    ("on-call address that is no agent", '[support]\nagents = ["a@desk.test"]\n[sla]\non_call = ["B@desk.test"]',
+     'sla.on_call: expected addresses listed in support.agents, got ["b@desk.test"]'),
 ]
 
 
@@ -271,6 +284,27 @@ def test_values_are_normalised(tmp_path, toml, key, expected):
     assert attr(load_settings(write(tmp_path, toml)), key) == expected
 
 
+SIGN_OFFS = [
+    ("shipped: each language its own", "", "Служба поддержки kilbil", "kilbil Support"),
+    ("only name set: it signs every language, as before", '[support]\nname = "Поддержка Уют"',
+     "Поддержка Уют", "Поддержка Уют"),
+    ("one string for every language", '[support]\nsignature = "Уют Support"', "Уют Support", "Уют Support"),
+    ("a table", '[support]\nsignature = { ru = "Поддержка Уют", en = "Uyut Support" }', "Поддержка Уют",
+     "Uyut Support"),
+    ("a language left out: name", '[support]\nname = "Поддержка Уют"\nsignature = { en = "Uyut Support" }',
+     "Поддержка Уют", "Uyut Support"),
+    ("a language left out, name not set: the shipped one", '[support]\nsignature = { en = "Uyut Support" }',
+     "Служба поддержки kilbil", "Uyut Support"),
+]
+
+
+@pytest.mark.parametrize(("toml", "ru", "en"), [row[1:] for row in SIGN_OFFS], ids=[row[0] for row in SIGN_OFFS])
+def test_replies_are_signed_in_their_language(tmp_path, toml, ru, en):
+    support = load_settings(write(tmp_path, toml)).support
+    assert (support.sign_off("ru"), support.sign_off("en")) == (ru, en)
+    assert bool(support.sign_off_warnings()) == (ru == en)  # check-config warns of one sign-off for every language
+
+
 PRECEDENCE = [
     ("--config wins over the environment", "cli.toml", {"MAILPROC_CONFIG": "env.toml"}, Path("cli.toml")),
     ("environment when no --config", None, {"MAILPROC_CONFIG": "/etc/mailproc/env.toml"},
@@ -335,3 +369,9 @@ def test_faq_problems_name_the_entry(tmp_path, text, expected):
 def test_account_id_patterns_need_one_group(tmp_path):
     [problem] = problems_of(write(tmp_path, "[accounts]\nid_patterns = ['ID (\\d+) (\\d+)']\n"))
     assert problem.startswith("accounts.id_patterns: expected regular expressions with one group")
+
+
+def test_a_postgresql_url_names_no_file(tmp_path):
+    url = "postgresql://desk@127.0.0.1:5432/mailproc"
+    database = load_settings(write(tmp_path, f'[database]\nurl = "{url}"\npassword_env = "DESK_DB_PASSWORD"\n')).database
+    assert (database.path, database.where, database.password_env) == (None, url, "DESK_DB_PASSWORD")

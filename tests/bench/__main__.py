@@ -19,7 +19,7 @@ import statistics
 import sys
 import time
 
-from tests.bench import stack
+from tests.bench import pipeline, stack
 from tests.bench.mails import Backlog, small
 from tests.mailfactory import make_mail
 
@@ -155,6 +155,14 @@ def main(argv: list[str]) -> int:
             results["idle_latency"] = {"median_s": round(median, 3), "p95_s": round(p95, 3)}
             rows.append((f"IDLE latency over {len(ordered)} mails", f"median {median:.2f} s, p95 {p95:.2f} s",
                          "median <= 2 s"))
+
+        sqlite = pipeline.rate()
+        postgresql = pipeline.rate_on_postgresql()
+        results["pipeline_per_s"] = {"sqlite": round(sqlite, 1),
+                                     "postgresql": round(postgresql, 1) if isinstance(postgresql, float) else None}
+        rows += [("pipeline alone (no IMAP/SMTP), SQLite", f"{sqlite:.0f} mails/s", ""),
+                 ("pipeline alone, PostgreSQL", f"{postgresql:.0f} mails/s" if isinstance(postgresql, float)
+                  else postgresql, "")]
 
         # the longest part last: the figures above are not lost when it is interrupted
         if idle_at > n:
