@@ -48,7 +48,7 @@ class Decision:
 
 
 def decide(ctx: Context, rules=RULES) -> Decision:
-    actions = [action for rule in rules for action in rule(ctx)]
+    actions = [action for rule, reads in rules if reads(ctx) for action in rule(ctx)]
     vetoes = tuple(a.reason for a in actions if isinstance(a, NoAutoReply))
     return Decision(
         labels=frozenset(a.label for a in actions if isinstance(a, AddLabel)),

@@ -3,6 +3,7 @@ import pytest
 
 from mailproc.actions import AddLabel, NoAutoReply, ReplyBlock, SetPriority, SetStatus
 from mailproc.decide import decide
+from mailproc.rules import every_mail
 from mailproc.rules.context import Context
 from tests.pure import default_settings, inbound, moscow
 
@@ -10,7 +11,7 @@ CTX = Context(mail=inbound(), ticket=None, settings=default_settings(), now=mosc
 
 
 def _rules(*action_lists):
-    return tuple((lambda ctx, acts=acts: list(acts)) for acts in action_lists)
+    return tuple(((lambda ctx, acts=acts: list(acts)), every_mail) for acts in action_lists)
 
 
 CASES = [

@@ -6,6 +6,4 @@ from mailproc.rules.context import Context
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.is_new_ticket or ctx.sender_is_agent:
-        return []
     return [ReplyBlock("ack")]

@@ -22,8 +22,7 @@ from mailproc.vocab import Ground, Kind, Label, Priority, Status
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.sender_is_agent or ctx.ticket is None:
-        return []
+    assert ctx.ticket is not None  # rules.agent_answer
     if ctx.machine_reasons:
         # A vacation notice is not an answer: never relayed. The agents hear of it once per
         # ticket, so that two responders cannot keep each other busy through us.

@@ -12,8 +12,6 @@ from mailproc.vocab import Label
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.is_new_ticket or ctx.sender_is_agent or ctx.machine_reasons:
-        return []
     hours, arrived = ctx.settings.hours, ctx.mail.arrived_at
     if workhours.is_open(hours, arrived):
         return []
