@@ -39,14 +39,11 @@ def chase(desk: Desk) -> int:
                 block = ReplyBlock("closed_unanswered", data={"reopen_days": settings.support.reopen_days})
             ticket.updated_at = now
             ticket.save()
-            outbound.queue(desk, ticket, [render.render_auto_reply(desk.settings, desk.secrets.token_secret,
-                                                                    _notice(ticket, block), now)], now)
+            facts = record.facts_of(ticket)
+            notice = outbound.notice(facts, (block,), facts.client_thread)
+            outbound.queue(desk, facts, [render.render_auto_reply(desk.settings, desk.secrets.token_secret, notice,
+                                                                   now)], now)
         log.info("ticket=%s waited on the client since %s: %s", ticket.tag, state.paused_since, due)
         sent += 1
     return sent
 
-
-def _notice(ticket: Ticket, block: ReplyBlock) -> render.ReplyRequest:
-    return render.ReplyRequest(tag=ticket.tag, subject=ticket.subject, language=ticket.language, blocks=(block,),
-                               first_response_due=ticket.first_response_due, resolution_due=ticket.resolution_due,
-                               recipient=ticket.client, threading=render.Thread.under(*record.client_thread(ticket)))

@@ -12,6 +12,7 @@ from mailproc.outbound import to_agents
 from mailproc.store import record
 from mailproc.store.queries import state_of
 from mailproc.store.models import Ticket, database
+from mailproc.views import TicketFacts
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,10 @@ def escalate(desk: Desk) -> EscalationReport:
         due_now = lifecycle.escalations_due(state_of(ticket), already=list(ticket.escalations), now=now,
                                             warning=warning)
         if due_now:
+            facts = record.facts_of(ticket)
             with database.atomic():
                 for deadline, stage, due in due_now:
-                    record.queue_outbound(ticket, _escalation_mail(desk, ticket, deadline, stage, due, now), now)
+                    record.queue_outbound(ticket.id, _escalation_mail(desk, facts, deadline, stage, due, now), now)
                     log.warning("ticket=%s %s deadline %s (%s)", ticket.tag, deadline, stage, due.isoformat())
                 ticket.escalations = sorted({*ticket.escalations, *(f"{d}:{s}" for d, s, _ in due_now)})
                 ticket.save()
@@ -41,7 +43,7 @@ def escalate(desk: Desk) -> EscalationReport:
     return report
 
 
-def _escalation_mail(desk: Desk, ticket: Ticket, deadline: str, stage: str, due: dt.datetime, now: dt.datetime):
+def _escalation_mail(desk: Desk, ticket: TicketFacts, deadline: str, stage: str, due: dt.datetime, now: dt.datetime):
     return to_agents(desk, ticket, "escalation.txt.j2", {
         "deadline": deadline, "stage": stage, "due": due.astimezone(desk.settings.hours.timezone),
         "minutes": round(abs((due - now).total_seconds()) / 60), "subject": ticket.subject,

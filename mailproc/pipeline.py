@@ -164,7 +164,8 @@ def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
         kind = decision.kind or Kind.CLIENT
         record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
                            dedupe_key=key, blobs=desk.blobs)
-        outbound.queue(desk, ticket, outbound.mails_for(desk, ctx, decision, ticket, now), now)
+        facts = record.facts_of(ticket)
+        outbound.queue(desk, facts, outbound.mails_for(desk, ctx, decision, facts, now), now)
         if ctx.sender_is_agent and kind == Kind.AGENT:
             record.record_agent_answer(ticket, assignee=decision.assignee, relayed=bool(decision.relay),
                                        now=mail.arrived_at)

@@ -6,7 +6,7 @@ import datetime as dt
 import peewee
 
 from mailproc.lifecycle import TicketState
-from mailproc.parse.headers import fold_address
+from mailproc.mail import fold_address
 from mailproc.store.models import Attachment, Message, Outbox, Quarantined, Ticket
 from mailproc.vocab import Kind
 
