@@ -25,14 +25,14 @@ def chase(desk: Desk) -> int:
     sent = 0
     for ticket in Ticket.select().where(Ticket.status == Status.WAITING, Ticket.waiting_since.is_null(False)):
         state = state_of(ticket)
-        due = lifecycle.chase_due(state, already=list(ticket.escalations), hours=settings.hours,
+        due = lifecycle.chase_due(state, hours=settings.hours,
                                   reminder_days=settings.sla.waiting_reminder_days,
                                   close_days=settings.sla.waiting_close_days, now=now)
         if due is None:
             continue
         with database.atomic():
             if due == lifecycle.REMIND:
-                ticket.escalations = sorted({*ticket.escalations, lifecycle.reminder_mark(state)})
+                record.apply_events(ticket, [lifecycle.Reminded()], now)
                 block = ReplyBlock("waiting_reminder", data={"days": settings.sla.waiting_close_days})
             else:
                 record.apply_events(ticket, [lifecycle.MoveTo(Status.CLOSED)], now)

@@ -29,15 +29,14 @@ def escalate(desk: Desk) -> EscalationReport:
     candidates = Ticket.select().where(Ticket.status.in_(sorted(lifecycle.CLOCK_RUNS)),
                                        Ticket.first_response_due.is_null(False) | Ticket.resolution_due.is_null(False))
     for ticket in candidates:
-        due_now = lifecycle.escalations_due(state_of(ticket), already=list(ticket.escalations), now=now,
-                                            warning=warning)
+        due_now = lifecycle.escalations_due(state_of(ticket), now=now, warning=warning)
         if due_now:
             facts = record.facts_of(ticket)
             with database.atomic():
                 for deadline, stage, due in due_now:
                     record.queue_outbound(ticket.id, _escalation_mail(desk, facts, deadline, stage, due, now), now)
                     log.warning("ticket=%s %s deadline %s (%s)", ticket.tag, deadline, stage, due.isoformat())
-                ticket.escalations = sorted({*ticket.escalations, *(f"{d}:{s}" for d, s, _ in due_now)})
+                record.apply_events(ticket, [lifecycle.Escalated(d, s) for d, s, _ in due_now], now)
                 ticket.save()
             report.sent += len(due_now)
     return report

@@ -14,8 +14,11 @@ from mailproc.lifecycle import (
     ClockPaused,
     ClockResumed,
     DeadlineSet,
+    Escalated,
     FirstResponse,
+    Marked,
     MoveTo,
+    Reminded,
     Reprioritise,
     StatusChanged,
     TicketState,
@@ -133,6 +136,27 @@ STEPS = [
         {},
         (),
     ),
+    (
+        "the agents told a deadline is near: marked, so they are told once",
+        CRITICAL_OPEN,
+        Escalated("resolution", "warning"),
+        dict(marks=("resolution:warning",)),
+        (Marked("resolution:warning"),),
+    ),
+    (
+        "told again: nothing changes",
+        dataclasses.replace(CRITICAL_OPEN, marks=("resolution:warning",)),
+        Escalated("resolution", "warning"),
+        {},
+        (),
+    ),
+    (
+        "the client waited on is reminded once per wait",
+        WAITING_2H,
+        Reminded(),
+        dict(marks=("waiting_reminder:2026-11-27T10:00:00+03:00",)),
+        (Marked("waiting_reminder:2026-11-27T10:00:00+03:00"),),
+    ),
 ]
 
 
@@ -224,7 +248,11 @@ CHASE = [
 @pytest.mark.parametrize("state,already,remind,close,now,due", [c[1:] for c in CHASE], ids=[c[0] for c in CHASE])
 def test_waiting_on_the_client(state, already, remind, close, now, due):
     found = lifecycle.chase_due(
-        state, already=already, hours=default_settings().hours, reminder_days=remind, close_days=close, now=moscow(now)
+        dataclasses.replace(state, marks=tuple(already)),
+        hours=default_settings().hours,
+        reminder_days=remind,
+        close_days=close,
+        now=moscow(now),
     )
     assert found == due
 

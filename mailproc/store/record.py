@@ -229,7 +229,7 @@ def _write_state(ticket: Ticket, state: lifecycle.TicketState) -> None:
     ticket.status, ticket.priority = state.status, state.priority
     ticket.first_response_due, ticket.first_response_at = state.first_response_due, state.first_response_at
     ticket.resolution_due, ticket.closed_at = state.resolution_due, state.closed_at
-    ticket.waiting_since = state.paused_since
+    ticket.waiting_since, ticket.escalations = state.paused_since, list(state.marks)
 
 
 def add_inbound(ticket: Ticket | None, raw: RawMail, mail: InboundMail, *, kind: str, text: str, verdict: str,
