@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 
 from mailproc import workhours
+from mailproc.actions import ReplyBlock
 from mailproc.config import Hours
 from mailproc.vocab import Priority, Status
 
@@ -195,15 +196,22 @@ def after_client_mail(status: str) -> str | None:
     return Status.OPEN if status in REOPENED_BY_CLIENT else None
 
 
-REMIND, CLOSE_UNANSWERED = "remind", "close_unanswered"
-
-
 def reminder_mark(state: TicketState) -> str:
     """The escalations entry saying this wait's reminder went out (a new wait needs a new one)."""
     return f"waiting_reminder:{state.paused_since.isoformat() if state.paused_since else ''}"
 
 
-def chase_due(state: TicketState, *, hours: Hours, reminder_days: int, close_days: int, now: dt.datetime) -> str | None:
+@dataclasses.dataclass(frozen=True, slots=True)
+class Chase:
+    """A step of waiting on the client, and the notice that tells the client of it."""
+
+    event: Event
+    notice: ReplyBlock
+
+
+def chase_due(
+    state: TicketState, *, hours: Hours, reminder_days: int, close_days: int, reopen_days: int, now: dt.datetime
+) -> Chase | None:
     """What a ticket waiting on the client calls for now: one reminder after `reminder_days` working
     days, then, `close_days` working days after that, closing (§4.7: the data was not provided)."""
     if state.status != Status.WAITING or state.paused_since is None or not reminder_days:
@@ -212,9 +220,9 @@ def chase_due(state: TicketState, *, hours: Hours, reminder_days: int, close_day
     if now < remind_at:
         return None
     if reminder_mark(state) not in state.marks:
-        return REMIND
+        return Chase(Reminded(), ReplyBlock("waiting_reminder", data={"days": close_days}))
     if close_days and now >= workhours.add_working_days(hours, remind_at, close_days):
-        return CLOSE_UNANSWERED
+        return Chase(MoveTo(Status.CLOSED), ReplyBlock("closed_unanswered", data={"reopen_days": reopen_days}))
     return None
 
 

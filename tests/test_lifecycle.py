@@ -219,7 +219,7 @@ WAITING = TicketState("waiting", paused_since=WAIT_START)
 REMINDED = [lifecycle.reminder_mark(WAITING)]
 CHASE = [
     ("waiting 2 working days of 3: nothing yet", WAITING, [], 3, 4, "2026-11-22 12:00", None),
-    ("waiting 3 working days: one reminder", WAITING, [], 3, 4, "2026-11-23 12:00", "remind"),
+    ("waiting 3 working days: one reminder", WAITING, [], 3, 4, "2026-11-23 12:00", "waiting_reminder"),
     ("reminded, 3 more days of 4: nothing", WAITING, REMINDED, 3, 4, "2026-11-26 12:00", None),
     (
         "reminded, 4 more working days: closed (§4.7, data not provided)",
@@ -228,7 +228,7 @@ CHASE = [
         3,
         4,
         "2026-11-27 12:00",
-        "close_unanswered",
+        "closed_unanswered",
     ),
     ("closing off (0): reminded and left waiting", WAITING, REMINDED, 3, 0, "2026-12-27 12:00", None),
     ("reminders off (0): nothing ever", WAITING, [], 0, 4, "2026-12-27 12:00", None),
@@ -240,7 +240,7 @@ CHASE = [
         3,
         4,
         "2026-11-27 12:00",
-        "remind",
+        "waiting_reminder",
     ),
 ]
 
@@ -252,9 +252,10 @@ def test_waiting_on_the_client(state, already, remind, close, now, due):
         hours=default_settings().hours,
         reminder_days=remind,
         close_days=close,
+        reopen_days=30,
         now=moscow(now),
     )
-    assert found == due
+    assert (found.notice.name if found else None) == due
 
 
 def test_working_days_skip_closed_days():
