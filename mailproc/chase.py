@@ -2,6 +2,7 @@
 the client, and later is closed with a notice citing §4.7 (data not provided). The days are
 `[sla] waiting_reminder_days` and `waiting_close_days`; the decision is lifecycle.chase_due.
 Runs in every poll cycle, after the escalations."""
+
 from __future__ import annotations
 
 import logging
@@ -24,9 +25,14 @@ def chase(desk: Desk) -> int:
     sent = 0
     for ticket in Ticket.select().where(Ticket.status == Status.WAITING, Ticket.waiting_since.is_null(False)):
         state = state_of(ticket)
-        due = lifecycle.chase_due(state, hours=settings.hours, reminder_days=settings.sla.waiting_reminder_days,
-                                  close_days=settings.sla.waiting_close_days,
-                                  reopen_days=settings.support.reopen_days, now=now)
+        due = lifecycle.chase_due(
+            state,
+            hours=settings.hours,
+            reminder_days=settings.sla.waiting_reminder_days,
+            close_days=settings.sla.waiting_close_days,
+            reopen_days=settings.support.reopen_days,
+            now=now,
+        )
         if due is None:
             continue
         with database.atomic():
@@ -35,9 +41,9 @@ def chase(desk: Desk) -> int:
             ticket.save()
             facts = record.facts_of(ticket)
             notice = outbound.notice(facts, (due.notice,), facts.client_thread)
-            outbound.queue(desk, facts, [render.render_auto_reply(desk.settings, desk.secrets.token_secret, notice,
-                                                                   now)], now)
+            outbound.queue(
+                desk, facts, [render.render_auto_reply(desk.settings, desk.secrets.token_secret, notice, now)], now
+            )
         log.info("ticket=%s waited on the client since %s: %s", ticket.tag, state.paused_since, due.notice.name)
         sent += 1
     return sent
-

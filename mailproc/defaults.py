@@ -14,6 +14,7 @@ matched case-insensitively, with exactly ONE capturing group around the ID.
 Screenshots (§4.2, `[attachments]`): the formats that may be accepted, the limits of one
 file, and the reason codes of a verdict.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -68,11 +69,12 @@ def compile_patterns(patterns: Iterable[str]) -> list[re.Pattern[str]]:
         except re.error as err:
             raise ValueError(f"{pattern!r} is not a valid regular expression: {err}") from None
         if regex.groups != 1:
-            raise ValueError(f"{pattern!r} needs exactly one capturing group (...) around the account ID, "
-                             f"found {regex.groups}; write other groups as (?:...)")
+            raise ValueError(
+                f"{pattern!r} needs exactly one capturing group (...) around the account ID, "
+                f"found {regex.groups}; write other groups as (?:...)"
+            )
         compiled.append(regex)
     return compiled
-
 
 
 # The formats the regulation may accept; the config chooses a subset.
@@ -116,8 +118,9 @@ class AttachmentLimits:
     def __post_init__(self) -> None:
         unknown = [f for f in self.accepted_formats if f not in ACCEPTABLE_FORMATS]
         if unknown or not isinstance(self.accepted_formats, tuple):
-            raise ValueError(f"accepted_formats: expected a tuple of {ACCEPTABLE_FORMATS}, "
-                             f"got {self.accepted_formats!r}")
+            raise ValueError(
+                f"accepted_formats: expected a tuple of {ACCEPTABLE_FORMATS}, got {self.accepted_formats!r}"
+            )
         if not 0 < self.max_pixels <= MAX_PIXELS_CEILING:
             raise ValueError(f"max_pixels: expected 1-{MAX_PIXELS_CEILING}, got {self.max_pixels}")
         if min(self.max_file_bytes, self.max_total_bytes, self.max_frames) <= 0:

@@ -1,5 +1,6 @@
 """Deadline escalations (edge: database, clock): agents are mailed when a §2.3/§2.4 deadline
 is near and again when it passes — each once, never repeatedly. Runs in every poll cycle."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -26,8 +27,10 @@ def escalate(desk: Desk) -> EscalationReport:
     settings, now = desk.settings, desk.clock()
     warning = dt.timedelta(minutes=settings.sla.warning_minutes)
     report = EscalationReport()
-    candidates = Ticket.select().where(Ticket.status.in_(sorted(lifecycle.CLOCK_RUNS)),
-                                       Ticket.first_response_due.is_null(False) | Ticket.resolution_due.is_null(False))
+    candidates = Ticket.select().where(
+        Ticket.status.in_(sorted(lifecycle.CLOCK_RUNS)),
+        Ticket.first_response_due.is_null(False) | Ticket.resolution_due.is_null(False),
+    )
     for ticket in candidates:
         due_now = lifecycle.escalations_due(state_of(ticket), now=now, warning=warning)
         if due_now:
@@ -43,7 +46,19 @@ def escalate(desk: Desk) -> EscalationReport:
 
 
 def _escalation_mail(desk: Desk, ticket: TicketFacts, deadline: str, stage: str, due: dt.datetime, now: dt.datetime):
-    return to_agents(desk, ticket, "escalation.txt.j2", {
-        "deadline": deadline, "stage": stage, "due": due.astimezone(desk.settings.hours.timezone),
-        "minutes": round(abs((due - now).total_seconds()) / 60), "subject": ticket.subject,
-        "client": ticket.client, "priority": ticket.priority, "status": ticket.status}, now)
+    return to_agents(
+        desk,
+        ticket,
+        "escalation.txt.j2",
+        {
+            "deadline": deadline,
+            "stage": stage,
+            "due": due.astimezone(desk.settings.hours.timezone),
+            "minutes": round(abs((due - now).total_seconds()) / 60),
+            "subject": ticket.subject,
+            "client": ticket.client,
+            "priority": ticket.priority,
+            "status": ticket.status,
+        },
+        now,
+    )

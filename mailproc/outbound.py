@@ -5,6 +5,7 @@ back to an agent, a word to agents when a mail to a client cannot be sent; `to_a
 also serves the deadline escalations. `queue` puts a ticket's mails in the outbox through
 the ticket's circuit breaker.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,31 +24,57 @@ from mailproc.views import Thread, TicketFacts
 from mailproc.vocab import Kind
 
 
-def mails_for(desk: Desk, ctx: Context, decision: Decision, ticket: TicketFacts, now: dt.datetime) -> list[OutboundMail]:
+def mails_for(
+    desk: Desk, ctx: Context, decision: Decision, ticket: TicketFacts, now: dt.datetime
+) -> list[OutboundMail]:
     """In the order they are sent; each joins the thread of those before it."""
     settings, secret, mail = desk.settings, desk.secrets.token_secret, ctx.mail
     mails: list[OutboundMail] = []
     client_thread, agents_thread = ticket.client_thread, ticket.agents_thread
     if decision.relay:
-        relay = render.render_relay(settings, secret, tag=ticket.tag, subject=ticket.subject, client=ticket.client,
-                                    cc=ticket.cc, text=decision.relay, threading=client_thread,
-                                    attachments=mail.attachments, now=now)
+        relay = render.render_relay(
+            settings,
+            secret,
+            tag=ticket.tag,
+            subject=ticket.subject,
+            client=ticket.client,
+            cc=ticket.cc,
+            text=decision.relay,
+            threading=client_thread,
+            attachments=mail.attachments,
+            now=now,
+        )
         mails.append(relay)
         client_thread = client_thread.including(relay.message_id)
     if decision.reply_blocks:
-        mails.append(render.render_auto_reply(settings, secret, _reply_request(ctx, decision, ticket, client_thread),
-                                              now))
+        mails.append(
+            render.render_auto_reply(settings, secret, _reply_request(ctx, decision, ticket, client_thread), now)
+        )
     for event in decision.notify:
-        notification = to_agents(desk, ticket, "notification.txt.j2", _notification_facts(ctx, ticket, event), now,
-                                 attachments=tuple(a for a in mail.attachments
-                                                   if a.verdict and a.verdict.accepted is not False),
-                                 not_to=mail.from_addr, threading=agents_thread)
+        notification = to_agents(
+            desk,
+            ticket,
+            "notification.txt.j2",
+            _notification_facts(ctx, ticket, event),
+            now,
+            attachments=tuple(a for a in mail.attachments if a.verdict and a.verdict.accepted is not False),
+            not_to=mail.from_addr,
+            threading=agents_thread,
+        )
         mails.append(notification)
         agents_thread = agents_thread.after(notification.message_id)
     if decision.tell_sender:
-        mails.append(to_agents(desk, ticket, "agent_feedback.txt.j2", {"lines": decision.tell_sender,
-                                                                       "subject": ticket.subject},
-                               now, only=mail.from_addr, threading=agents_thread))
+        mails.append(
+            to_agents(
+                desk,
+                ticket,
+                "agent_feedback.txt.j2",
+                {"lines": decision.tell_sender, "subject": ticket.subject},
+                now,
+                only=mail.from_addr,
+                threading=agents_thread,
+            )
+        )
     return mails
 
 
@@ -58,16 +85,30 @@ def _reply_request(ctx: Context, decision: Decision, ticket: TicketFacts, client
         return notice(ticket, decision.reply_blocks, client_thread)
     mail = ctx.mail
     return render.ReplyRequest(
-        tag=ticket.tag, subject=mail.subject, language=ticket.language, blocks=decision.reply_blocks,
-        first_response_due=ticket.first_response_due, resolution_due=ticket.resolution_due,
-        recipient=mail.from_addr, client_name=greeting_name(mail.from_name), threading=Thread.answering(mail))
+        tag=ticket.tag,
+        subject=mail.subject,
+        language=ticket.language,
+        blocks=decision.reply_blocks,
+        first_response_due=ticket.first_response_due,
+        resolution_due=ticket.resolution_due,
+        recipient=mail.from_addr,
+        client_name=greeting_name(mail.from_name),
+        threading=Thread.answering(mail),
+    )
 
 
 def notice(ticket: TicketFacts, blocks: tuple[ReplyBlock, ...], threading: Thread) -> render.ReplyRequest:
     """A reply to the ticket's client that no mail of theirs asked for (a closing, a reminder)."""
-    return render.ReplyRequest(tag=ticket.tag, subject=ticket.subject, language=ticket.language, blocks=blocks,
-                               first_response_due=ticket.first_response_due, resolution_due=ticket.resolution_due,
-                               recipient=ticket.client, threading=threading)
+    return render.ReplyRequest(
+        tag=ticket.tag,
+        subject=ticket.subject,
+        language=ticket.language,
+        blocks=blocks,
+        first_response_due=ticket.first_response_due,
+        resolution_due=ticket.resolution_due,
+        recipient=ticket.client,
+        threading=threading,
+    )
 
 
 def queue(desk: Desk, ticket: TicketFacts, mails: Iterable[OutboundMail], now: dt.datetime) -> None:
@@ -79,34 +120,74 @@ def queue(desk: Desk, ticket: TicketFacts, mails: Iterable[OutboundMail], now: d
         record.queue_outbound(ticket.id, mail, now, held=verdict.hold)
         held, going_out = held + verdict.hold, going_out + (not verdict.hold)
         if verdict.alert:
-            record.queue_outbound(ticket.id, to_agents(desk, ticket, "breaker_alert.txt.j2", {
-                "subject": ticket.subject, "client": ticket.client, "limit": limit,
-                "held_to": list(mail.rcpt_to), "held_subject": mail.subject}, now), now)
+            record.queue_outbound(
+                ticket.id,
+                to_agents(
+                    desk,
+                    ticket,
+                    "breaker_alert.txt.j2",
+                    {
+                        "subject": ticket.subject,
+                        "client": ticket.client,
+                        "limit": limit,
+                        "held_to": list(mail.rcpt_to),
+                        "held_subject": mail.subject,
+                    },
+                    now,
+                ),
+                now,
+            )
             going_out += 1
 
 
-def to_agents(desk: Desk, ticket: TicketFacts, template: str, variables: dict, now: dt.datetime, *,
-              attachments: tuple[Attachment, ...] = (), not_to: str | None = None,
-              only: str | None = None, threading: Thread | None = None) -> OutboundMail:
+def to_agents(
+    desk: Desk,
+    ticket: TicketFacts,
+    template: str,
+    variables: dict,
+    now: dt.datetime,
+    *,
+    attachments: tuple[Attachment, ...] = (),
+    not_to: str | None = None,
+    only: str | None = None,
+    threading: Thread | None = None,
+) -> OutboundMail:
     """A mail to the ticket's assignee (else every agent), in the ticket's agent thread.
     `not_to`: leave out the agent who caused it, unless nobody else is left."""
     agents = (ticket.assignee,) if ticket.assignee else tuple(desk.settings.support.agents)
     recipients = (only,) if only else tuple(a for a in agents if a != not_to) or agents
-    return render.render_to_agents(desk.settings, desk.secrets.token_secret, template=template, tag=ticket.tag,
-                                   to=recipients, variables=variables, threading=threading or ticket.agents_thread,
-                                   now=now, attachments=attachments)
+    return render.render_to_agents(
+        desk.settings,
+        desk.secrets.token_secret,
+        template=template,
+        tag=ticket.tag,
+        to=recipients,
+        variables=variables,
+        threading=threading or ticket.agents_thread,
+        now=now,
+        attachments=attachments,
+    )
 
 
 def _notification_facts(ctx: Context, ticket: TicketFacts, event: str) -> dict:
     zone = ctx.settings.hours.timezone
     return {
-        **ticket.basics(), "event": event, "sender": ctx.mail.from_addr, "sender_name": ctx.mail.from_name,
+        **ticket.basics(),
+        "event": event,
+        "sender": ctx.mail.from_addr,
+        "sender_name": ctx.mail.from_name,
         "account": ctx.account,
         "first_response_due": ticket.first_response_due and ticket.first_response_due.astimezone(zone),
         "resolution_due": ticket.resolution_due and ticket.resolution_due.astimezone(zone),
         "text": ctx.new_text,
-        "attachments": [{"name": a.filename, "accepted": a.verdict.accepted if a.verdict else None,
-                         "detail": a.verdict.detail if a.verdict else ""} for a in ctx.mail.attachments],
+        "attachments": [
+            {
+                "name": a.filename,
+                "accepted": a.verdict.accepted if a.verdict else None,
+                "detail": a.verdict.detail if a.verdict else "",
+            }
+            for a in ctx.mail.attachments
+        ],
     }
 
 
@@ -119,10 +200,17 @@ def tell_agents_undelivered(desk: Desk, outbox_ids: list[int], now: dt.datetime)
         if message.ticket is None or message.kind not in (Kind.AUTO_REPLY, Kind.AGENT):
             continue  # a mail to agents that failed is only logged: telling them by mail would fail too
         ticket = record.facts_of(message.ticket)
-        facts = {**ticket.basics(), "event": "delivery_failure", "sender": desk.settings.support.address,
-                 "sender_name": desk.settings.support.name, "account": None, "first_response_due": None,
-                 "resolution_due": None, "attachments": [],
-                 "text": f"{message.subject}\n-> {', '.join(row.rcpt_to)}\n{row.last_error}"}
+        facts = {
+            **ticket.basics(),
+            "event": "delivery_failure",
+            "sender": desk.settings.support.address,
+            "sender_name": desk.settings.support.name,
+            "account": None,
+            "first_response_due": None,
+            "resolution_due": None,
+            "attachments": [],
+            "text": f"{message.subject}\n-> {', '.join(row.rcpt_to)}\n{row.last_error}",
+        }
         with database.atomic():
             record.queue_outbound(ticket.id, to_agents(desk, ticket, "notification.txt.j2", facts, now), now)
         queued += 1

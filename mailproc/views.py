@@ -59,6 +59,12 @@ class TicketFacts:
 
     def basics(self) -> dict:
         """What every notification says of the ticket itself."""
-        return {"subject": self.subject, "client": self.client, "account_id": self.account_id,
-                "labels": list(self.labels), "priority": self.priority, "status": self.status,
-                "follows": self.follows}
+        return {
+            "subject": self.subject,
+            "client": self.client,
+            "account_id": self.account_id,
+            "labels": list(self.labels),
+            "priority": self.priority,
+            "status": self.status,
+            "follows": self.follows,
+        }

@@ -1,13 +1,19 @@
 """The store, rendering and the config sit below the parser and the rules: they never import them,
 directly or through another module (shared words live in vocab, defaults, views, mail)."""
+
 import ast
 import pathlib
 
 import pytest
 
 PACKAGE = pathlib.Path(__file__).parent.parent / "mailproc"
-BELOW_THE_STAGES = ["mailproc.config", "mailproc.render", "mailproc.views", "mailproc.lifecycle",
-                    *(f"mailproc.store.{p.stem}" for p in sorted((PACKAGE / "store").glob("*.py")) if p.stem != "__init__")]
+BELOW_THE_STAGES = [
+    "mailproc.config",
+    "mailproc.render",
+    "mailproc.views",
+    "mailproc.lifecycle",
+    *(f"mailproc.store.{p.stem}" for p in sorted((PACKAGE / "store").glob("*.py")) if p.stem != "__init__"),
+]
 STAGES = ("mailproc.parse", "mailproc.rules")
 
 

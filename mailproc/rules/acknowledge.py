@@ -1,4 +1,5 @@
 """SPEC §3: a new ticket is acknowledged at once, with its tag and the expected reaction time."""
+
 from __future__ import annotations
 
 from mailproc.actions import Action, ReplyBlock

@@ -1,5 +1,6 @@
 """SPEC §3, §5, §6 — a client's mail is handed to the agents; a reply on a waiting or closed ticket
 reopens it; a bounce of one of our mails is reported to the agents as a delivery failure."""
+
 from __future__ import annotations
 
 from mailproc.actions import Action, AddLabel, NotifyAgents, SetStatus
