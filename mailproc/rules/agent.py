@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from mailproc.actions import (Action, AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay,
                               ReplyBlock, SetPriority, SetStatus, Split, TellSender)
-from mailproc.parse.commands import KNOWN, Command, split_commands
+from mailproc.parse.commands import Command, split_commands
 from mailproc.rules.machines import dmarc_failed
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
@@ -72,6 +72,11 @@ def _refusal(ctx: Context, ticket: TicketView) -> str | None:
     return None
 
 
+# The commands an agent may write: each is a case of _apply, the lifecycle step it asks for and
+# the block the client gets (SPEC §5; the README lists them).
+COMMANDS = ("close", "critical", "priority", "suspend", "resume", "dev", "remote", "split", "note", "assign", "cc")
+
+
 def _apply(command: Command, ctx: Context) -> list[Action]:
     match command.name, command.argument.lower():
         case "close", _:
@@ -122,7 +127,7 @@ def _apply(command: Command, ctx: Context) -> list[Action]:
                                f"{', '.join(ctx.settings.support.agents)}); nothing assigned")]
         case "priority", other:
             return [TellSender(f"#priority {other}: expected 'normal' or 'critical'; priority unchanged")]
-    return [TellSender(f"{command}: unknown command; known: {', '.join('#' + k for k in KNOWN)}. "
+    return [TellSender(f"{command}: unknown command; known: {', '.join('#' + k for k in COMMANDS)}. "
                        "It was not sent to the client.")]
 
 
