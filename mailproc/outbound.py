@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from mailproc import breaker, render
+from mailproc import breaker, render, sla
 from mailproc.actions import ReplyBlock
 from mailproc.decide import Decision
 from mailproc.desk import Desk
@@ -81,9 +81,10 @@ def mails_for(
 def _reply_request(ctx: Context, decision: Decision, ticket: TicketFacts, client_thread: Thread) -> render.ReplyRequest:
     """A client's mail is answered in its own thread; a notice caused by an agent (closing,
     suspension) goes to the ticket's client in the client's thread."""
-    if ctx.sender_is_agent:
-        return notice(ticket, decision.reply_blocks, client_thread)
     mail = ctx.mail
+    on_call = bool(sla.on_call(ctx.settings, mail.arrived_at, ticket.resolution_due))
+    if ctx.sender_is_agent:
+        return notice(ticket, decision.reply_blocks, client_thread, on_call=on_call)
     return render.ReplyRequest(
         tag=ticket.tag,
         subject=mail.subject,
@@ -93,11 +94,14 @@ def _reply_request(ctx: Context, decision: Decision, ticket: TicketFacts, client
         resolution_due=ticket.resolution_due,
         recipient=mail.from_addr,
         client_name=greeting_name(mail.from_name),
+        on_call=on_call,
         threading=Thread.answering(mail),
     )
 
 
-def notice(ticket: TicketFacts, blocks: tuple[ReplyBlock, ...], threading: Thread) -> render.ReplyRequest:
+def notice(
+    ticket: TicketFacts, blocks: tuple[ReplyBlock, ...], threading: Thread, *, on_call: bool = False
+) -> render.ReplyRequest:
     """A reply to the ticket's client that no mail of theirs asked for (a closing, a reminder)."""
     return render.ReplyRequest(
         tag=ticket.tag,
@@ -107,6 +111,7 @@ def notice(ticket: TicketFacts, blocks: tuple[ReplyBlock, ...], threading: Threa
         first_response_due=ticket.first_response_due,
         resolution_due=ticket.resolution_due,
         recipient=ticket.client,
+        on_call=on_call,
         threading=threading,
     )
 
@@ -169,6 +174,28 @@ def to_agents(
     )
 
 
+def page(desk: Desk, ticket: TicketFacts, ctx: Context, addresses: tuple[str, ...], now: dt.datetime) -> OutboundMail:
+    """§2.4 under on_call: the on-call agents hear at once of a critical problem whose term runs
+    outside working hours, marked urgent, in the ticket's agent thread."""
+    zone = desk.settings.hours.timezone
+    variables = {
+        **ticket.basics(),
+        "text": ctx.new_text,
+        "arrived_at": ctx.mail.arrived_at.astimezone(zone),
+        "resolution_due": ticket.resolution_due.astimezone(zone),
+    }
+    return render.render_to_agents(
+        desk.settings,
+        desk.secrets.token_secret,
+        template="on_call.txt.j2",
+        tag=ticket.tag,
+        to=addresses,
+        now=now,
+        variables=variables,
+        threading=ticket.agents_thread,
+    )
+
+
 def _notification_facts(ctx: Context, ticket: TicketFacts, event: str) -> dict:
     zone = ctx.settings.hours.timezone
     return {
@@ -189,6 +216,20 @@ def _notification_facts(ctx: Context, ticket: TicketFacts, event: str) -> dict:
             for a in ctx.mail.attachments
         ],
     }
+
+
+def split_notification(
+    desk: Desk, ctx: Context, split_from: str, second: TicketFacts, now: dt.datetime
+) -> OutboundMail:
+    """§2.5: the ticket an agent's #split opened is announced to the agents like any new ticket,
+    naming the one it came from (`split_from`, its tag); answering it answers the client on the new ticket."""
+    facts = {
+        **_notification_facts(ctx, second, "new_ticket"),
+        "split_from": split_from,
+        "text": second.subject,
+        "attachments": [],
+    }
+    return to_agents(desk, second, "notification.txt.j2", facts, now)
 
 
 def tell_agents_undelivered(desk: Desk, outbox_ids: list[int], now: dt.datetime) -> int:

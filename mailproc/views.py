@@ -67,4 +67,5 @@ class TicketFacts:
             "priority": self.priority,
             "status": self.status,
             "follows": self.follows,
+            "split_from": None,
         }

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mailproc.rules import abuse, account, acknowledge, agent, automated, conversation, critical, faq, hours
-from mailproc.rules import missing, scope, screenshots
+from mailproc.rules import missing, scope, screenshots, several
 
 if TYPE_CHECKING:
     from mailproc.actions import Action
@@ -63,6 +63,7 @@ RULES: tuple[tuple[Rule, Reads], ...] = (
     (conversation.bounced, bounce),  # SPEC §6: the agents hear of an undelivered mail
     (conversation.check, client_person),  # SPEC §3: agents notified, a waiting or closed ticket reopens
     (acknowledge.check, new_request),  # §2.3
+    (several.check, new_request_by_person),  # §2.5
     (screenshots.check, client_mail),  # §4.2
     (missing.check, new_request_by_person),  # §4.2
     (account.check, client_mail),  # §4.7, §5
