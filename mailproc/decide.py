@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from mailproc.actions import (AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock,
-                              SetPriority, SetStatus, Split, TellSender)
+from mailproc.actions import (AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, Reason, RecordAs, Relay,
+                              ReplyBlock, SetPriority, SetStatus, Split, TellSender)
 from mailproc.lifecycle import strongest_priority, strongest_status
 from mailproc.reply_blocks import arrange
 from mailproc.rules import RULES
@@ -17,6 +17,7 @@ from mailproc.rules.context import Context
 @dataclasses.dataclass(frozen=True, slots=True)
 class Decision:
     labels: frozenset[str]
+    reasons: tuple[tuple[str, Reason], ...]  # (label, why) for the labels a rule explained
     reply_blocks: tuple[ReplyBlock, ...]  # empty: no automatic reply
     vetoes: tuple[str, ...]  # why there is no automatic reply
     priority: str | None = None  # None: leave as it is
@@ -52,6 +53,7 @@ def decide(ctx: Context, rules=RULES) -> Decision:
     vetoes = tuple(a.reason for a in actions if isinstance(a, NoAutoReply))
     return Decision(
         labels=frozenset(a.label for a in actions if isinstance(a, AddLabel)),
+        reasons=tuple((a.label, a.reason) for a in actions if isinstance(a, AddLabel) and a.reason),
         reply_blocks=() if vetoes else arrange([a for a in actions if isinstance(a, ReplyBlock)]),
         vetoes=vetoes,
         priority=strongest_priority([a.priority for a in actions if isinstance(a, SetPriority)]),

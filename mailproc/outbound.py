@@ -29,7 +29,7 @@ def mails_for(desk: Desk, ctx: Context, decision: Decision, ticket: Ticket, now:
     if decision.reply_blocks:
         yield render.render_auto_reply(settings, secret, _reply_request(ctx, decision, ticket), now)
     for event in decision.notify:
-        yield to_agents(desk, ticket, "notification.txt.j2", _notification_facts(ctx, ticket, event), now,
+        yield to_agents(desk, ticket, "notification.txt.j2", _notification_facts(ctx, decision, ticket, event), now,
                         attachments=tuple(a for a in mail.attachments if a.verdict and a.verdict.accepted is not False),
                         not_to=mail.from_addr)
     if decision.tell_sender:
@@ -84,9 +84,11 @@ def _ticket_facts(ticket: Ticket) -> dict:
             "follows": ticket.follows}
 
 
-def _notification_facts(ctx: Context, ticket: Ticket, event: str) -> dict:
+def _notification_facts(ctx: Context, decision: Decision, ticket: Ticket, event: str) -> dict:
     zone = ctx.settings.hours.timezone
     return {
+        "reviews": [{"label": label, "why": r.why, "words": list(r.words), "against": list(r.against)}
+                    for label, r in decision.reasons],
         **_ticket_facts(ticket), "event": event, "sender": ctx.mail.from_addr, "sender_name": ctx.mail.from_name,
         "account": ctx.account,
         "first_response_due": ticket.first_response_due and ticket.first_response_due.astimezone(zone),
@@ -107,7 +109,7 @@ def tell_agents_undelivered(desk: Desk, outbox_ids: list[int], now: dt.datetime)
             continue  # a mail to agents that failed is only logged: telling them by mail would fail too
         facts = {**_ticket_facts(ticket), "event": "delivery_failure", "sender": desk.settings.support.address,
                  "sender_name": desk.settings.support.name, "account": None, "first_response_due": None,
-                 "resolution_due": None, "attachments": [],
+                 "resolution_due": None, "attachments": [], "reviews": [],
                  "text": f"{message.subject}\n-> {', '.join(row.rcpt_to)}\n{row.last_error}"}
         with database.atomic():
             record.queue_outbound(ticket, to_agents(desk, ticket, "notification.txt.j2", facts, now), now)

@@ -55,6 +55,14 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
         "resolution_due": ("the resolution deadline (date and time), or empty", _WHEN, None),
         "text": ("the new text of the mail, quotes stripped", "Касса не работает с утра.", ""),
         "follows": ("the closed ticket this one continues, or empty", "KB-000100", None),
+        "reviews": ("the review labels this mail raised: label, why (a reason code), words (what raised it), "
+                    "against (what kept the rule from being sure)",
+                    [{"label": "review_abuse", "why": why, "words": ["идиот"], "against": []}
+                     for why in ("quoted", "unclear", "critical")]
+                    + [{"label": "review_out_of_scope", "why": "fault", "words": ["проведите обучение"],
+                        "against": ["не работает"]},
+                       {"label": "review_out_of_scope", "why": "critical", "words": ["внедрение"], "against": []},
+                       {"label": "review_other", "why": "", "words": ["два вопроса"], "against": []}], []),
         "attachments": ("a list of: name, accepted (true/false/empty: not an image), detail",
                         [{"name": "screen.png", "accepted": True, "detail": ""},
                          {"name": "photo.heic", "accepted": False, "detail": "HEIC is not accepted"},
