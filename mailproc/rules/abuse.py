@@ -156,16 +156,14 @@ def judge(*texts: str, extra_words: tuple[str, ...] = ()) -> Verdict | None:
     found: list[tuple[str, str]] = []  # (word, why)
     for text in texts:
         for sentence in _SENTENCE.split(text[:MAX_CHARS]):
-            words = find_abuse(sentence, extra_words=extra_words)
-            if words:
-                found += [(w, _aim(w, sentence)) for w in words]
+            found += [(w, _aim(w, sentence)) for w in find_abuse(sentence, extra_words=extra_words)]
     found = [(w, why) for w, why in found if why != "self" and not (why == QUOTED and _is_insult(w))]
     if not found:
         return None
-    words = tuple(dict.fromkeys(w for w, _ in found))
+    said = tuple(dict.fromkeys(w for w, _ in found))
     if any(why == "sure" for _, why in found):
-        return Verdict(words, True, "")
-    return Verdict(words, False, QUOTED if any(why == QUOTED for _, why in found) else UNCLEAR)
+        return Verdict(said, True, "")
+    return Verdict(said, False, QUOTED if any(why == QUOTED for _, why in found) else UNCLEAR)
 
 
 def _aim(word: str, sentence: str) -> str:
