@@ -136,6 +136,9 @@ _NOT_TOPICS = tuple(map(Pattern.of, (
     "{bug=|error=|crash=} {report=|reports=}",
 )))
 _HOW = frozenset("как каким how где where".split())
+# Its price asked, or an invoice for it: a billing question, not a request for the work (§3.1).
+_PRICE = frozenset("сколько стоит стоить стоимость цена цену счет счета оплата оплату price cost costs much invoice "
+                   "quote".split())
 _AFTER = frozenset("после after since".split())  # "после внедрения перестали начисляться": when, not what
 # A wish is accepted (§3.1 and the end of §3.2), however it is worded.
 _WISH = tuple(map(Pattern.of, (
@@ -248,6 +251,8 @@ def _counts(tokens: Tokens, hit: Hit, request: bool, not_topics: list[Hit]) -> b
         return False  # "обучение нам не нужно"
     if request and _HOW & set(before(tokens, hit, 4)):
         return False  # "как настроить кассу?" is a consultation (§3.1)
+    if request and _PRICE & set(before(tokens, hit, 4)):
+        return False  # "сколько стоит подключить кассу?", "счёт за подключение касс"
     if _AFTER & set(before(tokens, hit, 2)):
         return False  # "после внедрения перестали начисляться бонусы": a fault after it, not a request for it
     return not any(n.start < hit.end and hit.start < n.end for n in not_topics)
