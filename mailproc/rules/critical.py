@@ -21,7 +21,8 @@ What counts, sentence by sentence (see mailproc.parse.phrases for the pattern no
   "белый экран", "выкидывает обратно", "keeps loading", "blank page") in a sentence that
   names the personal account or the act of logging in (the sentence before counts too),
   unless it names something inside the account that is slow ("в кабинете долго грузится
-  отчёт", "the report page keeps loading"): then the account itself works.
+  отчёт", "the report page keeps loading") or the customers' mobile app: then the account
+  itself works.
 * POS: a word for the workstation (РМК, касса, терминал, POS, till, cashier) within a few
   words of a failure ("не работает", "недоступна", "нет связи", "not working", "down"),
   with no "а"/"но"/"but" between them ("касса работает, а отчёт не открывается"). Points that
@@ -125,10 +126,11 @@ _LOGIN_SYMPTOMS = tuple(map(Pattern.of, (
 _LOGIN_CONTEXT = Pattern.of(
     "{лк=|lk=|lkkilbil*|кабинет*|личн*|вход*|войти=|зайти=|захож*|авториз*|логин*|парол*|аккаунт*|учетн*|kilbil*|"
     "dashboard*|account*|personal=|login*|log=|logon=|sign=|signin=|password*|cabinet=|backoffice=|portal=}")
-# Something inside the account: when it is what spins, the account itself works.
-_INSIDE_LK = Pattern.of(
-    "{отчет*|рассылк*|раздел*|вкладк*|выгрузк*|акци*|аналитик*|статистик*|"
-    "report*|mailing*|campaign*|section*|tab=|tabs=|export*|analytics=|statistics=}")
+# Something inside the account, or the customers' own app: when it is what spins, the account itself works.
+_NOT_LK = Pattern.of(
+    "{отчет*|рассылк*|раздел*|вкладк*|выгрузк*|акци*|аналитик*|статистик*|приложени*|мобильн*|"
+    "report*|mailing*|campaign*|section*|tab=|tabs=|export*|analytics=|statistics=|app=|apps=|application=|"
+    "mobile=}")
 
 # The till, by name or by its software (not "кассир", the person: "отчёт по кассирам").
 _POS_WORDS = tuple(map(Pattern.of, (
@@ -308,11 +310,11 @@ def _is_login(tokens: Tokens, hit: Hit) -> bool:
 
 def _login_symptom(tokens: Tokens, hit: Hit) -> bool:
     """A symptom of a failed login: the personal account or logging in is named in its sentence or the one
-    before, and nothing inside the account is named in its own sentence."""
+    before, and nothing inside the account (nor the customers' app) is named in its own sentence."""
     sentence = tokens.sentences[hit.start]
     context = {tokens.sentences[i] for i in tokens.any_positions(_LOGIN_CONTEXT.words[0])}
-    inside = {tokens.sentences[i] for i in tokens.any_positions(_INSIDE_LK.words[0])}
-    return sentence not in inside and bool({sentence, sentence - 1} & context)
+    elsewhere = {tokens.sentences[i] for i in tokens.any_positions(_NOT_LK.words[0])}
+    return sentence not in elsewhere and bool({sentence, sentence - 1} & context)
 
 
 def _location(tokens: Tokens, i: int) -> bool:
