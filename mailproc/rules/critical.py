@@ -28,8 +28,10 @@ What counts, sentence by sentence (see mailproc.parse.phrases for the pattern no
   with no "а"/"но"/"but" between them ("касса работает, а отчёт не открывается"). Points that
   the till does not redeem or accrue ("касса не списывает баллы", "на кассе не начисляются
   бонусы", "the till won't redeem points") are the loyalty system down at the POS, unless the
-  sentence narrows it to some customers ("у одного покупателя", "some customers"): that is a
-  question about those customers. Cashiers who cannot serve ("кассиры не могут списать
+  sentence narrows it to some customers, some purchases or a condition, or asks whether it is
+  meant so ("у одного покупателя", "за подарочные карты", "больше 50% от чека", "это
+  нормально?") with no error shown nor a sale blocked: that is a question about a rule of the
+  programme. Cashiers who cannot serve ("кассиры не могут списать
   баллы") count like the till itself.
 * `[critical].extra_phrases`: any of these phrases, in this order, word forms aside
   (problem "other").
@@ -179,13 +181,27 @@ _POINTS_FAILURES = tuple(map(Pattern.of, (
     "{are=|is=|arent=|isnt=} {not=|being=} {deducted=|redeemed=|accrued=|credited=|added=|applied=}",
     "stopped= {redeeming=|deducting=|accruing=|adding=|applying=|crediting=}",
 )))
-# Some customers, not all: a question about them, not the till down ("у одного клиента", "не всем").
-_SOME_CUSTOMERS = tuple(map(Pattern.of, (
+# Some customers, some purchases, a condition, or whether it is meant so: a question about a rule of the
+# programme, not the till down ("у одного клиента", "не всем", "за подарочные карты", "больше 50% от чека",
+# "при оплате сертификатом", "это нормально?"). An error shown at the till outweighs them.
+_NARROWED = tuple(map(Pattern.of, (
     "{одного=|одному=|одной=|одна=|один=|некотор*|части=|нескольк*|отдельн*|конкретн*} "
     "{клиент*|покупател*|гост*|карт*|человек*|посетител*}",
     "не= {всем=|всех=|каждому=|каждого=}",
     "{one=|some=|certain=|several=|few=|individual=|particular=} {customer*|guest*|client*|card*|people=|buyer*}",
     "not= {all=|every=|everyone=|everybody=}",
+    "{за=|на=|for=|on=} {покупк*|товар*|позици*|категори*|сертификат*|подарочн*|purchase*|item*|product*|gift*|"
+    "certificate*}",
+    "{при=|when=} {оплат*|покупк*|возврат*|paying=|buying=|returning=}",
+    "{больше=|меньше=|более=|менее=|свыше=|выше=|ниже=|over=|above=|below=|than=}",
+    "{если=|if=|when=|скидк*|акци*|сертификат*|подарочн*|discount*|gift=}",
+    "{нормально=|должно=|задумано=|настройк*|intended=|normal=|supposed=|expected=|setting=|settings=}",
+)))
+# An error, or a sale that cannot be closed: the till is blocked, however the mail narrows it.
+_TILL_BLOCKED = tuple(map(Pattern.of, (
+    "{ошибк*|error*|errors=}",
+    "не {закрывается=|закрываются=|проходит=|проходят=|пробивается=|пробиваются=|закрыть=|пробить=|провести=}",
+    "{cannot=|cant=|wont=} {close=|complete=|finish=|process=}",
 )))
 # The cashiers (the people, not a till word) cannot serve: the till is down for them.
 _CASHIERS_CANNOT = Pattern.of(
@@ -257,11 +273,12 @@ def find_problem(*texts: str, extra_phrases: tuple[str, ...] = ()) -> str | None
         return OTHER
     if any(live(h) for h in find(tokens, _CASHIERS_CANNOT, gap=1)):
         return POS
-    some_customers = {tokens.sentences[h.start] for h in find_any(tokens, _SOME_CUSTOMERS, gap=1)
-                      if before(tokens, h, 1) != ["ни"]}  # "ни одному покупателю" is nobody
+    blocked = {tokens.sentences[h.start] for h in find_any(tokens, _TILL_BLOCKED, gap=1)}
+    narrowed = {tokens.sentences[h.start] for h in find_any(tokens, _NARROWED, gap=1)
+                if before(tokens, h, 1) != ["ни"]} - blocked  # "ни одному покупателю" is nobody
     failures = [h for h in find_any(tokens, _POS_FAILURES, gap=1) if live(h)] + [
         h for h in find_any(tokens, _POINTS_FAILURES, gap=1)
-        if live(h) and tokens.sentences[h.start] not in some_customers]
+        if live(h) and tokens.sentences[h.start] not in narrowed]
     not_pos = find_any(tokens, _NOT_POS, gap=1)
     for place in find_any(tokens, _POS_WORDS, gap=1):
         if any(n.start <= place.start < n.end for n in not_pos):
