@@ -167,12 +167,17 @@ def judge(*texts: str, extra_words: tuple[str, ...] = ()) -> Verdict | None:
 
 
 def _aim(word: str, sentence: str) -> str:
-    """"sure", QUOTED (someone else said it), "self" (said of oneself) or UNCLEAR."""
-    others = re.findall(r"[^\W\d_]+", normalize(sentence))
-    at = sentence.find(word)
-    if (at > 0 and _QUOTE.search(sentence[:at]) and _QUOTE.search(sentence[at + len(word):])) \
-            or any(_SOMEONE_ELSE.match(w) for w in others):
+    """"sure", QUOTED (someone else said it), "self" (said of oneself) or UNCLEAR.
+
+    In quotation marks it is someone else's; told of someone else ("покупатель обозвал") too, unless the
+    sentence also speaks to the staff ("вы идиоты, клиенты ждут"): then it is for the agents to judge."""
+    sentence = normalize(sentence)
+    others = re.findall(r"[^\W\d_]+", sentence)
+    at = sentence.find(normalize(word))
+    if at > 0 and _QUOTE.search(sentence[:at]) and _QUOTE.search(sentence[at + len(word):]):
         return QUOTED
+    if any(_SOMEONE_ELSE.match(w) for w in others):
+        return UNCLEAR if _ADDRESSED & set(others) else QUOTED
     if not _is_insult(word) or _ADDRESSED & set(others):
         return "sure"
     if _SELF & set(others):
