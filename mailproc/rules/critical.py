@@ -124,6 +124,7 @@ _LOGIN_SYMPTOMS = tuple(map(Pattern.of, (
     "{blank=|white=|empty=} {page=|screen=}",
     "{kicks=|throws=|logs=|redirects=|sends=|bounces=} {me=|us=|back=|out=}",
 )))
+_PAST_EN = frozenset("was were kept had been".split())
 # The personal account, or the act of logging in, named near a symptom.
 _LOGIN_CONTEXT = Pattern.of(
     "{лк=|lk=|lkkilbil*|кабинет*|личн*|вход*|войти=|зайти=|захож*|авториз*|логин*|парол*|аккаунт*|учетн*|kilbil*|"
@@ -222,6 +223,7 @@ _RESOLVED = tuple(map(Pattern.of, (
     "{неактуальн*}",
     "не= актуальн*",
     "{works=|working=|work=} {again=|now=|fine=}",
+    "{now=|today=} {fine=|ok=|okay=|good=|works=|working=|normal=}",
     "{is=|was=|been=|got=|are=|were=|its=} {fixed=|resolved=|solved=|sorted=}",
     "{fixed=|resolved=|solved=|sorted=} now=",
     "{problem=|issue=} {fixed=|resolved=|solved=|gone=}",
@@ -312,7 +314,7 @@ def _is_login(tokens: Tokens, hit: Hit) -> bool:
     words = [tokens.words[i] for i in hit.positions]
     if words[0] != "нет" and any(_names_lk([tokens.words[i]]) and _location(tokens, i) for i in hit.positions):
         return False  # "в ЛК не открывается отчёт": the personal account is where, not what fails
-    if words[0] in _ENTERING:  # the verb last: what stands between must be the personal account, if anything
+    if words[0] in _ENTERING and words[1:2] == ["не"]:  # the verb last: what stands between must be the LK, if anything
         between = tokens.words[hit.positions[0] + 1:hit.positions[1]]
         return not between or _names_lk(between)
     if _names_lk(words) or words[-1] not in _ENTERING:
@@ -328,6 +330,8 @@ def _is_login(tokens: Tokens, hit: Hit) -> bool:
 def _login_symptom(tokens: Tokens, hit: Hit) -> bool:
     """A symptom of a failed login: the personal account or logging in is named in its sentence or the one
     before, and nothing inside the account (nor the customers' app) is named in its own sentence."""
+    if set(before(tokens, hit, 1)) & _PAST_EN:
+        return False  # "was stuck on", "kept loading forever": the Russian forms listed are present already
     sentence = tokens.sentences[hit.start]
     context = {tokens.sentences[i] for i in tokens.any_positions(_LOGIN_CONTEXT.words[0])}
     elsewhere = {tokens.sentences[i] for i in tokens.any_positions(_NOT_LK.words[0])}
