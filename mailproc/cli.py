@@ -353,7 +353,7 @@ def cmd_check_config(settings: Settings, args) -> int:
         check_login(settings.smtp, secrets.smtp_password)
         print(f"IMAP {settings.mailbox.host}:{settings.mailbox.port} and SMTP {settings.smtp.host}:"
               f"{settings.smtp.port}: logged in", file=sys.stderr)
-    for warning in settings.example_values():
+    for warning in [*settings.example_values(), *settings.support.sign_off_warnings()]:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{settings.source}: ok")
     return EXIT_OK

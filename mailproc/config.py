@@ -31,7 +31,10 @@ DEFAULT_CONFIG = "config.toml"
 # Used when the config keeps the default relative "templates" and no such
 # directory sits beside the config file (e.g. a config in /etc/mailproc/).
 SHIPPED_TEMPLATES = shipped.TEMPLATES
+ON_CALL, NEXT_OPENING = "on_call", "next_opening"  # [sla].critical_out_of_hours
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LANGUAGES = ("ru", "en")  # the languages clients are answered in
+SIGN_OFFS = {"ru": "Служба поддержки kilbil", "en": "kilbil Support"}  # the shipped [support].signature
 
 
 class _Bad(Exception):
@@ -126,8 +129,30 @@ def _zone(value: Any) -> ZoneInfo:
     raise _Bad('a time zone name such as "Europe/Moscow"')
 
 
+def _signature(value: Any) -> tuple[tuple[str, str], ...]:
+    """Sign-offs by reply language: a table {ru = "...", en = "..."}, one string for every language, or {}."""
+    if isinstance(value, str) and value.strip():
+        return tuple((language, value.strip()) for language in LANGUAGES)
+    if isinstance(value, dict) and all(k in LANGUAGES and isinstance(v, str) and v.strip() for k, v in value.items()):
+        return tuple((language, value[language].strip()) for language in LANGUAGES if language in value)
+    raise _Bad('sign-offs by reply language, e.g. {ru = "Служба поддержки kilbil", en = "kilbil Support"} '
+               "(languages: " + ", ".join(LANGUAGES) + "), or one string for all")
+
+
 _DOMAIN = r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*"
 _email = _text(r'[^@\s<>"(),;:]+@' + _DOMAIN, "an email address like support@example.test")
+
+
+def _email_list(value: Any) -> tuple[str, ...]:
+    """A list, possibly empty, of email addresses, lower-cased."""
+    try:
+        if isinstance(value, list):
+            return tuple(_email(a).lower() for a in value)
+    except _Bad:
+        pass
+    raise _Bad("a list of email addresses (may be empty)")
+
+
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _env = _text(_ENV_NAME, "the NAME of an environment variable (never the secret itself)")
 _env_list = _check("a list of NAMES of environment variables (may be empty; never the secrets themselves)",
@@ -186,6 +211,9 @@ class Smtp:
 class Support:
     address: str = _key(_email, "support@example.test", "the address clients write to and replies come from")
     name: str = _key(_text(), "Support", "display name on outgoing mail")
+    signature: tuple[tuple[str, str], ...] = _key(
+        _signature, {}, "the sign-off of replies by language; a language left out: support.name when it is set, "
+        "else the shipped one")
     tag_prefix: str = _key(_text(r"[A-Za-z0-9]{1,10}", "1-10 letters or digits"), "KB", "subject tag [KB-000123]")
     agents: tuple[str, ...] = _key(_list(_email, "a non-empty list of email addresses",
                                          lambda v: tuple(a.lower() for a in v)),
@@ -198,6 +226,17 @@ class Support:
     reopen_days: int = _key(_int(0), 14, "a client mail on a ticket closed fewer days ago reopens it; later: new ticket")
     message_id_domain: str = _key(_text(f"|{_DOMAIN}", "a domain name, or empty"), "",
                                   "domain of our Message-IDs; empty: the domain of address")
+
+    def sign_off(self, language: str) -> str:
+        """How a reply in `language` is signed."""
+        return dict(self.signature)[language]
+
+    def sign_off_warnings(self) -> list[str]:
+        """A warning when every language is signed alike (e.g. support.name set alone, as before the
+        sign-off had a key): an English reply signed in Russian reads oddly."""
+        signs = set(dict(self.signature).values())
+        return [f'support.signature: replies in every language are signed "{signs.pop()}": to sign each in its '
+                'language, set signature = { ru = "...", en = "..." } in [support]'] if len(signs) == 1 else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,12 +274,18 @@ class Sla:
                                       "0: no reminder")
     waiting_close_days: int = _key(_int(0), 4, "working days after the reminder before the ticket closes (§4.7, "
                                    "data not provided); 0: never closed for it")
+    critical_out_of_hours: str = _key(_choice(ON_CALL, NEXT_OPENING), ON_CALL,
+                                      "a critical problem outside working hours (§2.4): on_call pages the on-call "
+                                      "agents at once and promises the 4-hour term; next_opening counts the term "
+                                      "from the next opening and pages nobody")
+    on_call: tuple[str, ...] = _key(
+        _email_list, [], "agents paged at once for a critical problem outside hours (on_call); empty: every agent")
 
 
 @dataclass(frozen=True, slots=True)
 class Templates:
     directory: Path = _key(_path, "templates", "reply templates; relative to the config file; absolute, exists")
-    default_language: str = _key(_choice("ru", "en"), "ru", "language when the client's is unknown")
+    default_language: str = _key(_choice(*LANGUAGES), "ru", "language when the client's is unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,6 +573,11 @@ def _cross_problems(v: dict[str, dict[str, Any]], base: Path) -> list[str]:
     if None not in (sup["address"], sup["agents"]) and sup["address"].lower() in sup["agents"]:  # mail loop
         problems.append("support.agents: expected addresses other than support.address, "
                         f"got {_shown(list(sup['agents']))}")
+    on_call = v["sla"]["on_call"]
+    if None not in (on_call, sup["agents"]) and (strangers := [a for a in on_call if a not in sup["agents"]]):
+        # the on-call answers the client through the desk: a mail from a non-agent would count as the client's
+        problems.append(f"sla.on_call: expected addresses listed in support.agents, got {_shown(strangers)} "
+                        "(add them to support.agents, or leave sla.on_call empty to page every agent)")
     if None not in (hours["open"], hours["close"]) and hours["close"] <= hours["open"]:
         problems.append(f'hours.close: expected a time after hours.open ({hours["open"]:%H:%M}), '
                         f'got "{hours["close"]:%H:%M}"')
@@ -542,6 +592,9 @@ def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: P
     """Fill in what derives from other keys or from the config file's place, then freeze."""
     base, sup, db, tpl = source.parent, v["support"], v["database"], v["templates"]
     sup["message_id_domain"] = sup["message_id_domain"] or sup["address"].rpartition("@")[2]
+    # A desk that set only name signs with it, as before the sign-off had a key of its own.
+    unset = SIGN_OFFS if sup["name"] == SCHEMA["support"]["name"][1] else dict.fromkeys(LANGUAGES, sup["name"])
+    sup["signature"] = tuple({**unset, **dict(sup["signature"])}.items())
     db["path"] = _relative(base, db["url"].removeprefix("sqlite:///"))
     db["data_dir"] = _relative(base, db["data_dir"])
     tpl["directory"] = _templates_dir(base, tpl["directory"])

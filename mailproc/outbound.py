@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable, Iterator
 
-from mailproc import breaker, render
+from mailproc import breaker, render, sla
+from mailproc.actions import Reason
 from mailproc.decide import Decision
 from mailproc.desk import Desk
 from mailproc.mail import Attachment, OutboundMail
@@ -29,7 +30,7 @@ def mails_for(desk: Desk, ctx: Context, decision: Decision, ticket: Ticket, now:
     if decision.reply_blocks:
         yield render.render_auto_reply(settings, secret, _reply_request(ctx, decision, ticket), now)
     for event in decision.notify:
-        yield to_agents(desk, ticket, "notification.txt.j2", _notification_facts(ctx, decision, ticket, event), now,
+        yield to_agents(desk, ticket, "notification.txt.j2", _notification_facts(ctx, ticket, event, decision.reasons), now,
                         attachments=tuple(a for a in mail.attachments if a.verdict and a.verdict.accepted is not False),
                         not_to=mail.from_addr)
     if decision.tell_sender:
@@ -61,6 +62,7 @@ def _reply_request(ctx: Context, decision: Decision, ticket: Ticket) -> render.R
         blocks=decision.reply_blocks, first_response_due=ticket.first_response_due,
         resolution_due=ticket.resolution_due, recipient=mail.from_addr if from_client else ticket.client,
         recipient_name=mail.from_name if from_client else "",
+        on_call=bool(sla.on_call(ctx.settings, mail.arrived_at, ticket.resolution_due)),
         threading=render.Thread.answering(mail) if from_client else render.Thread.under(*record.client_thread(ticket)))
 
 
@@ -77,19 +79,32 @@ def to_agents(desk: Desk, ticket: Ticket, template: str, variables: dict, now: d
                                    attachments=attachments)
 
 
+def page(desk: Desk, ticket: Ticket, ctx: Context, addresses: tuple[str, ...], now: dt.datetime) -> OutboundMail:
+    """§2.4 under on_call: the on-call agents hear at once of a critical problem whose term runs
+    outside working hours, marked urgent, in the ticket's agent thread."""
+    zone = desk.settings.hours.timezone
+    return render.render_to_agents(desk.settings, desk.secrets.token_secret, template="on_call.txt.j2",
+                                   tag=ticket.tag, to=addresses, now=now,
+                                   variables={**_ticket_facts(ticket), "text": ctx.new_text,
+                                              "arrived_at": ctx.mail.arrived_at.astimezone(zone),
+                                              "resolution_due": ticket.resolution_due.astimezone(zone)},
+                                   threading=render.Thread.under(*record.agents_thread(ticket)))
+
+
 def _ticket_facts(ticket: Ticket) -> dict:
     """What every notification says of the ticket itself."""
     return {"subject": ticket.subject, "client": ticket.client, "account_id": ticket.account_id,
             "labels": list(ticket.labels), "priority": ticket.priority, "status": ticket.status,
-            "follows": ticket.follows}
+            "follows": ticket.follows, "split_from": None}
 
 
-def _notification_facts(ctx: Context, decision: Decision, ticket: Ticket, event: str) -> dict:
+def _notification_facts(ctx: Context, ticket: Ticket, event: str, reasons: tuple[tuple[str, Reason], ...] = ()) -> dict:
+    """`reasons`: why this mail raised its review labels, a line each in the notification."""
     zone = ctx.settings.hours.timezone
     return {
-        "reviews": [{"label": label, "why": r.why, "words": list(r.words), "against": list(r.against)}
-                    for label, r in decision.reasons],
         **_ticket_facts(ticket), "event": event, "sender": ctx.mail.from_addr, "sender_name": ctx.mail.from_name,
+        "reviews": [{"label": label, "why": r.why, "words": list(r.words), "against": list(r.against)}
+                    for label, r in reasons],
         "account": ctx.account,
         "first_response_due": ticket.first_response_due and ticket.first_response_due.astimezone(zone),
         "resolution_due": ticket.resolution_due and ticket.resolution_due.astimezone(zone),
@@ -97,6 +112,14 @@ def _notification_facts(ctx: Context, decision: Decision, ticket: Ticket, event:
         "attachments": [{"name": a.filename, "accepted": a.verdict.accepted if a.verdict else None,
                          "detail": a.verdict.detail if a.verdict else ""} for a in ctx.mail.attachments],
     }
+
+
+def split_notification(desk: Desk, ctx: Context, original: Ticket, second: Ticket, now: dt.datetime) -> OutboundMail:
+    """§2.5: the ticket an agent's #split opened is announced to the agents like any new ticket,
+    naming the one it came from; answering it answers the client on the new ticket."""
+    facts = {**_notification_facts(ctx, second, "new_ticket"), "split_from": original.tag, "text": second.subject,
+             "attachments": []}
+    return to_agents(desk, second, "notification.txt.j2", facts, now)
 
 
 def tell_agents_undelivered(desk: Desk, outbox_ids: list[int], now: dt.datetime) -> int:

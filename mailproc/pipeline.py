@@ -22,7 +22,7 @@ from mailproc import faults, outbound, render, report_text, sla, tokens
 from mailproc.decide import Decision, decide
 from mailproc.desk import Desk
 from mailproc.errors import DeskError
-from mailproc.mail import InboundMail, RawMail
+from mailproc.mail import InboundMail, OutboundMail, RawMail
 from mailproc.parse.text import guess_language
 from mailproc.reader import MailReader, Reading, Unreadable
 from mailproc.rules import machines
@@ -160,11 +160,13 @@ def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
             second = record.open_split(ticket, decision.split, by=mail.from_addr, now=mail.arrived_at,
                                        first_response_due=sla.first_response_due(settings, mail.arrived_at),
                                        settings=settings)
+            outbound.queue(desk, second, [outbound.split_notification(desk, ctx, ticket, second, now)], now)
             decision = decision.naming_split(second.tag)
         kind = decision.kind or Kind.CLIENT
         record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
                            dedupe_key=key, blobs=desk.blobs)
-        outbound.queue(desk, ticket, outbound.mails_for(desk, ctx, decision, ticket, now), now)
+        outbound.queue(desk, ticket, (*outbound.mails_for(desk, ctx, decision, ticket, now),
+                                      *_page_on_call(desk, ctx, ticket, now)), now)
         if ctx.sender_is_agent and kind == Kind.AGENT:
             record.record_agent_answer(ticket, assignee=decision.assignee, relayed=bool(decision.relay),
                                        now=mail.arrived_at)
@@ -257,9 +259,19 @@ def _ticket_for(desk: Desk, ctx: Context, decision: Decision, follows: TicketVie
         return ticket
     automated = Label.AUTOMATED in decision.labels
     priority = decision.priority or Priority.NORMAL
+    terms = sla.promise(settings, mail.arrived_at, priority)
     return record.open_ticket(
         mail, language=ctx.language, account_id=ctx.account_id, labels=decision.labels, priority=priority,
         status=decision.status or Status.NEW, settings=settings,
-        first_response_due=None if automated else sla.first_response_due(settings, mail.arrived_at),
-        resolution_due=None if automated else sla.resolution_due(settings, mail.arrived_at, priority),
+        first_response_due=None if automated else terms.first_response_due,
+        resolution_due=None if automated else terms.resolution_due,
         follows=follows.tag if follows else None)
+
+
+def _page_on_call(desk: Desk, ctx: Context, ticket: Ticket, now: dt.datetime) -> tuple[OutboundMail, ...]:
+    """§2.4 under on_call: a ticket that turns critical with a term reaching outside working hours
+    pages the on-call agents at once."""
+    if ticket.priority != Priority.CRITICAL or (ctx.ticket and ctx.ticket.priority == Priority.CRITICAL):
+        return ()
+    addresses = sla.on_call(desk.settings, ctx.mail.arrived_at, ticket.resolution_due)
+    return (outbound.page(desk, ticket, ctx, addresses, now),) if addresses else ()

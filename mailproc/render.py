@@ -53,6 +53,7 @@ class ReplyRequest:
     resolution_due: dt.datetime | None = None
     recipient: str = ""
     recipient_name: str = ""
+    on_call: bool = False  # §2.4: the on-call agents cover the part of the critical term outside hours
     threading: Thread = Thread()
 
 
@@ -64,8 +65,11 @@ def render_auto_reply(settings: Settings, secret: bytes, request: ReplyRequest, 
         "blocks": request.blocks,
         "first_response_due": _local(settings, request.first_response_due),
         "resolution_due": _local(settings, request.resolution_due),
+        "opens_at": next((b.data["opens_at"] for b in request.blocks if b.name == "after_hours"), None),
+        "on_call": request.on_call,
         "zone_text": templating.zone_text(settings, request.language),
         "support_name": settings.support.name,
+        "signature": settings.support.sign_off(request.language),
     })
     return compose(settings, secret, kind=Kind.AUTO_REPLY, tag=request.tag, to=(request.recipient,),
                    subject=subject, body=body, now=now, threading=request.threading,

@@ -23,8 +23,9 @@ ORDER = (
     ("split", WITH_OTHERS),  # §2.5 an agent's #split: the second problem has its own ticket
     ("remote", WITH_OTHERS),  # §4.4 an agent's #remote: a remote connection asked for
     ("ack", WITH_OTHERS),  # §2.3 we received your request
+    ("after_hours", WITH_OTHERS),  # §2.1 the working hours (and time zone), when the desk opens
     ("critical", WITH_OTHERS),  # §2.4 a critical problem's term
-    ("after_hours", WITH_OTHERS),  # §2.1 when the desk opens
+    ("several_problems", WITH_OTHERS),  # §2.5 the mail seems to bring several problems: an agent may split it
     ("missing", WITH_OTHERS),  # §4.2 what the request lacks
     ("unknown_account", WITH_OTHERS),  # §5 the account ID is not in the registry
     ("rejected_files", WITH_OTHERS),  # §4.3 files we could not accept

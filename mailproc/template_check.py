@@ -13,10 +13,8 @@ import jinja2
 
 from mailproc import template_vars, templating
 from mailproc.actions import ReplyBlock
-from mailproc.config import Settings
+from mailproc.config import LANGUAGES, Settings
 from mailproc.errors import ConfigError
-
-LANGUAGES = ("ru", "en")  # the languages clients are answered in
 
 
 def checked(settings: Settings) -> templating.TemplateSet:

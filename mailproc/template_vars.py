@@ -32,8 +32,14 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
         "blocks": ("the blocks the rules chose, in order; each has .name and .data (see BLOCKS)", None),
         "first_response_due": ("the expected first reaction (date and time)", _WHEN),
         "resolution_due": ("the resolution term of a critical problem (§2.4), else empty", _WHEN, None),
+        "opens_at": ("when the desk opens, for a mail that arrived outside hours (the after_hours block), else empty",
+                     None, _WHEN),
+        "on_call": ("whether the on-call agents were paged: the critical term reaches outside hours (§2.4)",
+                    False, True),
         "zone_text": _FOR_AGENTS["zone_text"],
         "support_name": _FOR_AGENTS["support_name"],
+        "signature": ("[support].signature for the reply's language: how the reply is signed",
+                      "Служба поддержки kilbil"),
     },
     "notification.txt.j2": {
         **_FOR_AGENTS,
@@ -48,13 +54,14 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
                     {"name": "Маркет", "status": "active", "partner": "Партнёр",
                      "partner_contact": "p@partner.example"},
                     {"name": "Маркет", "status": "inactive", "partner": "", "partner_contact": ""}, None),
-        "labels": ("the ticket's labels", ["critical"], [], ["critical", "review_abuse", "review_out_of_scope"]),
+        "labels": ("the ticket's labels", ["critical"], [], ["critical", "review_abuse", "review_out_of_scope", "review_several_problems"]),
         "priority": ("normal | critical", "critical", "normal"),
         "status": ("new | open | waiting | development | suspended | closed", "new"),
         "first_response_due": ("the first-reaction deadline (date and time), or empty", _WHEN, None),
         "resolution_due": ("the resolution deadline (date and time), or empty", _WHEN, None),
         "text": ("the new text of the mail, quotes stripped", "Касса не работает с утра.", ""),
         "follows": ("the closed ticket this one continues, or empty", "KB-000100", None),
+        "split_from": ("the ticket an agent's #split took this one from (§2.5), or empty", "KB-000100", None),
         "reviews": ("the review labels this mail raised: label, why (a reason code), words (what raised it), "
                     "against (what kept the rule from being sure)",
                     [{"label": "review_abuse", "why": why, "words": ["идиот"], "against": []}
@@ -62,11 +69,27 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
                     + [{"label": "review_out_of_scope", "why": "fault", "words": ["проведите обучение"],
                         "against": ["не работает"]},
                        {"label": "review_out_of_scope", "why": "critical", "words": ["внедрение"], "against": []},
-                       {"label": "review_other", "why": "", "words": ["два вопроса"], "against": []}], []),
+                       {"label": "review_several_problems", "why": "several", "words": ["два вопроса"],
+                        "against": []},
+                       {"label": "review_other", "why": "", "words": ["что-то"], "against": []}], []),
         "attachments": ("a list of: name, accepted (true/false/empty: not an image), detail",
                         [{"name": "screen.png", "accepted": True, "detail": ""},
                          {"name": "photo.heic", "accepted": False, "detail": "HEIC is not accepted"},
                          {"name": "log.txt", "accepted": None, "detail": "not an image"}], []),
+    },
+    "on_call.txt.j2": {
+        **_FOR_AGENTS,
+        "subject": ("the ticket's subject", "Касса не работает"),
+        "client": ("the client's address", "petr@market.example"),
+        "account_id": ("the account ID, or empty", "12345", None),
+        "labels": ("the ticket's labels", ["critical", "after_hours"]),
+        "priority": ("critical", "critical"),
+        "status": ("new | open", "new"),
+        "follows": ("the closed ticket this one continues, or empty", None, "KB-000100"),
+        "split_from": ("the ticket an agent's #split took this one from (§2.5), or empty", None, "KB-000100"),
+        "arrived_at": ("when the mail arrived (date and time)", _WHEN),
+        "resolution_due": ("the §2.4 term promised to the client (date and time)", _WHEN),
+        "text": ("the new text of the mail, quotes stripped", "Касса не работает с утра."),
     },
     "agent_feedback.txt.j2": {
         **_FOR_AGENTS,
@@ -109,10 +132,13 @@ BLOCKS: dict[str, tuple[dict[str, Any], ...]] = {
     "development": ({},),
     "closed_unanswered": ({"reopen_days": 14}, {"reopen_days": 21}),
     "waiting_reminder": ({"days": 4}, {"days": 0}),
+    "several_problems": ({},),
     "split": ({"summary": "не печатается чек", "new_tag": "KB-000124"},),
     "remote": ({"tool": "AnyDesk", "download_url": "https://anydesk.com/ru/downloads"},),
     "critical": ({"problem": "pos"}, {"problem": "login"}, {"problem": "other"}),
-    "faq": ({"links": [{"id": "bonuses", "url": "https://help.example/bonuses", "title": "Бонусы"}]},),
+    "faq": ({"links": [{"id": "bonuses", "url": "https://help.example/bonuses", "title": "Бонусы"}]},
+            {"links": [{"id": "bonuses", "url": "https://help.example/bonuses", "title": "Бонусы"},
+                       {"id": "login", "url": "https://help.example/login", "title": "Вход"}]}),
     "missing": ({"items": ["account_id", "steps", "screenshots"]}, {"items": ["steps"]}),
     "other_files": ({"names": ["log.txt"]}, {"names": ["log.txt", "report.pdf"]}),
     "out_of_scope": ({"topics": ["training", "other"], "partner": "Партнёр", "partner_contact": "p@partner.example"},
@@ -135,7 +161,7 @@ BLOCKS: dict[str, tuple[dict[str, Any], ...]] = {
 }
 
 CLIENT_TEMPLATES = ("reply.txt.j2",)  # in every language a client may write in
-AGENT_TEMPLATES = ("notification.txt.j2", "agent_feedback.txt.j2", "escalation.txt.j2", "breaker_alert.txt.j2",
+AGENT_TEMPLATES = ("notification.txt.j2", "on_call.txt.j2", "agent_feedback.txt.j2", "escalation.txt.j2", "breaker_alert.txt.j2",
                    "queue.txt.j2")
 
 

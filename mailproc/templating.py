@@ -106,7 +106,7 @@ def environment(templates: TemplateSet, language: str) -> jinja2.Environment:
 def _when(value: dt.datetime, language: str) -> str:
     if language == "ru":
         return f"{value.day} {_MONTHS_RU[value.month - 1]} в {value:%H:%M}"
-    return f"{value.day} {_MONTHS_EN[value.month - 1]}, {value:%H:%M}"
+    return f"{value:%H:%M} on {value.day} {_MONTHS_EN[value.month - 1]}"
 
 
 

@@ -59,6 +59,7 @@ class Label(StrEnum):
     DELIVERY_FAILURE = "delivery_failure"  # one of our mails to the client bounced
     REVIEW_OUT_OF_SCOPE = "review_out_of_scope"  # maybe §3.2: only the agents were told, `#suspend scope` confirms
     REVIEW_ABUSE = "review_abuse"  # maybe §4.2 abuse: only the agents were told, `#suspend abuse` confirms
+    REVIEW_SEVERAL_PROBLEMS = "review_several_problems"  # §2.5 the mail says it brings several: `#split` if so
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """Agent commands at the top of a reply; everything after them is the text for the client."""
+import pathlib
+
 import pytest
 
-from mailproc.parse.commands import Command, split_commands
+from mailproc.parse.commands import KNOWN, Command, split_commands
 
 CASES = [
     ("no commands", "Здравствуйте! Проверьте настройки.", [], "Здравствуйте! Проверьте настройки."),
@@ -22,3 +24,16 @@ CASES = [
 @pytest.mark.parametrize("text,commands,rest", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_split_commands(text, commands, rest):
     assert split_commands(text) == (commands, rest)
+
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("word", KNOWN)
+def test_every_command_has_its_line_for_agents(word):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    agents = readme[readme.index("## For agents"):readme.index("## Command line")]
+    assert f"   - `#{word}" in agents
+    for language in ("ru", "en"):
+        footer = (REPO / "templates" / language / "notification.txt.j2").read_text(encoding="utf-8").split("\n--\n")[-1]
+        assert f"#{word}" in footer

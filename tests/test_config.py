@@ -110,7 +110,7 @@ def test_shipped_config_loads_with_the_regulation_hours_and_sla():
     assert settings.database.path == REPO / "mailproc.db"
     assert (settings.hours.timezone, settings.hours.open, settings.hours.close, settings.hours.days) == (
         ZoneInfo("Europe/Moscow"), dt.time(7, 0), dt.time(19, 0), ALL_DAYS)
-    assert dataclasses.astuple(settings.sla) == (30, 120, 240, 10, 3, 4)
+    assert dataclasses.astuple(settings.sla) == (30, 120, 240, 10, 3, 4, "on_call", ())
 
 
 @pytest.mark.parametrize("section", list(SCHEMA))
@@ -172,6 +172,10 @@ BAD = [
      'mailbox.processed_folder: expected a folder other than mailbox.folder, got "INBOX"'),
     ("missing templates directory", '[templates]\ndirectory = "no-such-dir"',
      'templates.directory: expected an existing directory, got "no-such-dir"'),
+    ("a sign-off for a language we do not answer in", '[support]\nsignature = { de = "Kundendienst" }',
+     'support.signature: expected sign-offs by reply language, e.g. {ru = "Служба поддержки kilbil", en = "kilbil '
+     'Support"} (languages: ru, en), or one string for all, got a table'),
+    ("an empty sign-off", '[support]\nsignature = ""', 'support.signature: expected sign-offs by reply language'),
     ("language de", '[templates]\ndefault_language = "de"',
      'templates.default_language: expected one of "ru", "en", got "de"'),
     ("empty host", '[smtp]\nhost = ""', 'smtp.host: expected a non-empty string, got ""'),
@@ -186,6 +190,12 @@ BAD = [
      "attachments.max_pixels: expected an integer 1-89478485, got 100000000"),
     ("mention_other_files as a string", '[attachments]\nmention_other_files = "yes"',
      'attachments.mention_other_files: expected true or false, got "yes"'),
+    ("unknown handling of critical problems outside hours", '[sla]\ncritical_out_of_hours = "pager"',
+     'sla.critical_out_of_hours: expected one of "on_call", "next_opening", got "pager"'),
+    ("on-call address that is not an address", '[sla]\non_call = ["duty"]',
+     'sla.on_call: expected a list of email addresses (may be empty), got ["duty"]'),
+    ("on-call address that is no agent", '[support]\nagents = ["a@desk.test"]\n[sla]\non_call = ["B@desk.test"]',
+     'sla.on_call: expected addresses listed in support.agents, got ["b@desk.test"]'),
 ]
 
 
@@ -269,6 +279,27 @@ NORMALISED = [
                          ids=[row[0] for row in NORMALISED])
 def test_values_are_normalised(tmp_path, toml, key, expected):
     assert attr(load_settings(write(tmp_path, toml)), key) == expected
+
+
+SIGN_OFFS = [
+    ("shipped: each language its own", "", "Служба поддержки kilbil", "kilbil Support"),
+    ("only name set: it signs every language, as before", '[support]\nname = "Поддержка Уют"',
+     "Поддержка Уют", "Поддержка Уют"),
+    ("one string for every language", '[support]\nsignature = "Уют Support"', "Уют Support", "Уют Support"),
+    ("a table", '[support]\nsignature = { ru = "Поддержка Уют", en = "Uyut Support" }', "Поддержка Уют",
+     "Uyut Support"),
+    ("a language left out: name", '[support]\nname = "Поддержка Уют"\nsignature = { en = "Uyut Support" }',
+     "Поддержка Уют", "Uyut Support"),
+    ("a language left out, name not set: the shipped one", '[support]\nsignature = { en = "Uyut Support" }',
+     "Служба поддержки kilbil", "Uyut Support"),
+]
+
+
+@pytest.mark.parametrize(("toml", "ru", "en"), [row[1:] for row in SIGN_OFFS], ids=[row[0] for row in SIGN_OFFS])
+def test_replies_are_signed_in_their_language(tmp_path, toml, ru, en):
+    support = load_settings(write(tmp_path, toml)).support
+    assert (support.sign_off("ru"), support.sign_off("en")) == (ru, en)
+    assert bool(support.sign_off_warnings()) == (ru == en)  # check-config warns of one sign-off for every language
 
 
 PRECEDENCE = [

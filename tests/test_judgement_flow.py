@@ -9,6 +9,9 @@ MAILS = {
     "client@example.test": ("Касса", "Касса не работает уже два часа, вы там дебилы? ID аккаунта: 10452"),
     # a word for a person with no clear target: nothing is suspended, an agent decides
     "client2@example.test": ("Акция", "Начальник идиот, опять удалил акцию, можно её восстановить? ID аккаунта: 10452"),
+    # two problems in one mail: the client is reminded of §2.5, an agent may split it
+    "client5@example.test": ("Отчёт", "Отчёт не выгружается. Ещё один вопрос: как добавить пользователя? "
+                                      "ID аккаунта: 10452"),
     # a customer's insult the client reports: the client insults nobody, nothing to review
     "client4@example.test": ("Покупатель", "Покупатель обозвал кассира дебилом из-за баллов, как объяснить "
                                            "правила? ID аккаунта: 10452"),
@@ -56,6 +59,9 @@ def test_unsure_judgements_reach_only_the_agents_with_their_reason(mail, mailpro
                                  "сообщение об ошибке «не начисляются» (п. 3.1); клиенту ничего не сказано, "
                                  "подтвердить: #suspend scope"]
     assert reasons("Покупатель") == []
+    assert reasons("Отчёт") == ["Проверьте п. 2.5: клиент пишет, что проблем несколько («еще один вопрос»); "
+                                "ему мягко напомнили «одно обращение — одна проблема». Если вторая не связана "
+                                "с первой, выделите её: #split <о чём она>"]
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])

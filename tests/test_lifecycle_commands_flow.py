@@ -2,7 +2,7 @@
 import datetime as dt
 
 from tests.mailfactory import make_mail, text_of
-from tests.test_agents import AGENT1, CLIENT, SUPPORT, _open_ticket, _reply_to_notification, _ticket
+from tests.test_agents import AGENT1, AGENT2, CLIENT, SUPPORT, _open_ticket, _reply_to_notification, _ticket
 
 
 def _agent_says(mail, notification, body, at=None):
@@ -67,6 +67,7 @@ def test_an_english_client_is_told_in_english(mail, mailproc_config, mailproc_cl
     mailproc_cli(config, "poll")
     notice = text_of(mail.wait_for(CLIENT, lambda m: "suspended" in text_of(m)))
     assert "outdated browser or operating system" in notice and "section 4.7" in notice
+    assert notice.rstrip().endswith("Kind regards,\nkilbil Support")  # signed in the reply's language
 
 
 def test_dev_tells_the_client_stops_the_clock_and_has_its_own_queue_section(mail, mailproc_config, mailproc_cli):
@@ -106,8 +107,10 @@ def test_split_opens_a_second_ticket_and_tells_the_client_both_numbers(mail, mai
     notification = _open_ticket(mail, mailproc_cli, config)
     _agent_says(mail, notification, "#split Не печатается чек\nПо бонусам: перезапустите кассу.")
     mailproc_cli(config, "poll")
-    notice = text_of(mail.wait_for(CLIENT, lambda m: "п. 2.5" in text_of(m)))
-    assert "«Не печатается чек»" in notice and "KB-000002" in notice and "KB-000001" in notice
+    notice = mail.wait_for(CLIENT, lambda m: "п. 2.5" in text_of(m))
+    assert "«Не печатается чек»" in text_of(notice) and "KB-000002" in text_of(notice)
+    assert "KB-000001" in text_of(notice) and "[KB-000001]" in notice["Subject"]
+    assert "<orig@c.test>" in notice["References"]  # in the client's thread of the first ticket
     mail.wait_for(CLIENT, lambda m: "перезапустите кассу" in text_of(m))  # the answer itself went too
     tickets = {t["tag"]: t for t in mailproc_cli(config, "tickets", "--json", json=True)}
     assert tickets["KB-000002"]["client"] == CLIENT and tickets["KB-000002"]["status"] == "new"
@@ -115,11 +118,44 @@ def test_split_opens_a_second_ticket_and_tells_the_client_both_numbers(mail, mai
     assert tickets["KB-000002"]["first_response_due"] is not None
     assert tickets["KB-000001"]["status"] == "waiting"
 
-    # Both threads stay: the client writes about the receipts with the new number.
-    mail.deliver(make_mail(from_=CLIENT, subject="[KB-000002] чек", body="Чек не печатается на второй кассе."))
+    # Every agent hears of the new ticket like of any other, with the one it came from.
+    for agent in (AGENT1, AGENT2):
+        announced = mail.wait_for(agent, "[KB-000002]")
+        assert "Новое обращение KB-000002 (вторая проблема из KB-000001, п. 2.5)" in text_of(announced)
+        assert "Не печатается чек" in text_of(announced)
+    assert announced["Reply-To"].addresses[0].addr_spec.startswith("support+kb-000002-")
+
+    # Both threads stay: the client writes about the receipts with the new number...
+    mail.deliver(make_mail(from_=CLIENT, subject="[KB-000002] чек", body="Чек не печатается на второй кассе.",
+                           message_id="<receipts@c.test>"))
     mailproc_cli(config, "poll")
     second = mailproc_cli(config, "show", "KB-000002", "--json", json=True)
-    assert [m["kind"] for m in second["messages"]][:2] == ["note", "client"]  # then the agents are told
+    assert [m["kind"] for m in second["messages"]][:3] == ["note", "notification", "client"]
+    # ...and an agent answering the announcement answers it there, not on the first ticket.
+    _agent_says(mail, announced, "Проверьте бумагу во второй кассе.")
+    mailproc_cli(config, "poll")
+    answer = mail.wait_for(CLIENT, lambda m: "бумагу во второй кассе" in text_of(m))
+    assert "[KB-000002]" in answer["Subject"] and "<receipts@c.test>" in answer["References"]
+    assert "<orig@c.test>" not in answer["References"]
+    assert mailproc_cli(config, "show", "KB-000002", "--json", json=True)["status"] == "waiting"
+    assert _ticket(mailproc_cli, config)["status"] == "waiting"
+
+
+def test_a_mail_that_brings_several_problems_gets_a_note_and_a_review_never_a_split(mail, mailproc_config,
+                                                                                   mailproc_cli):
+    config = mailproc_config()
+    mail.deliver(make_mail(from_=CLIENT, subject="Бонусы и отчёт", body="Здравствуйте! С утра не начисляются "
+                           "бонусы на кассе. Ещё один вопрос: как выгрузить отчёт по клиентам? ID аккаунта: 10452"))
+    mailproc_cli(config, "poll")
+    ack = text_of(mail.wait_for(CLIENT, "KB-000001"))
+    assert "Вы пишете о нескольких вопросах" in ack and "п. 2.5" in ack
+    assert ack.rstrip().endswith("С уважением,\nСлужба поддержки kilbil")
+    assert ack.index("зарегистрировано") < ack.index("нескольких вопросах")  # after the acknowledgement
+    notification = text_of(mail.wait_for(AGENT1, "KB-000001"))
+    assert "review_several_problems" in notification and "#split <о чём она>" in notification
+    tickets = mailproc_cli(config, "tickets", "--json", json=True)
+    assert [t["tag"] for t in tickets] == ["KB-000001"]  # never split by itself
+    assert "review_several_problems" in tickets[0]["labels"]
 
 
 def _waiting_since(mail, mailproc_cli, config, days_ago):

@@ -155,7 +155,7 @@ def test_the_suspension_notice_replaces_the_whole_reply():
             "выражений"]),
     ("en", ["Support on request KB-000005 has been suspended: the request contains obscene language or insults "
             "(section 4.7 of our support policy; what a request must contain is in section 4.2).",
-            "reply to this mail, keep [KB-000005] in the subject and describe your question again without "
+            "reply to this email, keep [KB-000005] in the subject and describe your question again without "
             "offensive language"]),
 ], ids=["ru notice cites §4.7 and says how to continue", "en notice cites §4.7 and says how to continue"])
 def test_the_notice_is_calm_and_says_how_to_continue(language, lines):
@@ -164,7 +164,9 @@ def test_the_notice_is_calm_and_says_how_to_continue(language, lines):
     text = render_text(SETTINGS, language, "reply.txt.j2", {
         "tag": "KB-000005", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
         "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
-        "zone_text": zone_text(SETTINGS, language), "support_name": SETTINGS.support.name})[1]
+        "opens_at": None, "on_call": False,
+        "zone_text": zone_text(SETTINGS, language), "support_name": SETTINGS.support.name,
+        "signature": SETTINGS.support.sign_off(language)})[1]
     for line in lines:
         assert line in text
     assert "охуели" not in text  # the word is never quoted back

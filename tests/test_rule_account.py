@@ -91,7 +91,9 @@ def _reply(ctx) -> tuple[list[str], str]:
     text = render_text(SETTINGS, ctx.language, "reply.txt.j2", {
         "tag": "KB-000001", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
         "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
-        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name})[1]
+        "opens_at": None, "on_call": False,
+        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name,
+        "signature": SETTINGS.support.sign_off(ctx.language)})[1]
     return [b.name for b in decision.reply_blocks], text
 
 
@@ -100,7 +102,7 @@ def _reply(ctx) -> tuple[list[str], str]:
                                                     "Обращение закрыто"]),
     ("en", "Account ID: 23456. The till doesn't work", ["account 23456 is not active",
                                                         "section 4.7 of our support policy",
-                                                        "The request has been closed"]),
+                                                        "We have closed the request"]),
 ], ids=["Russian refusal", "English refusal"])
 def test_refusal_is_the_whole_reply_and_closes_the_ticket(language, body, cites):
     ctx = _ctx("Касса", body, language=language)

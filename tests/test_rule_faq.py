@@ -170,7 +170,8 @@ def test_the_client_reads_the_links(shipped, language, intro, agent_line):
     _, text = templating.render_text(shipped, language, "reply.txt.j2", {
         "tag": "KB-000001", "subject": "Бонусы", "client_name": "", "blocks": decision.reply_blocks,
         "first_response_due": ctx.now, "resolution_due": None, "zone_text": templating.zone_text(shipped, language),
-        "support_name": shipped.support.name})
+        "opens_at": None, "on_call": False,
+        "support_name": shipped.support.name, "signature": shipped.support.sign_off(language)})
     title = {"ru": "Начисление и списание бонусов", "en": "Accruing and redeeming bonus points"}[language]
     assert intro in text and agent_line in text
     assert f"  • {title} — https://help.kilbil.ru/loyalty/bonuses\n" in text

@@ -134,18 +134,20 @@ def _reply_text(ctx) -> str:
     return render_text(SETTINGS, ctx.language, "reply.txt.j2", {
         "tag": "KB-000001", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
         "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
-        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name})[1]
+        "opens_at": None, "on_call": False,
+        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name,
+        "signature": SETTINGS.support.sign_off(ctx.language)})[1]
 
 
 @pytest.mark.parametrize("language,lines", [
     ("ru", ["согласно п. 4.2 регламента технической поддержки",
             "  • ID аккаунта, например: «ID аккаунта: 12345»;",
-            "  • описание проблемы и пошаговое описание действий, которые к ней приводят;",
+            "  • описание проблемы и действия, которые к ней приводят, по шагам;",
             "  • скриншоты ошибки в формате JPG, GIF или PNG."]),
     ("en", ["section 4.2 of our support policy",
             '  • your account ID, for example: "Account ID: 12345";',
-            "  • a description of the problem and, step by step, what you do before it happens;",
-            "  • screenshots of the error as JPG, GIF or PNG."]),
+            "  • a description of the problem and the steps that lead to it;",
+            "  • screenshots of the error in JPG, GIF or PNG format."]),
 ], ids=["Russian reply lists all three in one list", "English reply lists all three in one list"])
 def test_one_reply_lists_everything(language, lines):
     ctx = dataclasses.replace(_ctx("Касса", "Не работает"), language=language)
@@ -158,5 +160,5 @@ def test_one_reply_lists_everything(language, lines):
 
 def test_a_single_item_ends_with_a_full_stop():
     text = _reply_text(_ctx("Тарифы", "ID аккаунта 12345. Сколько стоит?"))
-    assert "  • описание проблемы и пошаговое описание действий, которые к ней приводят.\n" in text
+    assert "  • описание проблемы и действия, которые к ней приводят, по шагам.\n" in text
     assert "ID аккаунта, например" not in text and "скриншоты" not in text

@@ -142,13 +142,14 @@ def _reply_text(ctx) -> str:
     return render_text(SETTINGS, ctx.language, "reply.txt.j2", {
         "tag": "KB-000001", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
         "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
-        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name})[1]
+        "opens_at": None, "on_call": False,
+        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name,
+        "signature": SETTINGS.support.sign_off(ctx.language)})[1]
 
 
 @pytest.mark.parametrize("language,account,lines,absent", [
     ("ru", PARTNER,
-     ["согласно п. 3.2 регламента технической поддержки не решаются в рамках технической поддержки: "
-      "обучение работе с системой.",
+     ["которые не входят в техническую поддержку (п. 3.2 регламента): обучение работе с системой.",
       "Ваш аккаунт обслуживает партнёр Партнёр-Урал (+7 343 000-00-00, help@partner-ural.test): "
       "по этому вопросу, пожалуйста, обратитесь к нему (п. 5.2 регламента).",
       "Специалист поддержки посмотрит обращение и подтвердит это"], []),

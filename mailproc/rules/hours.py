@@ -5,7 +5,7 @@ clocks lie, and a backlog read after an outage keeps its true arrival times.
 """
 from __future__ import annotations
 
-from mailproc import workhours
+from mailproc import sla
 from mailproc.actions import Action, AddLabel, ReplyBlock
 from mailproc.rules.context import Context
 from mailproc.vocab import Label
@@ -14,9 +14,8 @@ from mailproc.vocab import Label
 def check(ctx: Context) -> list[Action]:
     if not ctx.is_new_ticket or ctx.sender_is_agent or ctx.machine_reasons:
         return []
-    hours, arrived = ctx.settings.hours, ctx.mail.arrived_at
-    if workhours.is_open(hours, arrived):
+    hours, opens_at = ctx.settings.hours, sla.opens_at(ctx.settings, ctx.mail.arrived_at)
+    if opens_at is None:
         return []
-    opens_at = workhours.next_opening(hours, arrived).astimezone(hours.timezone)
     data = {"opens_at": opens_at, "open": f"{hours.open:%H:%M}", "close": f"{hours.close:%H:%M}"}
     return [AddLabel(Label.AFTER_HOURS), ReplyBlock("after_hours", data=data)]
