@@ -19,14 +19,14 @@ import peewee
 
 import mailproc
 from mailproc import accounts, logs, report_svg, report_text, shipped, status, template_check, templating, undo
-from mailproc.config import Settings, config_path, load_settings, read_secrets
+from mailproc.config import Settings, config_path, database_at, load_settings, read_secrets
 from mailproc.cycle import one_poller, run_cycle
 from mailproc.daemon import Daemon
 from mailproc.desk import Desk
 from mailproc.errors import ConfigError, MailprocError
 from mailproc.fetch import connect
 from mailproc.send import check_login
-from mailproc.store import db, queries, retention, sla_report
+from mailproc.store import db, desk_copy, queries, retention, sla_report
 from mailproc.store.db import PRIVATE_UMASK, BlobStore, open_database
 from mailproc.vocab import Status
 
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only tickets that arrived on or after this day (local, hours.timezone)")
     stats.add_argument("--chart", metavar="FILE.svg", help="also write an SVG chart of daily volume and compliance")
     check = sub.add_parser("check-config", help="validate the config")
-    check.add_argument("--connect", action="store_true", help="also log in to IMAP and SMTP")
+    check.add_argument("--connect", action="store_true", help="also log in to IMAP, SMTP and the database")
     sub.add_parser("demo", help="zero-setup run on embedded servers and sample mail")
     init = sub.add_parser("init", help="write a commented starter config (and the templates) into a directory")
     init.add_argument("directory", metavar="DIR", help="created if missing; an existing config.toml is kept")
@@ -119,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     alive.add_argument("--json", action="store_true", help="one JSON object")
     backup = sub.add_parser("backup", help="a consistent copy of the database, also while `run` is running")
     backup.add_argument("file", help="the copy to write (0600); see README, \"Backup and restore\"")
+    database = sub.add_parser("db", help="the database itself")
+    database_sub = database.add_subparsers(dest="db_command", metavar="{copy}", required=True, parser_class=_Parser)
+    copy = database_sub.add_parser(
+        "copy", help="copy every table into another, empty database (SQLite to PostgreSQL) and compare row counts",
+        description="Stop `mailproc run` first. The copy is all or nothing; the rows per table are printed. "
+                    "Then set [database].url to the new database (README, \"Running on PostgreSQL\").")
+    copy.add_argument("--to", required=True, metavar="URL",
+                      help="postgresql://USER@HOST:PORT/NAME (the password from database.password_env), "
+                           "or sqlite:///PATH")
     purge = sub.add_parser("purge", help="§4.4: remove the stored mails and attachments of tickets closed long ago",
                            description="Tickets closed more than DAYS days ago lose their stored raw mails and "
                                        "attachments; the tickets, their messages and texts stay. A dry run "
@@ -170,7 +179,7 @@ def make_desk(settings: Settings):
     """The desk `run` and `poll` work with; refuses (ConfigError) while a template fails its check."""
     secrets = read_secrets(settings, os.environ)
     templates = template_check.checked(settings)
-    open_database(settings.database.path)
+    open_database(settings.database)
     templating.use_templates(templates)
     return Desk(settings, secrets, _blob_store(settings))
 
@@ -238,7 +247,7 @@ def cmd_status(settings: Settings, args) -> int:
         _open_read_side(settings)
         figures = status.gather(settings, _now())
     except (MailprocError, peewee.DatabaseError) as exc:
-        print(f"CRITICAL: database {settings.database.path}: {exc}", file=sys.stderr)
+        print(f"CRITICAL: database {settings.database.where}: {exc}", file=sys.stderr)
         return status.CRITICAL
     code, reasons = status.verdict(figures, settings.monitoring)
     data = status.as_json(figures, code, reasons, settings.hours.timezone)
@@ -247,7 +256,7 @@ def cmd_status(settings: Settings, args) -> int:
 
 
 def _open_read_side(settings: Settings) -> None:
-    open_database(settings.database.path)
+    open_database(settings.database)
 
 
 def cmd_tickets(settings: Settings, args) -> int:
@@ -351,8 +360,9 @@ def cmd_check_config(settings: Settings, args) -> int:
         with connect(settings.mailbox, secrets.imap_password) as imap:
             imap.select(settings.mailbox.folder)
         check_login(settings.smtp, secrets.smtp_password)
-        print(f"IMAP {settings.mailbox.host}:{settings.mailbox.port} and SMTP {settings.smtp.host}:"
-              f"{settings.smtp.port}: logged in", file=sys.stderr)
+        db.connect(settings.database).close()
+        print(f"IMAP {settings.mailbox.host}:{settings.mailbox.port}, SMTP {settings.smtp.host}:"
+              f"{settings.smtp.port} and the database {settings.database.where}: logged in", file=sys.stderr)
     for warning in [*settings.example_values(), *settings.support.sign_off_warnings()]:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{settings.source}: ok")
@@ -363,8 +373,8 @@ def _unwritable(settings: Settings) -> list[str]:
     """The directories of the database and of the stored mails, created now when missing (as `run` would),
     each tried with a file: a permission check alone says yes to root, even under /proc."""
     problems = []
-    for key, directory in (("database.url", settings.database.path.parent),
-                           ("database.data_dir", settings.database.data_dir)):
+    places = [("database.url", settings.database.path.parent)] if settings.database.path else []
+    for key, directory in (*places, ("database.data_dir", settings.database.data_dir)):
         try:
             directory.mkdir(mode=db.PRIVATE_DIR, parents=True, exist_ok=True)
             tempfile.TemporaryFile(dir=directory).close()
@@ -402,7 +412,31 @@ def cmd_outbox(settings: Settings, args) -> int:
     return EXIT_OK
 
 
+def cmd_db(settings: Settings, args) -> int:
+    """`db copy --to URL`: the config's database into an empty one, under the poller's lock."""
+    try:
+        target_place = database_at(args.to, settings)
+    except ConfigError as exc:
+        print(f"error: --to: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    source = open_database(settings.database)
+    target = db.connect(target_place)
+    try:
+        with one_poller(settings.database):
+            counts = desk_copy.copy_desk(source, target, target_place.where)
+    finally:
+        target.close()
+    print("\n".join(f"{table:<15} {n:>8}" for table, n in counts.items()))
+    print(f"copied {sum(counts.values())} rows from {settings.database.where} to {target_place.where}, the same "
+          f"count in every table; raw mails and attachments stay in {settings.database.data_dir}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_backup(settings: Settings, args) -> int:
+    if settings.database.path is None:
+        print(f"error: backup copies an SQLite file; {settings.database.where} is PostgreSQL: use pg_dump "
+              "(README, \"Running on PostgreSQL\")", file=sys.stderr)
+        return EXIT_USAGE
     target = pathlib.Path(args.file)
     try:
         db.backup(settings.database.path, target)
@@ -421,19 +455,19 @@ def cmd_accounts(settings: Settings, args) -> int:
     except accounts.AccountsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    open_database(settings.database.path)
+    open_database(settings.database)
     print(accounts.store(rows, dt.datetime.now(dt.timezone.utc)), file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_purge(settings: Settings, args) -> int:
-    open_database(settings.database.path)
+    open_database(settings.database)
     blobs = _blob_store(settings)
     before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=args.closed_before)
     if not args.yes:
         print(f"would purge {retention.plan(blobs, before)}; nothing removed (add --yes)", file=sys.stderr)
         return EXIT_OK
-    with one_poller(settings.database.path):  # a mail stored meanwhile may name a file about to go
+    with one_poller(settings.database):  # a mail stored meanwhile may name a file about to go
         purged = retention.apply(blobs, before)
     print(f"purged {purged}", file=sys.stderr)
     return EXIT_OK
@@ -451,6 +485,7 @@ COMMANDS = {
     "quarantine": cmd_quarantine,
     "outbox": cmd_outbox,
     "backup": cmd_backup,
+    "db": cmd_db,
     "status": cmd_status,
     "purge": cmd_purge,
 }

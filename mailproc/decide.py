@@ -13,6 +13,7 @@ from mailproc.actions import (
     ClearCc,
     NoAutoReply,
     NotifyAgents,
+    Reason,
     RecordAs,
     Relay,
     ReplyBlock,
@@ -30,6 +31,7 @@ from mailproc.rules.context import Context
 @dataclasses.dataclass(frozen=True, slots=True)
 class Decision:
     labels: frozenset[str]
+    reasons: tuple[tuple[str, Reason], ...]  # (label, why) for the labels a rule explained
     reply_blocks: tuple[ReplyBlock, ...]  # empty: no automatic reply
     vetoes: tuple[str, ...]  # why there is no automatic reply
     priority: str | None = None  # None: leave as it is
@@ -67,6 +69,7 @@ def decide(ctx: Context, rules=RULES) -> Decision:
     vetoes = tuple(a.reason for a in actions if isinstance(a, NoAutoReply))
     return Decision(
         labels=frozenset(a.label for a in actions if isinstance(a, AddLabel)),
+        reasons=tuple((a.label, a.reason) for a in actions if isinstance(a, AddLabel) and a.reason),
         reply_blocks=() if vetoes else arrange([a for a in actions if isinstance(a, ReplyBlock)]),
         vetoes=vetoes,
         priority=strongest_priority([a.priority for a in actions if isinstance(a, SetPriority)]),

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Iterable
 
 from mailproc import breaker, render, sla
-from mailproc.actions import ReplyBlock
+from mailproc.actions import Reason, ReplyBlock
 from mailproc.decide import Decision
 from mailproc.desk import Desk
 from mailproc.mail import Attachment, OutboundMail
@@ -55,7 +55,7 @@ def mails_for(
             desk,
             ticket,
             "notification.txt.j2",
-            _notification_facts(ctx, ticket, event),
+            _notification_facts(ctx, ticket, event, decision.reasons),
             now,
             attachments=tuple(a for a in mail.attachments if a.verdict and a.verdict.accepted is not False),
             not_to=mail.from_addr,
@@ -196,13 +196,19 @@ def page(desk: Desk, ticket: TicketFacts, ctx: Context, addresses: tuple[str, ..
     )
 
 
-def _notification_facts(ctx: Context, ticket: TicketFacts, event: str) -> dict:
+def _notification_facts(
+    ctx: Context, ticket: TicketFacts, event: str, reasons: tuple[tuple[str, Reason], ...] = ()
+) -> dict:
+    """`reasons`: why this mail raised its review labels, a line each in the notification."""
     zone = ctx.settings.hours.timezone
     return {
         **ticket.basics(),
         "event": event,
         "sender": ctx.mail.from_addr,
         "sender_name": ctx.mail.from_name,
+        "reviews": [
+            {"label": label, "why": r.why, "words": list(r.words), "against": list(r.against)} for label, r in reasons
+        ],
         "account": ctx.account,
         "first_response_due": ticket.first_response_due and ticket.first_response_due.astimezone(zone),
         "resolution_due": ticket.resolution_due and ticket.resolution_due.astimezone(zone),
@@ -250,6 +256,7 @@ def tell_agents_undelivered(desk: Desk, outbox_ids: list[int], now: dt.datetime)
             "first_response_due": None,
             "resolution_due": None,
             "attachments": [],
+            "reviews": [],
             "text": f"{message.subject}\n-> {', '.join(row.rcpt_to)}\n{row.last_error}",
         }
         with database.atomic():

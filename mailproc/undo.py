@@ -25,7 +25,7 @@ def retry_quarantined(desk: Desk, quarantined_id: int) -> str:
     if row is None:
         raise MailprocError(f"no quarantined mail {quarantined_id} (see `mailproc quarantine list`)")
     mb = desk.settings.mailbox
-    with one_poller(desk.settings.database.path), fetch.connect(mb, desk.secrets.imap_password) as imap:
+    with one_poller(desk.settings.database), fetch.connect(mb, desk.secrets.imap_password) as imap:
         imap.select(mb.quarantine_folder)
         uid = imap.find(row.raw_sha256, row.message_id)
         with database.atomic():

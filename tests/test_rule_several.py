@@ -1,7 +1,7 @@
 """§2.5 several problems in one new mail: said in words -> a gentle note and a review label; never split."""
 import pytest
 
-from mailproc.actions import AddLabel, ReplyBlock
+from mailproc.actions import AddLabel, Reason, ReplyBlock
 from mailproc.rules import several
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
@@ -63,7 +63,8 @@ def _ctx(body, ticket=None, agent=False):
 
 def test_a_new_ticket_gets_the_note_and_the_review_label_and_nothing_else():
     actions = several.check(_ctx("Не печатается чек. Ещё один вопрос: как сменить пароль?"))
-    assert actions == [AddLabel(Label.REVIEW_SEVERAL_PROBLEMS), ReplyBlock("several_problems")]
+    assert actions == [AddLabel(Label.REVIEW_SEVERAL_PROBLEMS, Reason("several", ("еще один вопрос",))),
+                       ReplyBlock("several_problems")]
 
 
 @pytest.mark.parametrize("agent, on_ticket", [(True, False), (False, True)], ids=["an agent", "a follow-up"])
