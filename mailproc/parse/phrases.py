@@ -16,7 +16,8 @@ a token of the text:
   "выгрузить" -> "выгрузите", "выгрузка").
 
 A word of 6 letters or more (for `stem*`, a stem of 5 or more) also matches with two
-neighbouring letters swapped, the commonest typo ("рабтоает", "каибнет", "недотсупна").
+neighbouring letters swapped, the commonest typo ("рабтоает", "каибнет", "недотсупна"; for a
+stem, also the pair across its end: "банковсикй" for "банковск*").
 
 Words must come in the pattern's order, in one sentence, with at most `gap` other
 words between two of them ("не могу никак войти" matches "не могу войти" with gap 1).
@@ -80,8 +81,10 @@ class Tokens:
                 candidates = [word, *(_swaps(word) if len(word) >= _TYPO_WORD else ())]
             elif pattern_word.endswith("*"):
                 prefix = pattern_word[:-1]
-                candidates = [w for p in (prefix, *(_swaps(prefix) if len(prefix) >= _TYPO_STEM else ()))
-                              for w in self._starting_with(p)]
+                # words starting with the prefix, with it read through a swapped pair, or with the pair
+                # straddling its end (all words starting with prefix[:-1]); word_matches says which match
+                starts = (prefix[:-1], *_swaps(prefix)) if len(prefix) >= _TYPO_STEM else (prefix,)
+                candidates = [w for p in starts for w in self._starting_with(p)]
             else:
                 candidates = self._by_stem.get(stem(pattern_word)[:4], []) + [pattern_word]
             self._memo[pattern_word] = frozenset(
@@ -134,6 +137,13 @@ def _swapped(token: str, word: str) -> bool:
         and token[diff[1]] == word[diff[0]]
 
 
+def _swapped_start(token: str, prefix: str) -> bool:
+    """The token starts with the prefix read through a swapped pair, the pair perhaps straddling its end
+    ("банковсикй" for "банковск*")."""
+    n = len(prefix)
+    return _swapped(token[:n], prefix) or _swapped(token[:n + 1], prefix + token[n - 1:n])
+
+
 @functools.lru_cache(maxsize=65536)
 def word_matches(pattern_word: str, token: str) -> bool:
     if pattern_word.endswith("="):
@@ -141,7 +151,7 @@ def word_matches(pattern_word: str, token: str) -> bool:
         return token == word or (len(word) >= _TYPO_WORD and _swapped(token, word))
     if pattern_word.endswith("*"):
         prefix = pattern_word[:-1]
-        return token.startswith(prefix) or (len(prefix) >= _TYPO_STEM and _swapped(token[:len(prefix)], prefix))
+        return token.startswith(prefix) or (len(prefix) >= _TYPO_STEM and _swapped_start(token, prefix))
     return token == pattern_word or same_word(stem(pattern_word), stem(token))
 
 
