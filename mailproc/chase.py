@@ -5,6 +5,7 @@ Runs in every poll cycle, after the escalations."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from mailproc import lifecycle, outbound, render
@@ -23,7 +24,9 @@ def chase(desk: Desk) -> int:
     if not settings.sla.waiting_reminder_days:
         return 0
     sent = 0
-    for ticket in Ticket.select().where(Ticket.status == Status.WAITING, Ticket.waiting_since.is_null(False)):
+    # n working days are at least n calendar days, less an hour where the clocks skip one
+    waited_enough = now - dt.timedelta(days=settings.sla.waiting_reminder_days, hours=-1)
+    for ticket in Ticket.select().where(Ticket.status == Status.WAITING, Ticket.waiting_since <= waited_enough):
         state = state_of(ticket)
         due = lifecycle.chase_due(
             state,

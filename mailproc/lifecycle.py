@@ -231,6 +231,23 @@ def escalations_due(
 ) -> list[tuple[str, str, dt.datetime]]:
     """The escalations to send now, as (deadline, stage, due): each stage of each deadline once.
     A deadline found already passed skips its warning: one mail says it all."""
+    due_now = []
+    for deadline, due in _unbreached(state):
+        stage = BREACHED if now >= due else WARNING if now >= due - warning else None
+        if stage and f"{deadline}:{stage}" not in state.marks:
+            due_now.append((deadline, stage, due))
+    return due_now
+
+
+def next_escalation(state: TicketState) -> dt.datetime | None:
+    """The due time of the earliest deadline the agents were not yet told had passed: nothing is
+    escalated before `next_escalation - warning`, so the store indexes it and the check in each
+    cycle reads only the tickets it reaches. None: nothing left to escalate."""
+    return min((due for _, due in _unbreached(state)), default=None)
+
+
+def _unbreached(state: TicketState) -> list[tuple[str, dt.datetime]]:
+    """The running deadlines, as (deadline, due), whose breach was not escalated yet."""
     if state.status not in CLOCK_RUNS:
         return []
     running = []
@@ -238,12 +255,7 @@ def escalations_due(
         running.append((FIRST_RESPONSE, state.first_response_due))
     if state.resolution_due:
         running.append((RESOLUTION, state.resolution_due))
-    due_now = []
-    for deadline, due in running:
-        stage = BREACHED if now >= due else WARNING if now >= due - warning else None
-        if stage and f"{deadline}:{stage}" not in state.marks and f"{deadline}:{BREACHED}" not in state.marks:
-            due_now.append((deadline, stage, due))
-    return due_now
+    return [(deadline, due) for deadline, due in running if f"{deadline}:{BREACHED}" not in state.marks]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -61,3 +61,36 @@ def test_escalations_due(status, answered, resolution_due, already, now, expecte
                                   resolution_due=resolution_due, marks=tuple(already))
     found = lifecycle.escalations_due(state, now=moscow(now), warning=TEN)
     assert [(deadline, stage) for deadline, stage, _ in found] == expected
+
+
+@pytest.mark.parametrize("status,answered,resolution_due,already,now,expected", [c[1:] for c in ESCALATIONS],
+                         ids=[c[0] for c in ESCALATIONS])
+def test_the_stored_next_deadline_never_hides_an_escalation(status, answered, resolution_due, already, now, expected):
+    state = lifecycle.TicketState(status, first_response_due=DUE, first_response_at=answered,
+                                  resolution_due=resolution_due, marks=tuple(already))
+    following = lifecycle.next_escalation(state)
+    if expected:  # escalate reads only the tickets whose next deadline is within the warning
+        assert following is not None and following <= moscow(now) + TEN
+
+
+NEXT = [
+    ("unanswered: the first reaction's due time", "new", None, None, [], DUE),
+    ("answered, no resolution term: nothing left", "open", moscow("2026-11-27 12:05"), None, [], None),
+    ("answered, critical: the resolution term", "open", moscow("2026-11-27 12:05"), moscow("2026-11-27 14:00"), [],
+     moscow("2026-11-27 14:00")),
+    ("first reaction's breach told: the resolution term", "open", None, moscow("2026-11-27 14:00"),
+     ["first_response:breached"], moscow("2026-11-27 14:00")),
+    ("warning told, breach not yet: still the due time", "open", None, None, ["first_response:warning"], DUE),
+    ("every breach told: nothing left", "open", None, moscow("2026-11-27 14:00"),
+     ["first_response:breached", "resolution:breached"], None),
+    ("waiting on the client: the clock is paused", "waiting", None, moscow("2026-11-27 14:00"), [], None),
+    ("closed: nothing", "closed", None, None, [], None),
+]
+
+
+@pytest.mark.parametrize("status,answered,resolution_due,already,expected", [c[1:] for c in NEXT],
+                         ids=[c[0] for c in NEXT])
+def test_next_escalation(status, answered, resolution_due, already, expected):
+    state = lifecycle.TicketState(status, first_response_due=DUE, first_response_at=answered,
+                                  resolution_due=resolution_due, marks=tuple(already))
+    assert lifecycle.next_escalation(state) == expected

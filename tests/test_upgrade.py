@@ -23,7 +23,10 @@ def _read(path: pathlib.Path, query: str) -> list:
 
 
 def _rows(path: pathlib.Path) -> dict[str, list]:
-    return {table: _read(path, f'SELECT * FROM "{table}" ORDER BY id') for table in V1_TABLES}
+    """The rows of the first schema's tables, in its columns (later versions add some)."""
+    columns = {table: ", ".join(f'"{c[1]}"' for c in _read(FIXTURE, f'PRAGMA table_info("{table}")'))
+               for table in V1_TABLES}
+    return {table: _read(path, f'SELECT {columns[table]} FROM "{table}" ORDER BY id') for table in V1_TABLES}
 
 
 def _schema(path: pathlib.Path) -> set:
@@ -50,6 +53,11 @@ def test_a_first_schema_database_is_copied_then_upgraded_with_every_row_intact(t
     assert [m["text"] for m in shown["messages"]][2] == "Сбросил пароль, проверьте."
 
     assert _rows(database) == before
+    # the deadline check reads a ticket by its next deadline: the running ones have it filled in
+    assert _read(database, "SELECT tag, escalation_due = MIN(COALESCE(first_response_due, resolution_due), "
+                           "COALESCE(resolution_due, first_response_due)) FROM ticket WHERE status = 'new'") == [
+        ("KB-000002", 1)]
+    assert _read(database, "SELECT COUNT(*) FROM ticket WHERE escalation_due IS NOT NULL") == [(1,)]
     assert _read(database, "PRAGMA user_version") == [(migrations.CURRENT,)]
     fresh = tmp_path / "fresh.db"
     open_database(sqlite_at(fresh)).close()

@@ -68,6 +68,7 @@ class Ticket(BaseModel):
     assignee = CharField(null=True)  # the agent notified about this ticket; null: all agents
     follows = CharField(null=True)  # tag of the closed ticket this one continues
     updated_at = UtcDateTimeField()
+    escalation_due = UtcDateTimeField(null=True, index=True)  # lifecycle.next_escalation: what escalate reads
 
 
 class Message(BaseModel):

@@ -230,6 +230,7 @@ def _write_state(ticket: Ticket, state: lifecycle.TicketState) -> None:
     ticket.first_response_due, ticket.first_response_at = state.first_response_due, state.first_response_at
     ticket.resolution_due, ticket.closed_at = state.resolution_due, state.closed_at
     ticket.waiting_since, ticket.escalations = state.paused_since, list(state.marks)
+    ticket.escalation_due = lifecycle.next_escalation(state)
 
 
 def add_inbound(ticket: Ticket | None, raw: RawMail, mail: InboundMail, *, kind: str, text: str, verdict: str,
