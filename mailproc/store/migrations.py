@@ -29,10 +29,11 @@ def _tickets_by_account(migrator: SchemaMigrator, tables: set[str]) -> list[Oper
     return [migrator.add_index("ticket", ("account_id",))] if "ticket" in tables else []
 
 
-def _escalation_due(migrator: SchemaMigrator, tables: set[str]) -> list[Operation]:
+def _next_checks(migrator: SchemaMigrator, tables: set[str]) -> list[Operation]:
     """3: `ticket.escalation_due`, indexed, so that the deadline check of a cycle reads only the
     tickets near a deadline. Filled with the earlier running deadline; a ticket whose breach was
-    already escalated gets its true value at the next check (escalate.py)."""
+    already escalated gets its true value at the next check (escalate.py). And an index for the
+    waiting-on-client check (chase.py)."""
     if "ticket" not in tables:
         return []
     fill = peewee.SQL(
@@ -41,10 +42,11 @@ def _escalation_due(migrator: SchemaMigrator, tables: set[str]) -> list[Operatio
         " ELSE resolution_due END WHERE status IN ('new', 'open')")
     return [migrator.add_column("ticket", "escalation_due", peewee.TextField(null=True)),
             Operation(migrator, lambda _: fill),
-            migrator.add_index("ticket", ("escalation_due",))]
+            migrator.add_index("ticket", ("escalation_due",)),
+            migrator.add_index("ticket", ("status", "waiting_since"))]
 
 
-MIGRATIONS: tuple[Migration, ...] = (_tickets_by_account, _escalation_due)  # MIGRATIONS[n] upgrades version n + 1 to n + 2
+MIGRATIONS: tuple[Migration, ...] = (_tickets_by_account, _next_checks)  # MIGRATIONS[n] upgrades version n + 1 to n + 2
 CURRENT = 1 + len(MIGRATIONS)
 
 

@@ -70,6 +70,9 @@ class Ticket(BaseModel):
     updated_at = UtcDateTimeField()
     escalation_due = UtcDateTimeField(null=True, index=True)  # lifecycle.next_escalation: what escalate reads
 
+    class Meta:
+        indexes = ((("status", "waiting_since"), False),)  # the waiting-on-client check of each cycle
+
 
 class Message(BaseModel):
     """Every mail of a ticket, in or out; the few that belong to no ticket (an agent asking for
