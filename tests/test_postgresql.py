@@ -66,6 +66,7 @@ def test_an_older_schema_is_upgraded_in_one_transaction_and_a_newer_one_refused(
     db.execute_sql("DROP INDEX ticket_account_id")  # as version 1 had it
     db.execute_sql("ALTER TABLE ticket DROP COLUMN escalation_due")
     db.execute_sql("DROP INDEX ticket_status_waiting_since")
+    db.execute_sql("DROP INDEX message_kind_date")
     db.execute_sql(f"UPDATE {migrations.VERSION_TABLE} SET version = 1")
     db.close()
 
@@ -73,6 +74,7 @@ def test_an_older_schema_is_upgraded_in_one_transaction_and_a_newer_one_refused(
     assert f"upgraded from schema version 1 to {migrations.CURRENT}" in caplog.text
     assert {("account_id",), ("escalation_due",), ("status", "waiting_since")} <= {
         tuple(index.columns) for index in db.get_indexes("ticket")}
+    assert ["kind", "date"] in [index.columns for index in db.get_indexes("message")]
     assert migrations.version(db) == migrations.CURRENT
     db.execute_sql(f"UPDATE {migrations.VERSION_TABLE} SET version = {migrations.CURRENT + 1}")
     db.close()

@@ -32,19 +32,21 @@ def _tickets_by_account(migrator: SchemaMigrator, tables: set[str]) -> list[Oper
 def _next_checks(migrator: SchemaMigrator, tables: set[str]) -> list[Operation]:
     """3: `ticket.escalation_due`, indexed, so that the deadline check of a cycle reads only the
     tickets near a deadline. Filled with the earlier running deadline; a ticket whose breach was
-    already escalated gets its true value at the next check (escalate.py). And an index for the
-    waiting-on-client check (chase.py)."""
-    if "ticket" not in tables:
-        return []
+    already escalated gets its true value at the next check (escalate.py). And indexes for the
+    waiting-on-client check (chase.py) and for the automatic replies of the day (store/record.py)."""
     fill = peewee.SQL(
         "UPDATE ticket SET escalation_due = CASE WHEN first_response_at IS NULL AND first_response_due IS NOT NULL"
         " AND (resolution_due IS NULL OR first_response_due < resolution_due) THEN first_response_due"
         " ELSE resolution_due END WHERE status IN ('new', 'open')")
-    return [migrator.add_column("ticket", "escalation_due", peewee.TextField(null=True)),
-            Operation(migrator, lambda _: fill),
-            migrator.add_index("ticket", ("escalation_due",)),
-            migrator.add_index("ticket", ("status", "waiting_since"))]
-
+    operations = []
+    if "ticket" in tables:
+        operations += [migrator.add_column("ticket", "escalation_due", peewee.TextField(null=True)),
+                       Operation(migrator, lambda _: fill),
+                       migrator.add_index("ticket", ("escalation_due",)),
+                       migrator.add_index("ticket", ("status", "waiting_since"))]
+    if "message" in tables:
+        operations.append(migrator.add_index("message", ("kind", "date")))
+    return operations
 
 MIGRATIONS: tuple[Migration, ...] = (_tickets_by_account, _next_checks)  # MIGRATIONS[n] upgrades version n + 1 to n + 2
 CURRENT = 1 + len(MIGRATIONS)

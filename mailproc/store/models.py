@@ -100,6 +100,9 @@ class Message(BaseModel):
     defects = JsonField(default=list)
     verdict = peewee.TextField(default="")  # what was decided, for people reading `show`
 
+    class Meta:
+        indexes = ((("kind", "date"), False),)  # the automatic replies of the day, counted for each mail
+
 
 class Attachment(BaseModel):
     message = peewee.ForeignKeyField(Message, backref="attachments")
