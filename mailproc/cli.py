@@ -26,8 +26,9 @@ from mailproc.desk import Desk
 from mailproc.errors import ConfigError, MailprocError
 from mailproc.fetch import connect
 from mailproc.send import check_login
-from mailproc.store import db, queries, retention, sla_report
+from mailproc.store import db, queries, record, retention, sla_report
 from mailproc.store.db import PRIVATE_UMASK, BlobStore, open_database
+from mailproc.store.models import database
 from mailproc.vocab import Status
 
 log = logging.getLogger("mailproc")
@@ -166,13 +167,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_RUNTIME
 
 
-def make_desk(settings: Settings):
-    """The desk `run` and `poll` work with; refuses (ConfigError) while a template fails its check."""
-    secrets = read_secrets(settings, os.environ)
+def make_desks(settings: Settings) -> tuple[Desk, ...]:
+    """The desk of each mailbox `run` and `poll` work with; refuses (ConfigError) while a template
+    fails its check or a mailbox's secret is missing."""
+    secrets = [read_secrets(one, os.environ) for one in settings.each_mailbox()]
     templates = template_check.checked(settings)
     open_database(settings.database.path)
     templating.use_templates(templates)
-    return Desk(settings, secrets, _blob_store(settings))
+    desks = tuple(Desk(one, secret, _blob_store(settings)) for one, secret in zip(settings.each_mailbox(), secrets))
+    if len(desks) == 1:
+        with database.atomic():
+            record.adopt_progress(desks[0].mailbox)
+    return desks
 
 
 def _blob_store(settings: Settings) -> BlobStore:
@@ -204,13 +210,13 @@ def cmd_init(args) -> int:
 
 
 def cmd_run(settings: Settings, args) -> int:
-    return Daemon(lambda: make_desk(load_settings(settings.source)), args.resume_numbering).run()
+    return Daemon(lambda: make_desks(load_settings(settings.source)), args.resume_numbering).run()
 
 
 def cmd_poll(settings: Settings, args) -> int:
-    desk = make_desk(settings)
+    desks = make_desks(settings)
     try:
-        report = run_cycle(desk, resume_numbering=args.resume_numbering)
+        report = run_cycle(desks, resume_numbering=args.resume_numbering)
     except MailprocError:
         raise
     except Exception as exc:  # IMAP protocol errors, timeouts: say what failed, exit 1
@@ -335,10 +341,12 @@ def cmd_stats(settings: Settings, args) -> int:
 
 def cmd_check_config(settings: Settings, args) -> int:
     problems = settings.missing_sections()  # with missing secrets and failing templates, all in one report
-    try:
-        secrets = read_secrets(settings, os.environ)
-    except ConfigError as exc:
-        problems += exc.problems
+    secrets = []
+    for one in settings.each_mailbox():
+        try:
+            secrets.append(read_secrets(one, os.environ))
+        except ConfigError as exc:
+            problems += [p for p in exc.problems if p not in problems]
     try:
         template_check.checked(settings)
     except ConfigError as exc:
@@ -347,10 +355,10 @@ def cmd_check_config(settings: Settings, args) -> int:
     if problems:
         raise ConfigError(problems)
     if args.connect:
-
-        with connect(settings.mailbox, secrets.imap_password) as imap:
-            imap.select(settings.mailbox.folder)
-        check_login(settings.smtp, secrets.smtp_password)
+        for one, secret in zip(settings.each_mailbox(), secrets):
+            with connect(one.mailbox, secret.imap_password) as imap:
+                imap.select(one.mailbox.folder)
+        check_login(settings.smtp, secrets[0].smtp_password)
         print(f"IMAP {settings.mailbox.host}:{settings.mailbox.port} and SMTP {settings.smtp.host}:"
               f"{settings.smtp.port}: logged in", file=sys.stderr)
     for warning in [*settings.example_values(), *settings.support.sign_off_warnings()]:
@@ -376,7 +384,7 @@ def _unwritable(settings: Settings) -> list[str]:
 
 def cmd_quarantine(settings: Settings, args) -> int:
     if args.action == "retry":
-        print(undo.retry_quarantined(make_desk(settings), args.id), file=sys.stderr)
+        print(undo.retry_quarantined(make_desks(settings), args.id), file=sys.stderr)
         return EXIT_OK
     _open_read_side(settings)
     rows = queries.list_quarantined(settings.hours.timezone)

@@ -62,15 +62,25 @@ class Outage:
 
 
 class Daemon:
-    def __init__(self, load_desk: Callable[[], Desk], resume_numbering: bool = False):
-        self.load_desk = load_desk
-        self.desk = load_desk()
+    def __init__(self, load_desks: Callable[[], tuple[Desk, ...]], resume_numbering: bool = False):
+        self.load_desks = load_desks
+        self.desks = load_desks()
         self.resume_numbering = resume_numbering
         self.stopping = False
         self.reload_requested = False
         self.exit_code = 0
-        self.imap, self.smtp = Outage("IMAP"), Outage("SMTP")
+        self.imap: dict[str, Outage] = {}  # by mailbox: one that is away does not hold the others back
+        self.smtp = Outage("SMTP")
         self._config_mtime = self._mtime()
+
+    @property
+    def desk(self) -> Desk:
+        """The first mailbox's desk: its settings hold what every mailbox shares (config file, SMTP)."""
+        return self.desks[0]
+
+    def _imap(self, desk: Desk) -> Outage:
+        name = "IMAP" if len(self.desks) == 1 else f"IMAP of mailbox {desk.mailbox}"
+        return self.imap.setdefault(desk.mailbox, Outage(name))
 
     def _mtime(self) -> tuple:
         """Changes when the config file or any file under the templates directory changes."""
@@ -100,22 +110,23 @@ class Daemon:
             log.info("SIGHUP: reloading the config")
         self._config_mtime, self.reload_requested = mtime, False
         try:
-            desk = self.load_desk()
+            desks = self.load_desks()
         except ConfigError as exc:
             log.error("config %s or its templates are invalid, keeping the running ones:\n%s",
                       self.desk.settings.source, exc)
             return
-        self.desk = desk
+        self.desks = desks
         self._schedule()
-        log.info("config reloaded from %s", desk.settings.source)
+        log.info("config reloaded from %s", self.desk.settings.source)
 
     def cycle(self) -> None:
         self.reload_if_changed()
         settings = self.desk.settings
-        poll, send = self.imap.due(), self.smtp.due()
+        waiting = {desk.mailbox for desk in self.desks if not self._imap(desk).due()}
+        poll, send = len(waiting) < len(self.desks), self.smtp.due()
         try:
-            report = run_cycle(self.desk, stop=lambda: self.stopping, send_outbox=send, poll=poll,
-                               resume_numbering=self.resume_numbering)
+            report = run_cycle(self.desks, stop=lambda: self.stopping, send_outbox=send, poll=poll,
+                               resume_numbering=self.resume_numbering, skip=waiting)
         except LostDatabaseError as exc:  # polling on would reuse ticket numbers: the admin must act
             log.error("%s", exc)
             self.exit_code, self.stopping = 1, True
@@ -130,10 +141,13 @@ class Daemon:
             return
         status.note_cycle(settings, dt.datetime.now(dt.timezone.utc), polled=poll, poll_error=report.imap_error,
                           send=report.send)
-        if poll and report.imap_error:
-            self.imap.failed(report.imap_error, settings.mailbox.poll_seconds, settings.mailbox.retry_max_seconds)
-        elif poll:
-            self.imap.worked()
+        for desk in self.desks if poll else ():
+            if desk.mailbox in report.imap_errors:
+                self._imap(desk).failed(report.imap_errors[desk.mailbox], desk.settings.mailbox.poll_seconds,
+                                        desk.settings.mailbox.retry_max_seconds)
+            elif desk.mailbox not in waiting:
+                self._imap(desk).worked()
+        if poll and not report.imap_error and not waiting:
             self.resume_numbering = False
         if report.send and report.send.error:
             self.smtp.failed(report.send.error, settings.mailbox.poll_seconds, settings.smtp.retry_max_seconds)
@@ -144,7 +158,8 @@ class Daemon:
 
     def _schedule(self) -> None:
         schedule.clear()
-        schedule.every(self.desk.settings.mailbox.poll_seconds).seconds.do(self.cycle)
+        poll_seconds = min(desk.settings.mailbox.poll_seconds for desk in self.desks)
+        schedule.every(poll_seconds).seconds.do(self.cycle)
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.stop)

@@ -35,7 +35,7 @@ class BaseModel(peewee.Model):
 
 
 class Ticket(BaseModel):
-    tag = peewee.CharField(unique=True, null=True)  # null only inside the transaction that creates it
+    tag = peewee.CharField(unique=True, null=True)  # PREFIX-NNNNNN: the prefix tells the mailbox it belongs to
     status = peewee.CharField(index=True)
     priority = peewee.CharField()
     client = peewee.CharField(index=True)
@@ -114,16 +114,21 @@ class Outbox(BaseModel):
 class FolderState(BaseModel):
     """How far a mailbox folder has been processed (SPEC §2: incremental by UID)."""
 
-    folder = peewee.CharField(unique=True)
+    mailbox = peewee.CharField(default="")  # the tag prefix of the mailbox polled
+    folder = peewee.CharField()
     uidvalidity = peewee.BigIntegerField()
     last_uid = peewee.BigIntegerField(default=0)
     inflight_uid = peewee.BigIntegerField(null=True)  # the mail being processed, if the process died on it
     inflight_attempts = peewee.IntegerField(default=0)
 
+    class Meta:
+        indexes = ((("mailbox", "folder"), True),)
+
 
 class Quarantined(BaseModel):
     """A mail that could not be processed (poison): kept with the reason, never blocks the rest."""
 
+    mailbox = peewee.CharField(default="")  # the tag prefix of the mailbox it was read from
     folder = peewee.CharField()
     uidvalidity = peewee.BigIntegerField()
     uid = peewee.BigIntegerField()
@@ -139,6 +144,7 @@ class NumberingFloor(BaseModel):
     """Set when a desk continues on a lost or restored database (`poll --resume-numbering`): the
     highest ticket number the processed folder showed; new tickets are numbered after it."""
 
+    tag_prefix = peewee.CharField(null=True)  # null: a floor from before each prefix had its numbering: holds for all
     number = peewee.IntegerField()
     mails_scanned = peewee.IntegerField()
     created_at = UtcDateTimeField()
@@ -148,8 +154,12 @@ class MovedCount(BaseModel):
     """How many mails this database moved into a folder (the processed folder). The folder never
     holds more unless the database is behind the mailbox: a restored backup, or another desk's."""
 
-    folder = peewee.CharField(unique=True)
+    mailbox = peewee.CharField(default="")  # the tag prefix of the mailbox
+    folder = peewee.CharField()
     mails = peewee.BigIntegerField()
+
+    class Meta:
+        indexes = ((("mailbox", "folder"), True),)
 
 
 class Account(BaseModel):
