@@ -25,7 +25,7 @@ def escalate(desk: Desk) -> EscalationReport:
     settings, now = desk.settings, desk.clock()
     warning = dt.timedelta(minutes=settings.sla.warning_minutes)
     report = EscalationReport()
-    candidates = Ticket.select().where(Ticket.status.in_(sorted(lifecycle.CLOCK_RUNS)),
+    candidates = Ticket.select().where(desk.tickets, Ticket.status.in_(sorted(lifecycle.CLOCK_RUNS)),
                                        Ticket.first_response_due.is_null(False) | Ticket.resolution_due.is_null(False))
     for ticket in candidates:
         due_now = lifecycle.escalations_due(state_of(ticket), already=list(ticket.escalations), now=now,

@@ -124,7 +124,7 @@ def tell_agents_undelivered(desk: Desk, outbox_ids: list[int], now: dt.datetime)
     queued = 0
     for row in Outbox.select().where(Outbox.id.in_(outbox_ids)):
         message, ticket = row.message, row.message.ticket
-        if ticket is None or message.kind not in (Kind.AUTO_REPLY, Kind.AGENT):
+        if ticket is None or message.kind not in (Kind.AUTO_REPLY, Kind.AGENT) or not desk.owns(ticket):
             continue  # a mail to agents that failed is only logged: telling them by mail would fail too
         facts = {**_ticket_facts(ticket), "event": "delivery_failure", "sender": desk.settings.support.address,
                  "sender_name": desk.settings.support.name, "account": None, "first_response_due": None,

@@ -197,7 +197,7 @@ def _record_our_own(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Ou
 def _answer_queue_request(desk: Desk, raw: RawMail, mail: InboundMail, key: str, now: dt.datetime) -> Outcome:
     """SPEC §5: an agent asked for the queue by mail; it is recorded without a ticket and answered."""
     settings = desk.settings
-    rows = sla_report.queue(settings.hours.timezone, now)
+    rows = sla_report.queue(settings.hours.timezone, now, desk.tickets)  # an agent sees their mailbox's only
     to_answer = [r for r in rows if sla_report.section(r["status"], r["labels"]) == sla_report.WORK]
     counts = {"open": len(to_answer), "breached": sum(bool(r["breached"]) for r in to_answer),
               "waiting": sum(r["status"] == Status.WAITING for r in rows)}

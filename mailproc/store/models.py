@@ -114,12 +114,12 @@ class Outbox(BaseModel):
 class FolderState(BaseModel):
     """How far a mailbox folder has been processed (SPEC §2: incremental by UID)."""
 
-    mailbox = peewee.CharField(default="")  # the tag prefix of the mailbox polled
     folder = peewee.CharField()
     uidvalidity = peewee.BigIntegerField()
     last_uid = peewee.BigIntegerField(default=0)
     inflight_uid = peewee.BigIntegerField(null=True)  # the mail being processed, if the process died on it
     inflight_attempts = peewee.IntegerField(default=0)
+    mailbox = peewee.CharField(default="")  # the tag prefix of the mailbox polled
 
     class Meta:
         indexes = ((("mailbox", "folder"), True),)
@@ -128,7 +128,6 @@ class FolderState(BaseModel):
 class Quarantined(BaseModel):
     """A mail that could not be processed (poison): kept with the reason, never blocks the rest."""
 
-    mailbox = peewee.CharField(default="")  # the tag prefix of the mailbox it was read from
     folder = peewee.CharField()
     uidvalidity = peewee.BigIntegerField()
     uid = peewee.BigIntegerField()
@@ -138,25 +137,26 @@ class Quarantined(BaseModel):
     raw_sha256 = peewee.CharField()
     dedupe_key = peewee.CharField(unique=True)
     created_at = UtcDateTimeField()
+    mailbox = peewee.CharField(default="")  # the tag prefix of the mailbox it was read from
 
 
 class NumberingFloor(BaseModel):
     """Set when a desk continues on a lost or restored database (`poll --resume-numbering`): the
     highest ticket number the processed folder showed; new tickets are numbered after it."""
 
-    tag_prefix = peewee.CharField(null=True)  # null: a floor from before each prefix had its numbering: holds for all
     number = peewee.IntegerField()
     mails_scanned = peewee.IntegerField()
     created_at = UtcDateTimeField()
+    tag_prefix = peewee.CharField(null=True)  # null: a floor from before each prefix had its numbering: holds for all
 
 
 class MovedCount(BaseModel):
     """How many mails this database moved into a folder (the processed folder). The folder never
     holds more unless the database is behind the mailbox: a restored backup, or another desk's."""
 
-    mailbox = peewee.CharField(default="")  # the tag prefix of the mailbox
     folder = peewee.CharField()
     mails = peewee.BigIntegerField()
+    mailbox = peewee.CharField(default="")  # the tag prefix of the mailbox
 
     class Meta:
         indexes = ((("mailbox", "folder"), True),)
