@@ -563,11 +563,9 @@ ENTRY_REQUIRED = ("address", "tag_prefix")
 
 
 def _entry_key(problem: str, n: int) -> str:
-    """A problem of a mailbox's own key, named as the admin wrote it: mailbox[N].key."""
-    section, _, rest = problem.partition(".")
-    key = re.match(r"\w+", rest)
-    own = section == "mailbox" or (section == "support" and key and key[0] in ENTRY_SUPPORT_KEYS)
-    return f"mailbox[{n}].{rest}" if own else problem
+    """A problem found with a mailbox's values names its own keys as the admin wrote them: mailbox[N].key."""
+    own = "|".join(ENTRY_SUPPORT_KEYS)
+    return re.sub(rf"\b(mailbox\.(?=\w)|support\.(?=({own})\b))", f"mailbox[{n}].", problem)
 
 
 def _mailbox_entries(tables: list[Any], support_table: Any, v: dict[str, dict[str, Any]],
