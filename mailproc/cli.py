@@ -248,6 +248,10 @@ def cmd_status(settings: Settings, args) -> int:
         return status.CRITICAL
     code, reasons = status.verdict(figures, settings.monitoring)
     data = status.as_json(figures, code, reasons, settings.hours.timezone)
+    open_tickets = queries.open_tickets_by_prefix()
+    data["mailboxes"] = [{"address": one.support.address, "tag_prefix": one.support.tag_prefix,
+                          "open_tickets": open_tickets.get(one.support.tag_prefix.upper(), 0)}
+                         for one in settings.each_mailbox()]
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else "\n".join(status.text_lines(data)))
     return code
 
@@ -267,17 +271,26 @@ def cmd_tickets(settings: Settings, args) -> int:
         header = f"{'UID':<10} {'ARRIVED':<25}  MESSAGE-ID  REASON"
         lines = [f"uid {r['uid']:<6} {r['arrived_at']}  {r['message_id'] or '-'}  {r['reason']}" for r in rows]
     else:
-        rows = queries.list_tickets(zone, args.status, client=args.client, account=args.account, search=args.search)
+        rows = _naming_mailboxes(settings, queries.list_tickets(zone, args.status, client=args.client,
+                                                                 account=args.account, search=args.search))
+        several = bool(settings.mailboxes)
         header = (f"{'TICKET':<10} {'STATUS':<9} {'PRIORITY':<8} {'CLIENT':<28} {'MSG':>3}  {'REACTION DUE':<16}  "
-                  f"SUBJECT  LABELS")
+                  + ("MAILBOX  " if several else "") + "SUBJECT  LABELS")
         lines = [f"{r['tag']:<10} {r['status']:<9} {r['priority']:<8} {r['client']:<28} "
                  f"{r['message_count']:>3}  {(r['first_response_due'] or '-')[:16]:<16}  "
-                 f"{r['subject'][:50]}  {','.join(r['labels'])}" for r in rows]
+                 + (f"{r['mailbox'] or '-'}  " if several else "")
+                 + f"{r['subject'][:50]}  {','.join(r['labels'])}" for r in rows]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         print("\n".join([header, *lines]) if lines else "no tickets")
     return EXIT_OK
+
+
+def _naming_mailboxes(settings: Settings, rows: list[dict]) -> list[dict]:
+    """Each ticket's row gets `mailbox`: the address of the mailbox it belongs to (null: no mailbox
+    of the config has its tag prefix now)."""
+    return [{**row, "mailbox": settings.address_of(row["tag"])} for row in rows]
 
 
 def cmd_show(settings: Settings, args) -> int:
@@ -286,11 +299,13 @@ def cmd_show(settings: Settings, args) -> int:
     if data is None:
         print(f"error: no ticket {args.ticket!r} (see `mailproc tickets`)", file=sys.stderr)
         return EXIT_RUNTIME
+    [data] = _naming_mailboxes(settings, [data])
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{data['tag']}  {data['status']}  {data['priority']}  {data['client']}  {', '.join(data['labels'])}")
-    print(f"subject: {data['subject']}\naccount: {data['account_id'] or '-'}\n"
+    print((f"mailbox: {data['mailbox'] or '-'}\n" if settings.mailboxes else "")
+          + f"subject: {data['subject']}\naccount: {data['account_id'] or '-'}\n"
           f"first response due: {data['first_response_due'] or '-'}\nresolution due: {data['resolution_due'] or '-'}")
     for m in data["messages"]:
         print(f"\n--- {m['date']}  {m['direction']}/{m['kind']}  {m['from']} -> {', '.join(m['to'])}"
@@ -312,7 +327,7 @@ def _unsent_mark(message: dict) -> str:
 def cmd_queue(settings: Settings, args) -> int:
     _open_read_side(settings)
     now = dt.datetime.now(dt.timezone.utc)
-    rows = sla_report.queue(settings.hours.timezone, now)
+    rows = _naming_mailboxes(settings, sla_report.queue(settings.hours.timezone, now))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK

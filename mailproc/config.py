@@ -26,6 +26,7 @@ from mailproc import shipped
 from mailproc.errors import ConfigError
 from mailproc.parse.account import DEFAULT_ID_PATTERNS, compile_patterns
 from mailproc.parse.attachments import ACCEPTABLE_FORMATS, MAX_PIXELS_CEILING, MiB, AttachmentLimits
+from mailproc.thread import of_prefix
 
 CONFIG_ENV = "MAILPROC_CONFIG"
 DEFAULT_CONFIG = "config.toml"
@@ -426,6 +427,11 @@ class Settings:
     def each_mailbox(self) -> tuple[Settings, ...]:
         """The settings each mailbox is processed with: one per [[mailbox]] entry, else these."""
         return self.mailboxes or (self,)
+
+    def address_of(self, tag: str) -> str | None:
+        """The address of the mailbox a ticket belongs to, by its tag's prefix; None: no mailbox has it now."""
+        return next((one.support.address for one in self.each_mailbox() if of_prefix(tag, one.support.tag_prefix)),
+                    None)
 
     def missing_sections(self) -> list[str]:
         """One line for each section a real desk must set but the file lacks: its defaults are an

@@ -124,6 +124,7 @@ def stats(hours: Hours, now: dt.datetime, since: dt.date | None = None) -> dict:
         "by_priority": _count((t.priority for t in tickets), list(Priority)),
         "by_status": _count((t.status for t in tickets), list(Status)),
         "by_label": dict(sorted(by_label.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_mailbox": _count((t.tag.rpartition("-")[0] for t in tickets), []),  # by the tag prefix of its mailbox
         "first_response": first,
         "resolution": _compliance(counted[RESOLUTION]),
         "breaches": sorted(breaches, key=lambda b: (b["due"], b["tag"], b["deadline"])),
