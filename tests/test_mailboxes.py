@@ -9,6 +9,7 @@ import email.policy
 
 from tests.conftest import to_toml
 from tests.mailfactory import make_mail, text_of
+from tests.test_daemon import _wait_for_log
 
 SUPPORT, BILLING = "support@example.test", "billing@example.test"
 CLIENT, CLIENT2, AGENT1, AGENT2 = ("client@example.test", "client2@example.test", "agent1@example.test",
@@ -108,3 +109,17 @@ def test_a_mailbox_that_cannot_be_read_does_not_stop_the_others(mail, mailstack,
     assert [t["tag"] for t in mailproc_cli(config, "tickets", "--json", json=True)] == ["KB-000001"]
     assert mail.wait_for(AGENT1, "KB-000001")
     assert len(mail.messages(BILLING)) == 1  # left where it was, for when the login works again
+
+
+def test_run_backs_off_only_from_the_mailbox_that_is_away(mail, mailstack, smtp_server, mailproc_config,
+                                                          mailproc_cli, monkeypatch):
+    monkeypatch.setenv("BILLING_IMAP_PASSWORD", "wrong")
+    config = _two_mailboxes(mailproc_config, mailstack, password_env="BILLING_IMAP_PASSWORD", poll_seconds=1,
+                            retry_max_seconds=600)  # the cycle runs at the shortest poll_seconds of all
+    proc = mailproc_cli.popen(config, "run")
+    _wait_for_log(proc, "IMAP of mailbox BL unavailable")
+    for n in (1, 2):  # the second one after billing@ has failed, and is left alone for a while
+        mail.deliver(make_mail(from_=CLIENT, to=SUPPORT, subject=f"Бонусы {n}", body=PROBLEM), to=SUPPORT)
+        assert mail.wait_for(AGENT1, f"KB-00000{n}", timeout=30)
+    log = proc.stderr_path.read_text()
+    assert log.count("unavailable") == 1 and "mailbox KB" not in log and "Traceback" not in log
