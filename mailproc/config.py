@@ -423,6 +423,7 @@ class Settings:
     # One Settings per [[mailbox]] entry (its mailbox, address, prefix, agents, language; the rest
     # shared); empty in the single-mailbox form. mailbox, support and templates are the first one's.
     mailboxes: tuple[Settings, ...] = ()
+    other_addresses: tuple[str, ...] = ()  # in a mailbox's settings, the others' addresses: never a client's Cc
 
     def each_mailbox(self) -> tuple[Settings, ...]:
         """The settings each mailbox is processed with: one per [[mailbox]] entry, else these."""
@@ -559,6 +560,9 @@ def load_settings(path: Path) -> Settings:
     if problems:
         raise ConfigError(problems)
     mailboxes = tuple(_settings(values, faq, source, frozenset(data)) for values in per_mailbox)
+    addresses = [one.support.address for one in mailboxes]
+    mailboxes = tuple(dataclasses.replace(one, other_addresses=tuple(a for a in addresses if a != one.support.address))
+                      for one in mailboxes)
     return dataclasses.replace(mailboxes[0], mailboxes=mailboxes)
 
 

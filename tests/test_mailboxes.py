@@ -123,3 +123,16 @@ def test_run_backs_off_only_from_the_mailbox_that_is_away(mail, mailstack, smtp_
         assert mail.wait_for(AGENT1, f"KB-00000{n}", timeout=30)
     log = proc.stderr_path.read_text()
     assert log.count("unavailable") == 1 and "mailbox KB" not in log and "Traceback" not in log
+
+
+def test_a_mail_to_two_mailboxes_is_one_ticket_that_copies_neither(mail, mailstack, smtp_server, mailproc_config,
+                                                                    mailproc_cli):
+    config = _two_mailboxes(mailproc_config, mailstack)
+    both = make_mail(from_=CLIENT, to=BILLING, subject="Бонусы", body=PROBLEM, headers={"Cc": SUPPORT})
+    mail.deliver(both, to=[BILLING, SUPPORT])
+    mailproc_cli(config, "poll")
+
+    [ticket] = mailproc_cli(config, "tickets", "--json", json=True)  # the second copy is known: moved, not answered
+    assert ticket["tag"] == "KB-000001"  # support@ is read first
+    assert len(mail.messages(SUPPORT, "Processed")) == len(mail.messages(BILLING, "Processed")) == 1
+    assert sorted(tuple(e.rcpt_tos) for e in smtp_server.envelopes) == [(AGENT1,), (CLIENT,)]  # billing@ is no Cc

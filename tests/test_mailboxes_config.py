@@ -50,6 +50,7 @@ def test_each_entry_has_its_own_mailbox_address_prefix_agents_and_language(tmp_p
     assert support.support.reopen_days == billing.support.reopen_days == 7  # shared keys stay shared
     assert (support.sla.on_call, billing.sla.on_call) == (("agent1@desk.test",), ("agent2@desk.test",))
     assert settings.mailbox == support.mailbox and settings.support == support.support  # the first one's
+    assert (support.other_addresses, billing.other_addresses) == (("billing@desk.test",), ("support@desk.test",))
 
 
 def test_each_mailbox_logs_in_with_its_own_password(tmp_path):

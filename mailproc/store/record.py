@@ -139,9 +139,9 @@ def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, lab
                              now=mail.arrived_at)
     ticket = Ticket(
         tag=next_tag(settings.support.tag_prefix), client=mail.from_addr,
-        cc=sorted(set(mail.cc) - {settings.support.address}), subject=mail.subject, language=language,
-        account_id=account_id, labels=sorted(labels), created_at=mail.arrived_at, updated_at=mail.arrived_at,
-        follows=follows)
+        cc=sorted(set(mail.cc) - {settings.support.address, *settings.other_addresses}), subject=mail.subject,
+        language=language, account_id=account_id, labels=sorted(labels), created_at=mail.arrived_at,
+        updated_at=mail.arrived_at, follows=follows)
     _write_state(ticket, state)
     ticket.save()
     return ticket
