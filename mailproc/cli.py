@@ -19,14 +19,14 @@ import peewee
 
 import mailproc
 from mailproc import accounts, logs, report_svg, report_text, shipped, status, template_check, templating, undo
-from mailproc.config import Settings, config_path, load_settings, read_secrets
+from mailproc.config import Settings, config_path, database_at, load_settings, read_mailboxes_secrets
 from mailproc.cycle import one_poller, run_cycle
 from mailproc.daemon import Daemon
 from mailproc.desk import Desk
 from mailproc.errors import ConfigError, MailprocError
 from mailproc.fetch import connect
 from mailproc.send import check_login
-from mailproc.store import db, queries, record, retention, sla_report
+from mailproc.store import db, desk_copy, queries, record, retention, sla_report
 from mailproc.store.db import PRIVATE_UMASK, BlobStore, open_database
 from mailproc.store.models import database
 from mailproc.vocab import Status
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only tickets that arrived on or after this day (local, hours.timezone)")
     stats.add_argument("--chart", metavar="FILE.svg", help="also write an SVG chart of daily volume and compliance")
     check = sub.add_parser("check-config", help="validate the config")
-    check.add_argument("--connect", action="store_true", help="also log in to IMAP and SMTP")
+    check.add_argument("--connect", action="store_true", help="also log in to IMAP, SMTP and the database")
     sub.add_parser("demo", help="zero-setup run on embedded servers and sample mail")
     init = sub.add_parser("init", help="write a commented starter config (and the templates) into a directory")
     init.add_argument("directory", metavar="DIR", help="created if missing; an existing config.toml is kept")
@@ -120,6 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
     alive.add_argument("--json", action="store_true", help="one JSON object")
     backup = sub.add_parser("backup", help="a consistent copy of the database, also while `run` is running")
     backup.add_argument("file", help="the copy to write (0600); see README, \"Backup and restore\"")
+    database = sub.add_parser("db", help="the database itself")
+    database_sub = database.add_subparsers(dest="db_command", metavar="{copy}", required=True, parser_class=_Parser)
+    copy = database_sub.add_parser(
+        "copy", help="copy every table into another, empty database (SQLite to PostgreSQL) and compare row counts",
+        description="Stop `mailproc run` first. The copy is all or nothing; the rows per table are printed. "
+                    "Then set [database].url to the new database (README, \"Running on PostgreSQL\").")
+    copy.add_argument("--to", required=True, metavar="URL",
+                      help="postgresql://USER@HOST:PORT/NAME (the password from database.password_env), "
+                           "or sqlite:///PATH")
     purge = sub.add_parser("purge", help="§4.4: remove the stored mails and attachments of tickets closed long ago",
                            description="Tickets closed more than DAYS days ago lose their stored raw mails and "
                                        "attachments; the tickets, their messages and texts stay. A dry run "
@@ -170,9 +179,9 @@ def main(argv: list[str] | None = None) -> int:
 def make_desks(settings: Settings) -> tuple[Desk, ...]:
     """The desk of each mailbox `run` and `poll` work with; refuses (ConfigError) while a template
     fails its check or a mailbox's secret is missing."""
-    secrets = [read_secrets(one, os.environ) for one in settings.each_mailbox()]
+    secrets = read_mailboxes_secrets(settings, os.environ)
     templates = template_check.checked(settings)
-    open_database(settings.database.path)
+    open_database(settings.database)
     templating.use_templates(templates)
     desks = tuple(Desk(one, secret, _blob_store(settings)) for one, secret in zip(settings.each_mailbox(), secrets))
     if len(desks) == 1:
@@ -244,7 +253,7 @@ def cmd_status(settings: Settings, args) -> int:
         _open_read_side(settings)
         figures = status.gather(settings, _now())
     except (MailprocError, peewee.DatabaseError) as exc:
-        print(f"CRITICAL: database {settings.database.path}: {exc}", file=sys.stderr)
+        print(f"CRITICAL: database {settings.database.where}: {exc}", file=sys.stderr)
         return status.CRITICAL
     code, reasons = status.verdict(figures, settings.monitoring)
     data = status.as_json(figures, code, reasons, settings.hours.timezone)
@@ -257,7 +266,7 @@ def cmd_status(settings: Settings, args) -> int:
 
 
 def _open_read_side(settings: Settings) -> None:
-    open_database(settings.database.path)
+    open_database(settings.database)
 
 
 def cmd_tickets(settings: Settings, args) -> int:
@@ -356,12 +365,10 @@ def cmd_stats(settings: Settings, args) -> int:
 
 def cmd_check_config(settings: Settings, args) -> int:
     problems = settings.missing_sections()  # with missing secrets and failing templates, all in one report
-    secrets = []
-    for one in settings.each_mailbox():
-        try:
-            secrets.append(read_secrets(one, os.environ))
-        except ConfigError as exc:
-            problems += [p for p in exc.problems if p not in problems]
+    try:
+        secrets = read_mailboxes_secrets(settings, os.environ)
+    except ConfigError as exc:
+        problems += exc.problems
     try:
         template_check.checked(settings)
     except ConfigError as exc:
@@ -374,8 +381,11 @@ def cmd_check_config(settings: Settings, args) -> int:
             with connect(one.mailbox, secret.imap_password) as imap:
                 imap.select(one.mailbox.folder)
         check_login(settings.smtp, secrets[0].smtp_password)
-        print(f"IMAP {settings.mailbox.host}:{settings.mailbox.port} and SMTP {settings.smtp.host}:"
-              f"{settings.smtp.port}: logged in", file=sys.stderr)
+        db.connect(settings.database).close()
+        imap_servers = ", ".join(dict.fromkeys(f"{one.mailbox.host}:{one.mailbox.port}"
+                                               for one in settings.each_mailbox()))
+        print(f"IMAP {imap_servers}, SMTP {settings.smtp.host}:{settings.smtp.port} and the database "
+              f"{settings.database.where}: logged in", file=sys.stderr)
     for warning in [*settings.example_values(), *settings.support.sign_off_warnings()]:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{settings.source}: ok")
@@ -386,8 +396,8 @@ def _unwritable(settings: Settings) -> list[str]:
     """The directories of the database and of the stored mails, created now when missing (as `run` would),
     each tried with a file: a permission check alone says yes to root, even under /proc."""
     problems = []
-    for key, directory in (("database.url", settings.database.path.parent),
-                           ("database.data_dir", settings.database.data_dir)):
+    places = [("database.url", settings.database.path.parent)] if settings.database.path else []
+    for key, directory in (*places, ("database.data_dir", settings.database.data_dir)):
         try:
             directory.mkdir(mode=db.PRIVATE_DIR, parents=True, exist_ok=True)
             tempfile.TemporaryFile(dir=directory).close()
@@ -425,7 +435,31 @@ def cmd_outbox(settings: Settings, args) -> int:
     return EXIT_OK
 
 
+def cmd_db(settings: Settings, args) -> int:
+    """`db copy --to URL`: the config's database into an empty one, under the poller's lock."""
+    try:
+        target_place = database_at(args.to, settings)
+    except ConfigError as exc:
+        print(f"error: --to: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    source = open_database(settings.database)
+    target = db.connect(target_place)
+    try:
+        with one_poller(settings.database):
+            counts = desk_copy.copy_desk(source, target, target_place.where)
+    finally:
+        target.close()
+    print("\n".join(f"{table:<15} {n:>8}" for table, n in counts.items()))
+    print(f"copied {sum(counts.values())} rows from {settings.database.where} to {target_place.where}, the same "
+          f"count in every table; raw mails and attachments stay in {settings.database.data_dir}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_backup(settings: Settings, args) -> int:
+    if settings.database.path is None:
+        print(f"error: backup copies an SQLite file; {settings.database.where} is PostgreSQL: use pg_dump "
+              "(README, \"Running on PostgreSQL\")", file=sys.stderr)
+        return EXIT_USAGE
     target = pathlib.Path(args.file)
     try:
         db.backup(settings.database.path, target)
@@ -444,19 +478,19 @@ def cmd_accounts(settings: Settings, args) -> int:
     except accounts.AccountsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    open_database(settings.database.path)
+    open_database(settings.database)
     print(accounts.store(rows, dt.datetime.now(dt.timezone.utc)), file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_purge(settings: Settings, args) -> int:
-    open_database(settings.database.path)
+    open_database(settings.database)
     blobs = _blob_store(settings)
     before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=args.closed_before)
     if not args.yes:
         print(f"would purge {retention.plan(blobs, before)}; nothing removed (add --yes)", file=sys.stderr)
         return EXIT_OK
-    with one_poller(settings.database.path):  # a mail stored meanwhile may name a file about to go
+    with one_poller(settings.database):  # a mail stored meanwhile may name a file about to go
         purged = retention.apply(blobs, before)
     print(f"purged {purged}", file=sys.stderr)
     return EXIT_OK
@@ -474,6 +508,7 @@ COMMANDS = {
     "quarantine": cmd_quarantine,
     "outbox": cmd_outbox,
     "backup": cmd_backup,
+    "db": cmd_db,
     "status": cmd_status,
     "purge": cmd_purge,
 }

@@ -17,7 +17,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -189,6 +189,7 @@ class Mailbox:
     processed_folder: str = _key(_text(), "Processed", "processed mail is moved here (created if missing)")
     quarantine_folder: str = _key(_text(), "Quarantine", "mail that cannot be processed is moved here")
     poll_seconds: int = _key(_int(1), 30, "seconds between polls")
+    idle: bool = _key(_bool, True, "`run` waits for new mail in IMAP IDLE when the server offers it")
     batch_size: int = _key(_int(1), 50, "mails are fetched in batches of this many (bounds memory)")
     timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
     retry_max_seconds: int = _key(_int(1), 600, "cap of the reconnect backoff while the IMAP server is unreachable")
@@ -241,12 +242,25 @@ class Support:
                 'language, set signature = { ru = "...", en = "..." } in [support]'] if len(signs) == 1 else []
 
 
+# No password in the url: it comes from password_env, like every other secret.
+_DATABASE_URL = r"sqlite:///.+|postgresql://([^:@/\s]+@)?[^@/\s]*/[^/?\s]+(\?\S*)?"
+
+
 @dataclass(frozen=True, slots=True)
 class Database:
-    url: str = _key(_text(r"sqlite:///.+", '"sqlite:///PATH" (only SQLite is supported)'), "sqlite:///mailproc.db",
-                    "database; a relative PATH is relative to the config file")
+    url: str = _key(_text(_DATABASE_URL, '"sqlite:///PATH" or "postgresql://USER@HOST:PORT/NAME" (no password in '
+                                         "it: see database.password_env)"), "sqlite:///mailproc.db",
+                    "database; a relative SQLite PATH is relative to the config file")
+    password_env: str = _key(_env, "MAILPROC_DATABASE_PASSWORD",
+                             "PostgreSQL: environment variable holding the password; unset: none is sent (the "
+                             "server trusts the user, or ~/.pgpass has it)")
     data_dir: Path = _key(_path, "mailproc-data", "raw mails and attachments; relative to the config file; absolute")
-    path: Path = field()  # the SQLite file named by url, absolute
+    path: Path | None = field()  # the SQLite file named by url, absolute; None on PostgreSQL
+
+    @property
+    def where(self) -> str:
+        """The database as messages name it: the SQLite file, or the PostgreSQL url."""
+        return str(self.path) if self.path else self.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -702,7 +716,7 @@ def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: P
     # A desk that set only name signs with it, as before the sign-off had a key of its own.
     unset = SIGN_OFFS if sup["name"] == SCHEMA["support"]["name"][1] else dict.fromkeys(LANGUAGES, sup["name"])
     sup["signature"] = tuple({**unset, **dict(sup["signature"])}.items())
-    db["path"] = _relative(base, db["url"].removeprefix("sqlite:///"))
+    db["path"] = _relative(base, db["url"].removeprefix("sqlite:///")) if db["url"].startswith("sqlite:") else None
     db["data_dir"] = _relative(base, db["data_dir"])
     tpl["directory"] = _templates_dir(base, tpl["directory"])
     mon = v["monitoring"]
@@ -711,6 +725,32 @@ def _settings(v: dict[str, dict[str, Any]], faq: tuple[FaqEntry, ...], source: P
         v[section]["ca_file"] = _relative(base, v[section]["ca_file"]) if v[section]["ca_file"] else None
     return Settings(source=source, faq=faq, sections=sections,
                     **{section: cls(**v[section]) for section, cls in SECTIONS.items()})
+
+
+def database_at(url: str, settings: Settings) -> Database:
+    """Another database for this desk (`db copy --to URL`): its password comes from the same
+    database.password_env; a relative SQLite PATH is relative to the current directory."""
+    if not re.fullmatch(_DATABASE_URL, url):
+        masked = re.sub(r"(://[^:@/]*:)[^@/]*@", r"\1***@", url)  # a password typed into it is not echoed
+        raise ConfigError([f'expected "sqlite:///PATH" or "postgresql://USER@HOST:PORT/NAME" (no password in it: '
+                           f"it comes from ${settings.database.password_env}), got {_shown(masked)}"])
+    path = Path(url.removeprefix("sqlite:///")).expanduser().resolve() if url.startswith("sqlite:") else None
+    return replace(settings.database, url=url, path=path)
+
+
+def read_mailboxes_secrets(settings: Settings, environ: Mapping[str, str]) -> tuple[Secrets, ...]:
+    """The secrets of each mailbox (its own IMAP password, the shared ones); every missing one at once,
+    named mailbox[N].key where the mailbox's own key names it."""
+    found, problems = [], []
+    for n, one in enumerate(settings.each_mailbox(), 1):
+        try:
+            found.append(read_secrets(one, environ))
+        except ConfigError as exc:
+            named = [_entry_key(p, n) if settings.mailboxes else p for p in exc.problems]
+            problems += [p for p in named if p not in problems]
+    if problems:
+        raise ConfigError(problems)
+    return tuple(found)
 
 
 def read_secrets(settings: Settings, environ: Mapping[str, str], *, need_smtp_password: bool | None = None) -> Secrets:

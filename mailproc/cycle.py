@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import logging
 import pathlib
-from typing import Callable, Collection, Iterator, Sequence
+from typing import Callable, Collection, ContextManager, Iterator, Sequence
 
-from mailproc import chase, escalate, faults, fetch, numbering, outbound, render, send, templating
+from mailproc import chase, config, escalate, faults, fetch, numbering, outbound, render, send, templating
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
 from mailproc.reader import MailReader
-from mailproc.store import record
+from mailproc.store import db, record
 from mailproc.store.models import database
 
 log = logging.getLogger(__name__)
@@ -56,24 +55,25 @@ class CycleReport:
         return text + (f"; {sent.error}" if sent.error else "")
 
 
+Connection = Callable[[], ContextManager[fetch.ImapSession]]
+
+
 def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lambda: False,
-                 resume_numbering: bool = False) -> None:
+                 resume_numbering: bool = False, connection: Connection | None = None) -> None:
     """Process every new mail of the polled folder, counting into `report` (what was done before
-    a lost connection counts too); returns early (between mails) when `stop()`."""
+    a lost connection counts too); returns early (between mails) when `stop()`. `connection`
+    gives a session kept from an earlier cycle; by default one is opened for this cycle."""
     mb = desk.settings.mailbox
-    with fetch.connect(mb, desk.secrets.imap_password) as imap, MailReader(desk.settings.limits.mail_seconds) as reader:
-        for folder in (mb.processed_folder, mb.quarantine_folder):
-            imap.ensure_folder(folder)
-        if resume_numbering:
-            _resume_numbering(imap, desk)
-        else:
-            _refuse_lost_database(imap, desk)
-        uidvalidity = imap.select(mb.folder)
-        state = record.folder_state(desk.mailbox, mb.folder, uidvalidity)
-        retried = _leftovers(imap, desk, uidvalidity, state.last_uid)
-        new_uids = retried + imap.uids(state.last_uid + 1)
+    connection = connection or (lambda: fetch.connect(mb, desk.secrets.imap_password))
+    with connection() as imap, MailReader(desk.settings.limits.mail_seconds) as reader:
+        if imap.folder != mb.folder:  # a new connection: checked once, then the folder stays selected
+            _open_folder(imap, desk, resume_numbering)
+        uids = imap.all_uids()  # a quiet poll is this one round trip
+        state = record.folder_state(desk.mailbox, mb.folder, imap.uidvalidity)
+        retried = _leftovers(imap, desk, imap.uidvalidity, [u for u in uids if u <= state.last_uid])
+        new_uids = retried + [u for u in uids if u > state.last_uid]
         for batch in batches(imap.sizes(new_uids), mb.batch_size, MAX_BATCH_BYTES):
-            for raw in imap.fetch(mb.folder, uidvalidity, batch):
+            for raw in imap.fetch(mb.folder, imap.uidvalidity, batch):
                 if stop():
                     return
                 faults.checkpoint("after_fetch")
@@ -84,6 +84,19 @@ def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lam
                     record.count_moved(desk.mailbox, outcome.folder)
                 if outcome.folder != raw.folder:
                     imap.move([raw.uid], outcome.folder)
+
+
+def _open_folder(imap: fetch.ImapSession, desk: Desk, resume_numbering: bool) -> None:
+    """What a new connection checks before polling: the folders exist, the database is not
+    behind the mailbox (the database cannot fall behind while this process keeps using it)."""
+    mb = desk.settings.mailbox
+    for folder in (mb.processed_folder, mb.quarantine_folder):
+        imap.ensure_folder(folder)
+    if resume_numbering:
+        _resume_numbering(imap, desk)
+    else:
+        _refuse_lost_database(imap, desk)
+    imap.select(mb.folder)
 
 
 MAX_BATCH_BYTES = 64 * 2**20  # a backlog of mails with 25 MB attachments must not be fetched 50 at a time
@@ -124,7 +137,7 @@ def _refuse_lost_database(imap: fetch.ImapSession, desk: Desk) -> None:
     state = ("is empty" if record.is_empty_desk()
              else f"moved only {moved} mail(s) there: it is older than the mailbox (a restored backup?)")
     raise LostDatabaseError(
-        f"the folder {processed} holds {held} processed mail(s), but the database {desk.settings.database.path} "
+        f"the folder {processed} holds {held} processed mail(s), but the database {desk.settings.database.where} "
         f"{state}. Polling now could hand out ticket numbers ({prefix}-000001 and up) that old threads still "
         "name. Restore the last backup (README, \"Backup and restore\"), or continue with this database on "
         f"purpose with `mailproc poll --resume-numbering` (new tickets are numbered after every number "
@@ -137,7 +150,7 @@ def _resume_numbering(imap: fetch.ImapSession, desk: Desk) -> None:
     opened by a mail that ended there, so a ticket nobody answered yet is covered too)."""
     support, processed = desk.settings.support, desk.settings.mailbox.processed_folder
     imap.select(processed)
-    uids = imap.uids(1)
+    uids = imap.all_uids()
     highest = numbering.highest_number(imap.headers(uids, numbering.HEADER_FIELDS), support.tag_prefix,
                                        support.message_id_domain, desk.secrets.token_secret)
     floor = record.set_numbering_floor(support.tag_prefix, max(highest, len(uids)), len(uids), desk.clock())
@@ -146,14 +159,11 @@ def _resume_numbering(imap: fetch.ImapSession, desk: Desk) -> None:
                 processed, len(uids), support.tag_prefix, highest, support.tag_prefix, floor + 1)
 
 
-def _leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: int) -> list[int]:
+def _leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, leftovers: list[int]) -> list[int]:
     """Mail at or below the folder's progress still in the folder: quarantined in an earlier cycle
     that died before moving it (moved now), else processed by a cycle that died before moving it
     or left there after a failure of the desk while mail behind it went on. Those are returned to
     be processed again: a processed one is then known and only moved, the other gets its ticket."""
-    if last_uid < 1:
-        return []
-    leftovers = imap.uids(1, last_uid)
     if not leftovers:
         return []
     mb = desk.settings.mailbox
@@ -164,10 +174,12 @@ def _leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, last_uid: 
 
 
 def run_cycle(desks: Desk | Sequence[Desk], stop: Callable[[], bool] = lambda: False, send_outbox: bool = True,
-              poll: bool = True, resume_numbering: bool = False, skip: Collection[str] = ()) -> CycleReport:
+              poll: bool = True, resume_numbering: bool = False, connection: Connection | None = None,
+              skip: Collection[str] = ()) -> CycleReport:
     """Poll each mailbox in turn (but those in `skip`) and check its deadlines, then send.
     Escalations and mail already in the outbox go out even when IMAP is unreachable (the report
-    then carries `imap_error`); a mailbox that cannot be read does not keep the others from being read."""
+    then carries `imap_error`); a mailbox that cannot be read does not keep the others from being
+    read. `connection`: the session kept for a desk of one mailbox."""
     desks = (desks,) if isinstance(desks, Desk) else tuple(desks)
     first = desks[0]  # the SMTP server and the database are every mailbox's
 
@@ -178,11 +190,11 @@ def run_cycle(desks: Desk | Sequence[Desk], stop: Callable[[], bool] = lambda: F
         return sent
 
     report = CycleReport()
-    with one_poller(first.settings.database.path):
+    with one_poller(first.settings.database):
         for desk in desks:
             try:
                 if poll and desk.mailbox not in skip:
-                    poll_mailbox(desk, report, stop, resume_numbering)
+                    poll_mailbox(desk, report, stop, resume_numbering, connection if len(desks) == 1 else None)
             except fetch.ImapError as exc:
                 log.debug("the IMAP error in full:", exc_info=True)  # a traceback only with -v
                 report.imap_errors[desk.mailbox] = f"mailbox {desk.mailbox}: {exc}" if len(desks) > 1 else str(exc)
@@ -213,17 +225,11 @@ class BusyError(MailprocError):
 
 
 @contextlib.contextmanager
-def one_poller(database: pathlib.Path) -> Iterator[None]:
+def one_poller(place: config.Database) -> Iterator[None]:
     """One cycle at a time per database: a `poll` run by hand beside `run` would fetch the same
     mail twice (the second would be refused as a duplicate, but only after both did the work)."""
-    lock_path = database.with_name(database.name + ".lock")
-    with open(lock_path, "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BusyError(f"another mailproc process is polling this desk ({lock_path}); "
-                            "this cycle is skipped, try again later") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with db.poller_lock(place) as holder:
+        if holder:
+            raise BusyError(f"another mailproc process is polling this desk ({holder}); "
+                            "this cycle is skipped, try again later")
+        yield

@@ -11,6 +11,8 @@ import hashlib
 import imaplib
 import logging
 import re
+import select
+import socket
 import ssl
 from typing import Iterator
 
@@ -43,8 +45,8 @@ def _mailbox_class(settings: Mailbox) -> imap_tools.BaseMailBox:
     return imap_tools.MailBoxUnencrypted(settings.host, settings.port, timeout=settings.timeout_seconds)
 
 
-@contextlib.contextmanager
-def connect(settings: Mailbox, password: str) -> Iterator["ImapSession"]:
+def open_session(settings: Mailbox, password: str) -> "ImapSession":
+    """Log in; the caller closes the session (`connect` does it for one cycle, `run` keeps it)."""
     try:
         mailbox = _mailbox_class(settings)
         mailbox.login(settings.user, password, initial_folder=None)
@@ -54,28 +56,105 @@ def connect(settings: Mailbox, password: str) -> Iterator["ImapSession"]:
     except (OSError, ssl.SSLError, imaplib.IMAP4.error) as exc:  # refused, timed out, hung up on us
         raise ImapError(f"cannot reach IMAP server {settings.host}:{settings.port} "
                         f"(mailbox.security = {settings.security!r}): {exc}") from exc
-    try:
+    session = ImapSession(mailbox, settings)
+    with session.commands():
         # imaplib keeps the capabilities announced before login; servers (Dovecot, pymap)
-        # announce MOVE and UIDPLUS only after it.
+        # announce MOVE, UIDPLUS and IDLE only after it.
         typ, data = mailbox.client.capability()
         if typ == "OK" and data and data[0]:
             mailbox.client.capabilities = tuple(data[0].decode().upper().split())
-        yield ImapSession(mailbox)
-    except (imaplib.IMAP4.abort, ConnectionError, TimeoutError, ssl.SSLError) as exc:
-        # the server went away mid-cycle (restart, network): a plain outage, retried next cycle
-        raise ImapError(f"IMAP connection to {settings.host}:{settings.port} lost: {exc}") from exc
-    except imap_tools.errors.UnexpectedCommandStatusError as exc:  # e.g. a folder the login may not use
-        raise ImapError(f"IMAP server {settings.host}:{settings.port} refused a command: {exc}") from exc
+    return session
+
+
+@contextlib.contextmanager
+def connect(settings: Mailbox, password: str) -> Iterator["ImapSession"]:
+    session = open_session(settings, password)
+    try:
+        with session.commands():
+            yield session
     finally:
-        with contextlib.suppress(Exception):
-            mailbox.logout()
+        session.close()
+
+
+class KeptSession:
+    """One connection kept open from cycle to cycle (`run`), opened again once it failed."""
+
+    def __init__(self, settings: Mailbox, password: str):
+        self.settings, self.password = settings, password
+        self.session: ImapSession | None = None
+        self.can_idle = False  # as the last server logged in to announced
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator["ImapSession"]:
+        if self.session is None or self.session.broken:
+            self.close()
+            self.session = open_session(self.settings, self.password)
+            self.can_idle = self.session.can_idle
+        with self.session.commands():
+            yield self.session
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+        self.session = None
 
 
 class ImapSession:
-    def __init__(self, mailbox: imap_tools.BaseMailBox):
+    def __init__(self, mailbox: imap_tools.BaseMailBox, settings: Mailbox):
         self.mailbox = mailbox
         self.client = mailbox.client
+        self.settings = settings
         self.folder: str | None = None
+        self.uidvalidity = 0  # of the selected folder
+        self.broken = False  # the connection failed: only closing it is left
+
+    @contextlib.contextmanager
+    def commands(self) -> Iterator[None]:
+        """Failures of the commands sent inside, said as ImapError naming the server."""
+        where = f"{self.settings.host}:{self.settings.port}"
+        try:
+            yield
+        except (imaplib.IMAP4.abort, ConnectionError, TimeoutError, ssl.SSLError) as exc:
+            # the server went away (restart, network): a plain outage, retried with a new connection
+            self.broken = True
+            raise ImapError(f"IMAP connection to {where} lost: {exc}") from exc
+        except imap_tools.errors.UnexpectedCommandStatusError as exc:  # e.g. a folder the login may not use
+            raise ImapError(f"IMAP server {where} refused a command: {exc}") from exc
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.mailbox.logout()
+        self.broken = True
+
+    @property
+    def can_idle(self) -> bool:
+        return "IDLE" in self.client.capabilities
+
+    def idle(self, seconds: float, wakeup: socket.socket | None = None) -> bool:
+        """Wait in IMAP IDLE on the selected folder until the server says something (new mail,
+        mostly), `wakeup` becomes readable (a signal) or `seconds` pass; True when the server spoke."""
+        with self.commands():
+            self.mailbox.idle.start()
+            try:
+                if self._buffered():  # said together with "+ idling": select would not see it
+                    return True
+                waited = [self.client.sock] + ([wakeup] if wakeup is not None else [])
+                ready = select.select(waited, [], [], max(0.0, seconds))[0]
+                return self.client.sock in ready
+            finally:
+                self.mailbox.idle.stop()  # reads what the server said up to the end of IDLE
+
+    def _buffered(self) -> bool:
+        """Has the server's answer already been read into imaplib's buffer (or TLS's)?"""
+        sock = self.client.sock
+        timeout = sock.gettimeout()
+        sock.settimeout(0)
+        try:
+            return bool(self.client.file.peek(1))
+        except ssl.SSLWantReadError:
+            return False
+        finally:
+            sock.settimeout(timeout)
 
     def ensure_folder(self, name: str) -> None:
         if not self.mailbox.folder.exists(name):
@@ -93,14 +172,15 @@ class ImapSession:
         _, data = self.client.response("UIDVALIDITY")
         if not data or data[0] is None:
             raise ImapError(f"SELECT {folder}: the server sent no UIDVALIDITY")
-        return int(data[0])
+        self.uidvalidity = int(data[0])
+        return self.uidvalidity
 
-    def uids(self, first: int, last: int | str = "*") -> list[int]:
-        """UIDs in [first, last] present in the selected folder, ascending."""
-        # "n:*" always matches the highest UID even when it is below n (RFC 3501): filter.
-        found = (int(u) for u in self.mailbox.uids(f"UID {first}:{last}"))
-        upper = float("inf") if last == "*" else int(last)
-        return sorted(u for u in found if first <= u <= upper)
+    def all_uids(self) -> list[int]:
+        """Every UID in the selected folder, ascending: one round trip. Untagged responses kept
+        from earlier commands (EXPUNGE of every move, EXISTS) are dropped: a session kept open
+        for days would otherwise pile them up."""
+        self.client.untagged_responses.clear()
+        return sorted(int(u) for u in self.mailbox.uids("ALL"))
 
     def sizes(self, uids: list[int]) -> list[tuple[int, int]]:
         """(UID, RFC822.SIZE) of each mail, in UID order, so batches can be bounded in bytes."""
@@ -150,7 +230,7 @@ class ImapSession:
         if message_id:
             typ, data = self.client.uid("SEARCH", "HEADER", "Message-ID", _quoted(message_id))
             found = [int(u) for u in (data[0] or b"").split()] if typ == "OK" else []
-        for uid in dict.fromkeys([*found, *self.uids(1)]):
+        for uid in dict.fromkeys([*found, *self.all_uids()]):
             for raw in self.fetch(self.folder or "", 0, [uid]):
                 if hashlib.sha256(raw.data).hexdigest() == sha256:
                     return uid

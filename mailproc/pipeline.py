@@ -59,13 +59,14 @@ def dedupe_key(data: bytes, message_id: str | None) -> str:
     return "-|" + hashlib.sha256(b"\n".join((*fields, body))).hexdigest()  # unfolded fields hold no newline
 
 
-def _split(data: bytes) -> tuple[bytes, bytes]:
-    """(header block, body) of a raw mail; without the blank line between them, both are the whole mail."""
-    match = re.search(rb"\r?\n\r?\n", data)
-    return (data[:match.start()], data[match.end():]) if match else (data, data)
+def _split(data: bytes) -> tuple[memoryview, memoryview]:
+    """(header block, body) of a raw mail, as views (no copy of a big body); without the blank
+    line between them, both are the whole mail."""
+    match, view = re.search(rb"\r?\n\r?\n", data), memoryview(data)
+    return (view[:match.start()], view[match.end():]) if match else (view, view)
 
 
-def _header(head: bytes, name: bytes) -> bytes:
+def _header(head: memoryview, name: bytes) -> bytes:
     """The first raw value of a header, unfolded and with runs of whitespace as one space; b"" if absent."""
     match = re.search(rb"(?im)^" + re.escape(name) + rb"[ \t]*:(.*(?:\r?\n[ \t].*)*)", head)
     return b" ".join(match[1].split()) if match else b""

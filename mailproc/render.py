@@ -9,6 +9,7 @@ import datetime as dt
 import email.message
 import email.policy
 import email.utils
+import io
 from typing import Iterable
 
 from mailproc import html_body, templating, thread, tokens, wire
@@ -181,10 +182,14 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
     if html is not None:
         msg.make_alternative()
         msg.attach(wire.html_part(html, policy))
-    for part in attachments:
+    contents = [(wire.attachment_placeholder(), part.data) for part in attachments]
+    for part, (placeholder, _) in zip(attachments, contents):
         maintype, _, subtype = part.content_type.partition("/")
-        msg.add_attachment(part.data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+        msg.add_attachment(placeholder, maintype=maintype or "application", subtype=subtype or "octet-stream",
                            filename=part.filename)
-    data = f"Subject: {wire.encode_subject(subject)}\r\n".encode("ascii") + msg.as_bytes()
+    out = io.BytesIO()
+    out.write(f"Subject: {wire.encode_subject(subject)}\r\n".encode("ascii"))
+    wire.splice_base64(out, msg.as_bytes(), contents)
+    data = out.getvalue()  # shares the buffer: no second copy of a big mail
     return OutboundMail(kind=kind, message_id=message_id, mail_from=support.address, rcpt_to=(*to, *cc),
                         subject=subject, text=body, data=data)

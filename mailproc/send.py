@@ -18,15 +18,18 @@ import email.generator
 import email.policy
 import email.quoprimime
 import io
+import itertools
 import logging
 import socket
 import ssl
+from typing import Iterator
 
 import aiosmtplib
 
 from mailproc import faults
 from mailproc.config import Smtp
 from mailproc.errors import MailprocError
+from mailproc.store import claims
 from mailproc.store.models import Outbox
 
 log = logging.getLogger(__name__)
@@ -52,17 +55,25 @@ class Unsendable(MailprocError):
     """This server cannot take this mail as it is (never worth a retry on the same server)."""
 
 
-def due_rows(now: dt.datetime) -> list[Outbox]:
-    return list(Outbox.select().where(
+OUTBOX_PAGE = 100  # rows read at a time: the outbox of a backlog is never held in memory whole
+
+
+def due_rows(now: dt.datetime) -> Iterator[Outbox]:
+    due = Outbox.select().where(
         Outbox.status == "pending",
-        (Outbox.next_attempt_at.is_null()) | (Outbox.next_attempt_at <= now)).order_by(Outbox.id))
+        (Outbox.next_attempt_at.is_null()) | (Outbox.next_attempt_at <= now)).order_by(Outbox.id)
+    after = 0
+    while page := list(due.where(Outbox.id > after).limit(OUTBOX_PAGE)):
+        yield from page
+        after = page[-1].id
 
 
 def drain_outbox(settings: Smtp, password: str | None, now: dt.datetime) -> SendReport:
     rows = due_rows(now)
     report = SendReport()
-    if rows:
-        asyncio.run(_send_rows(settings, password, rows, now, report))
+    first = next(rows, None)
+    if first is not None:
+        asyncio.run(_send_rows(settings, password, itertools.chain([first], rows), now, report))
     return report
 
 
@@ -81,19 +92,20 @@ async def _logged_in(settings: Smtp, password: str | None) -> aiosmtplib.SMTP:
     return smtp
 
 
-async def _send_rows(settings: Smtp, password: str | None, rows: list[Outbox], now: dt.datetime,
+async def _send_rows(settings: Smtp, password: str | None, rows: Iterator[Outbox], now: dt.datetime,
                      report: SendReport) -> None:
     try:
         smtp = await _logged_in(settings, password)
     except (aiosmtplib.SMTPException, OSError) as exc:
         report.error = f"cannot send via SMTP {settings.host}:{settings.port}: {exc}"
         # said once per outage by the caller (poll, or the daemon's outage log), not once per retry
-        log.debug("%s; %d mail(s) stay in the outbox", report.error, len(rows))
+        log.debug("%s; the outbox keeps its mail", report.error)
         return
     try:
         for row in rows:
-            if not await _send_one(smtp, row, settings, now, report):
-                break
+            with claims.outbox_row(row.id) as mine:
+                if mine and not await _send_one(smtp, row, settings, now, report):
+                    break
     finally:
         if smtp.is_connected:
             try:

@@ -82,7 +82,7 @@ def gather(settings: Settings, now: dt.datetime) -> Figures:
         breached_tickets=sum(1 for row in sla_report.queue(settings.hours.timezone, now) if row["breached"]),
         received=Message.select().where(Message.direction == Direction.IN).count(),
         sent=Outbox.select().where(Outbox.status == "sent").count(),
-        escalations=Ticket.select(peewee.fn.COALESCE(peewee.fn.SUM(peewee.fn.json_array_length(Ticket.escalations)),
+        escalations=Ticket.select(peewee.fn.COALESCE(peewee.fn.SUM(Ticket.escalations.length()),
                                                       0)).scalar(),
     )
 

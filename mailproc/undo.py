@@ -31,7 +31,7 @@ def retry_quarantined(desks: Sequence[Desk], quarantined_id: int) -> str:
         raise MailprocError(f"quarantined mail {quarantined_id} came from mailbox {row.mailbox}, which the config "
                             "no longer has: put it back by hand")
     mb = desk.settings.mailbox
-    with one_poller(desk.settings.database.path), fetch.connect(mb, desk.secrets.imap_password) as imap:
+    with one_poller(desk.settings.database), fetch.connect(mb, desk.secrets.imap_password) as imap:
         imap.select(mb.quarantine_folder)
         uid = imap.find(row.raw_sha256, row.message_id)
         with database.atomic():

@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import email.message
 import email.policy
+import io
 import re
+import secrets
 
 
 def html_part(html: str, policy: email.policy.EmailPolicy) -> email.message.EmailMessage:
@@ -122,3 +124,28 @@ def _encoded_word(text: str) -> str:
     q = "=?utf-8?q?" + "".join(chr(c) if chr(c).isalnum() and c < 128 else "_" if c == 32 else f"={c:02X}"
                                for c in data) + "?="
     return min(b, q, key=len)
+
+
+def attachment_placeholder() -> bytes:
+    """Stand-in content of an attachment while the mail is generated: its base64 line is unique,
+    so `splice_base64` can put the real content in its place."""
+    return secrets.token_bytes(45)  # one base64 line of 60 characters
+
+
+_PIECE = 57 * 1024  # bytes encoded at a time: whole 76-character base64 lines
+
+
+def splice_base64(out: io.BytesIO, generated: bytes, contents: list[tuple[bytes, bytes]]) -> None:
+    """Write `generated` with the base64 line of each placeholder replaced by its content in
+    base64, encoded piece by piece: a 25 MB screenshot forwarded to the agents is not held as
+    bytes, as text and as generated mail all at once."""
+    rest = generated
+    for placeholder, content in contents:
+        before, found, rest = rest.partition(base64.b64encode(placeholder) + b"\r\n")
+        if not found:
+            raise ValueError("an attachment's placeholder is missing from the generated mail")
+        out.write(before)
+        view = memoryview(content)
+        for start in range(0, len(view), _PIECE):
+            out.write(base64.encodebytes(view[start:start + _PIECE]).replace(b"\n", b"\r\n"))
+    out.write(rest)

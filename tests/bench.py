@@ -81,7 +81,7 @@ def bench_big_attachment() -> None:
           f"parse + decode {(after_kb - before_kb) / 1024:.0f} MiB (accepted={accepted})")
 
 
-def bench_pipeline(n: int = 200) -> None:
+def bench_pipeline(n: int = 200, url: str = "sqlite:///mailproc.db") -> None:
     from mailproc.config import Secrets, load_settings
     from mailproc.mail import RawMail
     from mailproc.parse.message import parse_mail
@@ -92,9 +92,9 @@ def bench_pipeline(n: int = 200) -> None:
     from mailproc.store.db import BlobStore, open_database
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="mp-bench-"))
-    (work / "config.toml").write_text('[support]\nmax_auto_replies_per_day = 100000\n')
+    (work / "config.toml").write_text(f'[support]\nmax_auto_replies_per_day = 100000\n[database]\nurl = "{url}"\n')
     settings = load_settings(work / "config.toml")
-    open_database(settings.database.path)
+    open_database(settings.database)
     desk = Desk(settings, Secrets("x", None, b"bench"), BlobStore(settings.database.data_dir / "blobs"),
                 clock=lambda: NOW)
     record.folder_state(desk.mailbox, "INBOX", 1)
@@ -110,14 +110,30 @@ def bench_pipeline(n: int = 200) -> None:
         for raw in raws:
             process_mail(desk, raw, reader)
     full = time.perf_counter() - t0
-    print(f"pipeline: {n} mails processed in {full:.2f} s ({n / full:.0f} mails/s, no IMAP/SMTP); "
+    print(f"pipeline on {url.partition(':')[0]}: {n} mails processed in {full:.2f} s ({n / full:.0f} mails/s, no IMAP/SMTP); "
           f"parsing alone is {parse_only / full:.0%} of it")
+
+
+def bench_pipeline_on_postgresql() -> None:
+    from tests.mailstack import postgres
+
+    try:
+        cluster = postgres.Cluster()
+    except (postgres.Unavailable, OSError) as exc:
+        print(f"pipeline on postgresql: skipped ({exc})")
+        return
+    try:
+        os.environ["MAILPROC_DATABASE_PASSWORD"] = postgres.PASSWORD
+        bench_pipeline(url=cluster.fresh_database())
+    finally:
+        cluster.stop()
 
 
 def main() -> int:
     print(f"python {sys.version.split()[0]}, max RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")
     bench_corpus_parse()
     bench_pipeline()
+    bench_pipeline_on_postgresql()
     bench_big_attachment()
     return 0
 

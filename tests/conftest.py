@@ -20,9 +20,13 @@ from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from json import dumps as json_dumps, loads as json_loads
 
+import peewee
 import pytest
 from imap_tools import MailBoxUnencrypted
 
+from mailproc.config import Database, load_settings
+from mailproc.store import db
+from tests.mailstack import postgres
 from tests.mailstack.relay import Relay, free_port, lmtp_deliver
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -50,6 +54,12 @@ class Mailstack:
     def imap(self, user: str) -> MailBoxUnencrypted:
         """A logged-in connection; use it as a context manager."""
         return MailBoxUnencrypted(self.host, self.imap_port, timeout=10).login(user, self.password)
+
+
+def sqlite_at(path: pathlib.Path) -> Database:
+    """The [database] of a desk keeping its SQLite file at path."""
+    return Database(url=f"sqlite:///{path}", password_env="MAILPROC_DATABASE_PASSWORD",
+                    data_dir=path.parent / "mailproc-data", path=path)
 
 
 def _unavailable(reason: str):
@@ -83,6 +93,36 @@ def mailstack():
                     imaps_cafile=info["IMAPS_CAFILE"], lmtp_port=lmtp,
                     log=pathlib.Path(info["DOVECOT_LOG"]))
     subprocess.run(stop, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A PostgreSQL server of the test run (tests.mailstack.postgres); installed when missing."""
+    try:
+        cluster = postgres.Cluster()
+    except (postgres.Unavailable, OSError, subprocess.SubprocessError) as exc:
+        _unavailable(f"PostgreSQL could not be installed or started:\n{exc}")
+    yield cluster
+    cluster.stop()
+
+
+ON_BOTH_DATABASES = pytest.mark.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def database(request, monkeypatch) -> str:
+    """The url of the desk's database in `mailproc_config`: SQLite unless the test or its module is
+    marked ON_BOTH_DATABASES, which runs it once more on a fresh PostgreSQL database."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return "sqlite:///mailproc.db"
+    monkeypatch.setenv("MAILPROC_DATABASE_PASSWORD", postgres.PASSWORD)
+    return request.getfixturevalue("postgres_cluster").fresh_database()
+
+
+def desk_database(config: pathlib.Path) -> peewee.Database:
+    """A connection of its own to the database of the desk configured at config, for a test to
+    read or change rows behind the desk's back."""
+    return db.connect(load_settings(config).database)
 
 
 @pytest.fixture(scope="session")
@@ -255,12 +295,11 @@ def _base_config(ms: Mailstack, smtp_port: int) -> dict:
             "agents": ["agent1@example.test", "agent2@example.test"],
             "token_secret_env": "MAILPROC_TOKEN_SECRET",
         },
-        "database": {"url": "sqlite:///mailproc.db"},
     }
 
 
 @pytest.fixture
-def mailproc_config(mailstack, smtp_server, tmp_path, monkeypatch):
+def mailproc_config(mailstack, smtp_server, database, tmp_path, monkeypatch):
     """mailproc_config(**overrides) -> path of a config.toml in a fresh dir.
 
     overrides: section=dict of keys to change or add, deep-merged; a None
@@ -271,7 +310,8 @@ def mailproc_config(mailstack, smtp_server, tmp_path, monkeypatch):
     def make(**overrides) -> pathlib.Path:
         d = pathlib.Path(tempfile.mkdtemp(prefix="config-", dir=tmp_path))
         path = d / "config.toml"
-        path.write_text(to_toml(_merge(_base_config(mailstack, smtp_server.port), overrides)))
+        base = {**_base_config(mailstack, smtp_server.port), "database": {"url": database}}
+        path.write_text(to_toml(_merge(base, overrides)))
         return path
 
     return make

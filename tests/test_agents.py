@@ -8,7 +8,10 @@ import email.utils
 
 import pytest
 
+from tests.conftest import ON_BOTH_DATABASES
 from tests.mailfactory import make_mail, text_of
+
+pytestmark = ON_BOTH_DATABASES
 
 SUPPORT, CLIENT, AGENT1, AGENT2, STRANGER = ("support@example.test", "client@example.test", "agent1@example.test",
                                              "agent2@example.test", "stranger@example.test")

@@ -47,6 +47,7 @@ DEFAULTS = [
     ("mailbox.processed_folder", "Processed"),
     ("mailbox.quarantine_folder", "Quarantine"),
     ("mailbox.poll_seconds", 30),
+    ("mailbox.idle", True),
     ("mailbox.batch_size", 50),
     ("mailbox.timeout_seconds", 30.0),
     ("smtp.host", "127.0.0.1"),
@@ -161,13 +162,15 @@ BAD = [
     ("negative poll_seconds", "[mailbox]\npoll_seconds = -5", "mailbox.poll_seconds: expected an integer >= 1, got -5"),
     ("boolean poll_seconds", "[mailbox]\npoll_seconds = true",
      "mailbox.poll_seconds: expected an integer >= 1, got true"),
+    ("idle as a word", '[mailbox]\nidle = "auto"', 'mailbox.idle: expected true or false, got "auto"'),
     ("zero timeout", "[smtp]\ntimeout_seconds = 0", "smtp.timeout_seconds: expected a number > 0, got 0"),
     ("negative auto-reply cap", "[support]\nmax_auto_replies_per_day = -1",
      "support.max_auto_replies_per_day: expected an integer >= 0, got -1"),
     ("password written where its variable's name goes", '[mailbox]\npassword_env = "s3cr3t!"',
      "mailbox.password_env: expected the NAME of an environment variable"),
-    ("PostgreSQL url", '[database]\nurl = "postgresql://db/mailproc"',
-     'database.url: expected "sqlite:///PATH" (only SQLite is supported), got "postgresql://db/mailproc"'),
+    ("password in the PostgreSQL url", '[database]\nurl = "postgresql://desk:s3cr3t@db/mailproc"',
+     'database.url: expected "sqlite:///PATH" or "postgresql://USER@HOST:PORT/NAME" (no password in it'),
+    ("unknown database", '[database]\nurl = "mysql://db/mailproc"', 'database.url: expected "sqlite:///PATH" or'),
     ("processed folder is the polled folder", '[mailbox]\nprocessed_folder = "INBOX"',
      'mailbox.processed_folder: expected a folder other than mailbox.folder, got "INBOX"'),
     ("missing templates directory", '[templates]\ndirectory = "no-such-dir"',
@@ -366,3 +369,9 @@ def test_faq_problems_name_the_entry(tmp_path, text, expected):
 def test_account_id_patterns_need_one_group(tmp_path):
     [problem] = problems_of(write(tmp_path, "[accounts]\nid_patterns = ['ID (\\d+) (\\d+)']\n"))
     assert problem.startswith("accounts.id_patterns: expected regular expressions with one group")
+
+
+def test_a_postgresql_url_names_no_file(tmp_path):
+    url = "postgresql://desk@127.0.0.1:5432/mailproc"
+    database = load_settings(write(tmp_path, f'[database]\nurl = "{url}"\npassword_env = "DESK_DB_PASSWORD"\n')).database
+    assert (database.path, database.where, database.password_env) == (None, url, "DESK_DB_PASSWORD")

@@ -4,12 +4,17 @@ config errors, SMTP outages."""
 from __future__ import annotations
 
 import signal
-import sqlite3
 import time
 
+import peewee
 import pytest
 
+from mailproc.config import load_settings
+from mailproc.store.db import poller_lock
+from tests.conftest import ON_BOTH_DATABASES, desk_database
 from tests.mailfactory import make_mail, text_of
+
+pytestmark = ON_BOTH_DATABASES
 
 SUPPORT, CLIENT, CLIENT2, STRANGER = ("support@example.test", "client@example.test", "client2@example.test",
                                       "stranger@example.test")
@@ -95,8 +100,8 @@ def test_new_uidvalidity_does_not_recreate_tickets(mail, mailproc_config, mailpr
     mail.deliver(raw)
     mailproc_cli(config, "poll")
     # The server forgets its UIDs (restored backup, rebuilt index): the same mail is back in INBOX.
-    with sqlite3.connect(config.parent / "mailproc.db") as db:
-        db.execute("UPDATE folderstate SET uidvalidity = 1")
+    with desk_database(config) as db:
+        db.execute_sql("UPDATE folderstate SET uidvalidity = 1")
     mail.append(SUPPORT, raw)
     mailproc_cli(config, "poll")
     assert len(tickets(mailproc_cli, config)) == 1
@@ -104,32 +109,31 @@ def test_new_uidvalidity_does_not_recreate_tickets(mail, mailproc_config, mailpr
     assert len(mail.messages(CLIENT)) == 1
 
 
-def _ticket_count(db_path) -> int:
+def _ticket_count(db) -> int:
     try:
-        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1) as db:
-            return db.execute("SELECT COUNT(*) FROM ticket").fetchone()[0]
-    except sqlite3.Error:
+        return db.execute_sql("SELECT COUNT(*) FROM ticket").fetchone()[0]
+    except peewee.DatabaseError:  # no table yet
         return 0
 
 
 def test_sigkill_halfway_through_a_batch_loses_and_duplicates_nothing(mail, mailproc_config, mailproc_cli):
     config = mailproc_config(support={"max_auto_replies_per_day": 1000})
-    db_path = config.parent / "mailproc.db"
+    desk = desk_database(config)
     for n in range(50):
         mail.deliver(make_mail(from_=CLIENT, subject=f"обращение {n:02d}", body=f"Проблема номер {n}.",
                                message_id=f"<kill{n:02d}@c.test>"))
     kills_midway = 0
     for _ in range(20):
-        before = _ticket_count(db_path)
+        before = _ticket_count(desk)
         if before == 50:
             break
         proc = mailproc_cli.popen(config, "poll")
         deadline = time.monotonic() + 30
-        while _ticket_count(db_path) < min(50, before + 7) and proc.poll() is None and time.monotonic() < deadline:
+        while _ticket_count(desk) < min(50, before + 7) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.002)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
-            kills_midway += _ticket_count(db_path) < 50
+            kills_midway += _ticket_count(desk) < 50
         proc.wait()
     assert kills_midway >= 1, "the poll was never interrupted mid-batch: the test proved nothing"
     mailproc_cli(config, "poll")
@@ -279,12 +283,10 @@ def test_a_bounce_of_our_reply_joins_its_ticket_and_tells_the_agents(mail, mailp
 
 
 def test_a_second_poller_on_the_same_desk_waits_its_turn(mail, mailproc_config, mailproc_cli):
-    import fcntl
-
     config = mailproc_config()
     mail.deliver(make_mail(from_=CLIENT, subject="Очередь", body="Два процесса не должны читать одно письмо."))
-    with open(config.parent / "mailproc.db.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # as a running `mailproc run` holds it during a cycle
+    with poller_lock(load_settings(config).database) as holder:  # as a running `mailproc run` holds it in a cycle
+        assert holder is None
         busy = mailproc_cli(config, "poll", check=False)
     assert busy.returncode == 1 and "another mailproc process is polling" in busy.stderr
     assert mail.messages(SUPPORT) != []  # nothing was taken while the other one held the desk

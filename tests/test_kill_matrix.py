@@ -9,9 +9,10 @@ import signal
 
 import pytest
 
+from tests.conftest import ON_BOTH_DATABASES
 from tests.mailfactory import make_mail
 
-pytestmark = pytest.mark.kill_matrix
+pytestmark = [pytest.mark.kill_matrix, ON_BOTH_DATABASES]
 
 CLIENT, SUPPORT = "client@example.test", "support@example.test"
 AGENTS = ("agent1@example.test", "agent2@example.test")

@@ -32,7 +32,7 @@ def desk(tmp_path: pathlib.Path) -> Desk:
     config.write_text("[limits]\nmail_seconds = 2\n[accounts]\n"
                       f"id_patterns = ['{CATASTROPHIC_ID_PATTERN}', 'ID аккаунта:? (\\d{{4,10}})']\n")
     settings = load_settings(config)
-    open_database(settings.database.path)
+    open_database(settings.database)
     desk = Desk(settings, Secrets("x", None, b"secret"), BlobStore(tmp_path / "blobs"), clock=lambda: NOW)
     record.folder_state(desk.mailbox, "INBOX", 1)
     return desk

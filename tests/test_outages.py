@@ -11,9 +11,11 @@ import time
 
 import pytest
 
-from tests.conftest import PASSWORD, SCRIPTS
+from tests.conftest import ON_BOTH_DATABASES, PASSWORD, SCRIPTS
 from tests.mailfactory import make_mail
 from tests.test_daemon import _wait_for_log
+
+pytestmark = ON_BOTH_DATABASES
 
 CLIENT, AGENT = "client@example.test", "agent1@example.test"
 FAST_RETRIES = {"poll_seconds": 1, "retry_max_seconds": 2}

@@ -14,6 +14,7 @@ from mailproc import lifecycle, report_svg, report_text
 from mailproc.store import queries, sla_report
 from mailproc.store.db import open_database
 from mailproc.store.models import Ticket
+from tests.conftest import sqlite_at
 from tests.pure import default_settings, moscow
 
 SETTINGS = default_settings()
@@ -25,7 +26,7 @@ EXTRA_QUEUE_KEYS = {"assignee", "first_response_at", "first_response_left_minute
 
 @pytest.fixture
 def db(tmp_path):
-    database = open_database(tmp_path / "mailproc.db")
+    database = open_database(sqlite_at(tmp_path / "mailproc.db"))
     yield database
     database.close()
 
@@ -357,7 +358,7 @@ def test_chart_of_nothing_is_still_an_svg():
 def test_cli_queue_and_stats(tmp_path, mailproc_cli):
     config = tmp_path / "config.toml"
     config.write_text("")
-    database = open_database(tmp_path / "mailproc.db")  # where an empty config puts it
+    database = open_database(sqlite_at(tmp_path / "mailproc.db"))  # where an empty config puts it
     now = dt.datetime.now(dt.timezone.utc)
     late = add(1, "2026-11-27 10:00", "new")
     late.created_at, late.first_response_due = now - 90 * MIN, now - 60 * MIN
@@ -391,7 +392,7 @@ def test_cli_colours_only_on_a_terminal_without_no_color(tmp_path, mailproc_cli,
 
     config = tmp_path / "config.toml"
     config.write_text("")
-    database = open_database(tmp_path / "mailproc.db")
+    database = open_database(sqlite_at(tmp_path / "mailproc.db"))
     overdue = add(1, "2026-11-27 10:00", "new")
     overdue.first_response_due = dt.datetime.now(dt.timezone.utc) - 60 * MIN
     overdue.save()

@@ -168,3 +168,17 @@ def test_the_envelope_follows_what_the_server_offers(rcpt, server, options, erro
 def test_an_international_domain_is_written_in_ascii():
     assert wire.ascii_domain("ivan@mächine.example") == "ivan@xn--mchine-bua.example"
     assert wire.ascii_domain("jdöe@mächine.example") == "jdöe@xn--mchine-bua.example"
+
+
+@pytest.mark.parametrize("size", [0, 1, 56, 57, 58, 57 * 1024 + 3, 300_000])
+def test_attachments_arrive_byte_for_byte_and_in_lines_mail_programs_take(size):
+    from mailproc.mail import Attachment
+
+    content = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    mail = _compose(attachments=(Attachment("screen.png", "image/png", content),
+                                 Attachment("log.bin", "application/octet-stream", b"second\n")))
+    parsed = email.message_from_bytes(mail.data, policy=email.policy.default)
+    files = [(p.get_filename(), p.get_payload(decode=True)) for p in parsed.iter_attachments()]
+    assert files == [("screen.png", content), ("log.bin", b"second\n")]
+    assert max(map(len, mail.data.split(b"\r\n"))) <= 78
+    assert lint(mail.data, ["BODY=8BITMIME"]) == []

@@ -6,6 +6,7 @@ import sqlite3
 
 from mailproc.store import record
 from mailproc.store.db import open_database
+from tests.conftest import sqlite_at
 from tests.mailfactory import make_mail
 
 SUPPORT, CLIENT = "support@example.test", "client@example.test"
@@ -121,7 +122,7 @@ def test_a_quarantined_mail_moved_back_by_hand_is_processed_afresh(mail, mailpro
 def test_a_desk_that_polled_is_no_empty_database(tmp_path):
     """A desk whose only record was a quarantined mail, retried (its record forgotten): the polled
     folder's progress still shows it ran, so the next poll is no 'lost database'."""
-    open_database(tmp_path / "mailproc.db")
+    open_database(sqlite_at(tmp_path / "mailproc.db"))
     assert record.is_empty_desk()
     record.folder_state("KB", "INBOX", 7)
     assert record.is_empty_desk()  # a first poll of an empty mailbox

@@ -11,6 +11,7 @@ import stat
 
 from mailproc.store import migrations
 from mailproc.store.db import open_database
+from tests.conftest import sqlite_at
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "schema_v1.db"
 V1_TABLES = ("account", "ticket", "message", "attachment", "outbox", "folderstate", "quarantined")
@@ -54,7 +55,7 @@ def test_a_first_schema_database_is_copied_then_upgraded_with_every_row_intact(t
     assert _rows(database) == before
     assert _read(database, "PRAGMA user_version") == [(migrations.CURRENT,)]
     fresh = tmp_path / "fresh.db"
-    open_database(fresh).close()
+    open_database(sqlite_at(fresh)).close()
     assert _schema(database) == _schema(fresh)  # the same tables and indexes as a database made today
 
     [copy] = tmp_path.glob("mailproc.db.v1-*.backup")
@@ -82,6 +83,6 @@ def test_a_database_newer_than_the_program_is_refused_untouched(tmp_path, mailpr
 
 
 def test_a_new_database_starts_at_the_current_version(tmp_path):
-    open_database(tmp_path / "new.db").close()
+    open_database(sqlite_at(tmp_path / "new.db")).close()
     assert _read(tmp_path / "new.db", "PRAGMA user_version") == [(migrations.CURRENT,)]
     assert not list(tmp_path.glob("*.backup"))

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import logging
 import os
 import pathlib
 import sqlite3
 import stat
+from collections.abc import Iterator, Mapping
 
 import peewee
+from playhouse.shortcuts import ReconnectMixin
 
+from mailproc.config import Database
+from mailproc.errors import MailprocError
 from mailproc.store import migrations
 from mailproc.store.models import ALL_MODELS, database
 
@@ -24,6 +29,7 @@ log = logging.getLogger(__name__)
 
 PRIVATE_UMASK = 0o077
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
+POLLER_LOCK = 0x6D61696C70726F63  # PostgreSQL advisory lock key of the poller: b"mailproc"
 
 
 def database_files(path: pathlib.Path) -> tuple[pathlib.Path, ...]:
@@ -45,35 +51,101 @@ def make_private(path: pathlib.Path, *, tree: bool = False) -> None:
         os.chmod(path, PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
 
 
-def open_database(path: pathlib.Path) -> peewee.SqliteDatabase:
-    """Open (and on first use create) the SQLite database; WAL so readers never block the poller."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = peewee.SqliteDatabase(
-        str(path),
-        pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": "normal"},
-    )
-    database.initialize(db)
-    db.connect(reuse_if_open=True)
-    _upgrade(db, path)
-    db.create_tables(ALL_MODELS, safe=True)
-    for file in database_files(path):
-        make_private(file)
+class _Postgresql(ReconnectMixin, peewee.PostgresqlDatabase):
+    """A statement outside a transaction that finds its connection dropped (the server restarted, a
+    failover) connects again and runs once more, or a long-running `run` would fail on it for good.
+    Inside a transaction the error stands: the transaction is rolled back and the work done again."""
+
+    reconnect_errors = ((peewee.OperationalError, "server closed the connection"),
+                        (peewee.OperationalError, "terminating connection"),
+                        (peewee.InterfaceError, "connection already closed"))
+
+
+class DatabaseUnreachableError(MailprocError):
+    """PostgreSQL refused the connection or could not be reached."""
+
+
+def connect(place: Database, environ: Mapping[str, str] = os.environ) -> peewee.Database:
+    """A connection to the database the config names (not yet bound to the models)."""
+    password = None
+    if place.path is not None:
+        place.path.parent.mkdir(parents=True, exist_ok=True)
+        db: peewee.Database = peewee.SqliteDatabase(
+            str(place.path),
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": "normal"})
+    else:
+        password = environ.get(place.password_env)
+        db = _Postgresql(place.url, **({"password": password} if password else {}))
+    _connect(db, place, password)
     return db
 
 
-def _upgrade(db: peewee.SqliteDatabase, path: pathlib.Path) -> None:
-    """Migrate an older schema after copying the database file beside it; refuse a newer one."""
-    migrations.check_not_newer(db, path)
+def _connect(db: peewee.Database, place: Database, password: str | None) -> None:
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        hint = "" if password or place.path else f" (a password the server asks for goes in ${place.password_env})"
+        raise DatabaseUnreachableError(f"database {place.where}: {str(exc).strip()}{hint}") from exc
+
+
+def open_database(place: Database, environ: Mapping[str, str] = os.environ) -> peewee.Database:
+    """Open (and on first use create) the database; upgrade an older schema, refuse a newer one."""
+    db = connect(place, environ)
+    database.initialize(db)
+    _upgrade(db, place)
+    db.create_tables(ALL_MODELS, safe=True)
+    if place.path is not None:
+        for file in database_files(place.path):
+            make_private(file)
+    return db
+
+
+def _upgrade(db: peewee.Database, place: Database) -> None:
+    """Migrate an older schema (SQLite: after copying the file beside it; PostgreSQL migrates in one
+    transaction, which its DDL takes part in); a new database gets the current schema."""
+    migrations.check_not_newer(db, place.where)
     found = migrations.version(db)
-    if found in (0, migrations.CURRENT):  # 0: a new database, created at the current version
-        if found == 0:
-            db.pragma("user_version", migrations.CURRENT)
+    if found == migrations.CURRENT:
         return
-    copy = path.with_name(f"{path.name}.v{found}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.backup")
-    backup(path, copy)
+    copy = None
+    if found and place.path is not None:
+        copy = place.path.with_name(
+            f"{place.path.name}.v{found}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.backup")
+        backup(place.path, copy)
     migrations.apply(db)
-    log.warning("database %s upgraded from schema version %d to %d; the copy from before is %s",
-                path, found, migrations.CURRENT, copy)
+    if found:
+        log.warning("database %s upgraded from schema version %d to %d%s", place.where, found, migrations.CURRENT,
+                    f"; the copy from before is {copy}" if copy else "")
+
+
+@contextlib.contextmanager
+def poller_lock(place: Database) -> Iterator[str | None]:
+    """Hold the desk's poller lock while the block runs. Yields None when it is held, else what
+    holds it (for the message): another process has it and the block must not poll.
+
+    SQLite: a lock file beside the database. PostgreSQL: an advisory lock on a connection of its
+    own, which the server releases when the process dies."""
+    if place.path is not None:
+        lock_path = place.path.with_name(place.path.name + ".lock")
+        with open(lock_path, "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield str(lock_path)
+                return
+            try:
+                yield None
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        return
+    own = connect(place)
+    try:
+        if not own.execute_sql("SELECT pg_try_advisory_lock(%s)", (POLLER_LOCK,)).fetchone()[0]:
+            yield f"advisory lock {POLLER_LOCK} of {place.url}"
+            return
+        yield None
+    finally:
+        own.close()  # closing the session releases the lock
 
 
 def backup(source: pathlib.Path, target: pathlib.Path) -> None:

@@ -1,41 +1,50 @@
 """Schema versions and the ordered migrations between them (peewee's playhouse.migrate).
 
-The version is SQLite's ``user_version``. Version 1 is the schema of the first releases, which
-recorded no version (0 on disk). Each later version has one migration in MIGRATIONS, applied in
-order; `store.db.open_database` copies the database file first and refuses a database newer than
-this program. A migration changes tables of the version before it. Tables a database lacks (new
-in some version) are created after the migrations with their current definition, so a migration
-passes over a table that is absent: the created one has its change already.
+The version is SQLite's ``user_version``; on PostgreSQL, the one row of the table ``schema_version``.
+Version 1 is the schema of the first releases, which recorded no version (0 on disk). Each later
+version has one migration in MIGRATIONS, applied in order; `store.db.open_database` copies an SQLite
+database file first and refuses a database newer than this program. A migration changes tables of
+the version before it. Tables a database lacks (new in some version) are created after the
+migrations with their current definition, so a migration passes over a table that is absent: the
+created one has its change already.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import peewee
-from playhouse.migrate import Operation, SqliteMigrator, migrate
+from playhouse.migrate import Operation, SchemaMigrator, migrate
 
 from mailproc.errors import MailprocError
+from mailproc.store.models import ALL_MODELS
 
-Migration = Callable[[SqliteMigrator, set[str]], list[Operation]]
+Migration = Callable[[SchemaMigrator, set[str]], list[Operation]]
+VERSION_TABLE = "schema_version"  # PostgreSQL only
+UPGRADE_LOCK = 0x6D61696C73636D61  # PostgreSQL advisory lock key of upgrades: b"mailscma"
 
 
-def _tickets_by_account(migrator: SqliteMigrator, tables: set[str]) -> list[Operation]:
+def _tickets_by_account(migrator: SchemaMigrator, tables: set[str]) -> list[Operation]:
     """2: an index for `tickets --account`."""
     return [migrator.add_index("ticket", ("account_id",))] if "ticket" in tables else []
 
 
-def _mailboxes(migrator: SqliteMigrator, tables: set[str]) -> list[Operation]:
+def _mailboxes(migrator: SchemaMigrator, tables: set[str]) -> list[Operation]:
     """3: several mailboxes. Folder progress, moved counts and quarantined mail are kept per mailbox
     (rows from before have mailbox "": a desk of one mailbox adopts them); numbering floors per
-    tag prefix (those from before, null, hold for every prefix)."""
+    tag prefix (those from before, null, hold for every prefix). A table that has the column
+    already was created with it."""
+    def lacks(table: str, column: str) -> bool:
+        return table in tables and column not in {c.name for c in migrator.database.get_columns(table)}
+
     operations = []
     for table in ("folderstate", "movedcount", "quarantined"):
-        if table in tables:
+        if lacks(table, "mailbox"):
             operations.append(migrator.add_column(table, "mailbox", peewee.CharField(default="")))
             if table != "quarantined":  # one row per folder becomes one per mailbox and folder
                 operations += [migrator.drop_index(table, f"{table}_folder"),
                                migrator.add_index(table, ("mailbox", "folder"), unique=True)]
-    if "numberingfloor" in tables:
+    if lacks("numberingfloor", "tag_prefix"):
         operations.append(migrator.add_column("numberingfloor", "tag_prefix", peewee.CharField(null=True)))
     return operations
 
@@ -48,29 +57,70 @@ class SchemaTooNewError(MailprocError):
     """The database was written by a newer mailproc; this one would misread it."""
 
 
-def version(db: peewee.SqliteDatabase) -> int:
-    """The schema version of an open database; 0 for an empty one."""
-    if not db.get_tables():
+def _is_sqlite(db: peewee.Database) -> bool:
+    return isinstance(db, peewee.SqliteDatabase)
+
+
+def desk_tables(db: peewee.Database) -> list[str]:
+    """The tables of the desk, without the version's own."""
+    return [table for table in db.get_tables() if table != VERSION_TABLE]
+
+
+def _stored(db: peewee.Database) -> int:
+    if _is_sqlite(db):
+        return db.pragma("user_version")
+    if VERSION_TABLE not in db.get_tables():
         return 0
-    return max(db.pragma("user_version"), 1)  # tables but no version: written before versions were kept
+    row = db.execute_sql(f"SELECT version FROM {VERSION_TABLE}").fetchone()
+    return row[0] if row else 0
 
 
-def check_not_newer(db: peewee.SqliteDatabase, path) -> None:
+def _store(db: peewee.Database, version: int) -> None:
+    if _is_sqlite(db):
+        db.pragma("user_version", version)
+        return
+    db.execute_sql(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version integer NOT NULL)")
+    db.execute_sql(f"DELETE FROM {VERSION_TABLE}")
+    db.execute_sql(f"INSERT INTO {VERSION_TABLE} (version) VALUES (%s)", (version,))
+
+
+def version(db: peewee.Database) -> int:
+    """The schema version of an open database; 0 for an empty one."""
+    if not desk_tables(db):
+        return 0
+    return max(_stored(db), 1)  # tables but no version: written before versions were kept
+
+
+def check_not_newer(db: peewee.Database, where: str) -> None:
     if (found := version(db)) > CURRENT:
         raise SchemaTooNewError(
-            f"database {path} has schema version {found}, this mailproc knows versions up to {CURRENT}: "
+            f"database {where} has schema version {found}, this mailproc knows versions up to {CURRENT}: "
             "run the newer mailproc that wrote it, or restore the copy taken before that upgrade "
             "(README, \"Upgrading\")")
 
 
-def apply(db: peewee.SqliteDatabase) -> int:
-    """Bring an open database to CURRENT in one transaction; returns the version it had.
+@contextlib.contextmanager
+def _alone(db: peewee.Database) -> Iterator[None]:
+    """One transaction that a second process upgrading at the same moment waits for; it then finds
+    nothing to do (SQLite: IMMEDIATE; PostgreSQL: an advisory lock held to the commit)."""
+    if _is_sqlite(db):
+        with db.atomic(lock_type="IMMEDIATE"):
+            yield
+        return
+    with db.atomic():
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (UPGRADE_LOCK,))
+        yield
 
-    IMMEDIATE: a second process upgrading at the same moment waits, then finds nothing to do."""
-    with db.atomic(lock_type="IMMEDIATE"):
+
+def apply(db: peewee.Database) -> int:
+    """Bring an open database to CURRENT in one transaction, creating what is missing; returns the
+    version it had."""
+    with _alone(db):
         found = version(db)
-        tables = set(db.get_tables())
-        for migration in MIGRATIONS[max(found, 1) - 1:]:
-            migrate(*migration(SqliteMigrator(db), tables))
-        db.pragma("user_version", CURRENT)
+        if found:
+            tables = set(desk_tables(db))
+            for migration in MIGRATIONS[found - 1:]:
+                migrate(*migration(SchemaMigrator.from_database(db), tables))
+        db.create_tables(ALL_MODELS, safe=True)
+        _store(db, CURRENT)
     return found
