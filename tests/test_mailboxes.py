@@ -7,13 +7,15 @@ from __future__ import annotations
 import email
 import email.policy
 
-from tests.conftest import to_toml
+from tests.conftest import ON_BOTH_DATABASES, to_toml
 from tests.mailfactory import make_mail, text_of
 from tests.test_daemon import _wait_for_log
 
 SUPPORT, BILLING = "support@example.test", "billing@example.test"
 CLIENT, CLIENT2, AGENT1, AGENT2 = ("client@example.test", "client2@example.test", "agent1@example.test",
                                    "agent2@example.test")
+pytestmark = ON_BOTH_DATABASES
+
 PROBLEM = "Здравствуйте! Касса не начисляет бонусы покупателям со вчерашнего дня. ID аккаунта: 10452"
 
 

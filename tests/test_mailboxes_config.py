@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from mailproc.config import load_settings, read_secrets
+from mailproc.config import load_settings, read_mailboxes_secrets
+from mailproc.errors import ConfigError
 from tests.test_config import problems_of, write
 
 TWO = '''
@@ -54,9 +55,14 @@ def test_each_entry_has_its_own_mailbox_address_prefix_agents_and_language(tmp_p
 
 
 def test_each_mailbox_logs_in_with_its_own_password(tmp_path):
-    support, billing = load_settings(write(tmp_path, TWO)).each_mailbox()
+    settings = load_settings(write(tmp_path, TWO))
     env = {"MAILPROC_IMAP_PASSWORD": "one", "BILLING_IMAP_PASSWORD": "two", "MAILPROC_TOKEN_SECRET": "t"}
-    assert (read_secrets(support, env).imap_password, read_secrets(billing, env).imap_password) == ("one", "two")
+    assert [s.imap_password for s in read_mailboxes_secrets(settings, env)] == ["one", "two"]
+    with pytest.raises(ConfigError) as caught:
+        read_mailboxes_secrets(settings, {"MAILPROC_IMAP_PASSWORD": "one"})
+    assert caught.value.problems == [  # each named once, a mailbox's own by its entry
+        "support.token_secret_env: environment variable MAILPROC_TOKEN_SECRET is not set",
+        "mailbox[2].password_env: environment variable BILLING_IMAP_PASSWORD is not set"]
 
 
 ENTRY = '[[mailbox]]\nuser = "{user}@desk.test"\naddress = "{user}@desk.test"\ntag_prefix = "{prefix}"\n'
