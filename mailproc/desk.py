@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Callable, Sequence
+from typing import Callable
 
 import peewee
 
@@ -41,8 +41,3 @@ class Desk:
 
     def owns(self, ticket: Ticket) -> bool:
         return thread.of_prefix(ticket.tag, self.mailbox)
-
-
-def desk_of(desks: Sequence[Desk], ticket: Ticket) -> Desk | None:
-    """The desk of the mailbox a ticket belongs to; None when no mailbox of the config has its prefix."""
-    return next((desk for desk in desks if desk.owns(ticket)), None)
