@@ -26,7 +26,9 @@ def chase(desk: Desk) -> int:
     sent = 0
     # n working days are at least n calendar days, less an hour where the clocks skip one
     waited_enough = now - dt.timedelta(days=settings.sla.waiting_reminder_days, hours=-1)
-    for ticket in Ticket.select().where(Ticket.status == Status.WAITING, Ticket.waiting_since <= waited_enough):
+    for ticket in Ticket.select().where(
+        desk.tickets, Ticket.status == Status.WAITING, Ticket.waiting_since <= waited_enough
+    ):
         state = state_of(ticket)
         due = lifecycle.chase_due(
             state,

@@ -27,7 +27,7 @@ def escalate(desk: Desk) -> EscalationReport:
     settings, now = desk.settings, desk.clock()
     warning = dt.timedelta(minutes=settings.sla.warning_minutes)
     report = EscalationReport()
-    for ticket in Ticket.select().where(Ticket.escalation_due <= now + warning):
+    for ticket in Ticket.select().where(desk.tickets, Ticket.escalation_due <= now + warning):
         state = state_of(ticket)
         due_now = lifecycle.escalations_due(state, now=now, warning=warning)
         if not due_now:

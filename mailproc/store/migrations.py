@@ -29,26 +29,49 @@ def _tickets_by_account(migrator: SchemaMigrator, tables: set[str]) -> list[Oper
     return [migrator.add_index("ticket", ("account_id",))] if "ticket" in tables else []
 
 
+def _mailboxes(migrator: SchemaMigrator, tables: set[str]) -> list[Operation]:
+    """3: several mailboxes. Folder progress, moved counts and quarantined mail are kept per mailbox
+    (rows from before have mailbox "": a desk of one mailbox adopts them); numbering floors per
+    tag prefix (those from before, null, hold for every prefix). A table that has the column
+    already was created with it."""
+    def lacks(table: str, column: str) -> bool:
+        return table in tables and column not in {c.name for c in migrator.database.get_columns(table)}
+
+    operations = []
+    for table in ("folderstate", "movedcount", "quarantined"):
+        if lacks(table, "mailbox"):
+            operations.append(migrator.add_column(table, "mailbox", peewee.CharField(default="")))
+            if table != "quarantined":  # one row per folder becomes one per mailbox and folder
+                operations += [migrator.drop_index(table, f"{table}_folder"),
+                               migrator.add_index(table, ("mailbox", "folder"), unique=True)]
+    if lacks("numberingfloor", "tag_prefix"):
+        operations.append(migrator.add_column("numberingfloor", "tag_prefix", peewee.CharField(null=True)))
+    return operations
+
+
 def _next_checks(migrator: SchemaMigrator, tables: set[str]) -> list[Operation]:
-    """3: `ticket.escalation_due`, indexed, so that the deadline check of a cycle reads only the
+    """4: `ticket.escalation_due`, indexed, so that the deadline check of a cycle reads only the
     tickets near a deadline. Filled with the earlier running deadline; a ticket whose breach was
     already escalated gets its true value at the next check (escalate.py). And indexes for the
-    waiting-on-client check (chase.py) and for the automatic replies of the day (store/record.py)."""
+    waiting-on-client check (chase.py) and for the automatic replies of the day (store/record.py).
+    A table that has them already was created with them."""
+    db = migrator.database
     fill = peewee.SQL(
         "UPDATE ticket SET escalation_due = CASE WHEN first_response_at IS NULL AND first_response_due IS NOT NULL"
         " AND (resolution_due IS NULL OR first_response_due < resolution_due) THEN first_response_due"
         " ELSE resolution_due END WHERE status IN ('new', 'open')")
     operations = []
-    if "ticket" in tables:
+    if "ticket" in tables and "escalation_due" not in {c.name for c in db.get_columns("ticket")}:
         operations += [migrator.add_column("ticket", "escalation_due", peewee.TextField(null=True)),
                        Operation(migrator, lambda _: fill),
                        migrator.add_index("ticket", ("escalation_due",)),
                        migrator.add_index("ticket", ("status", "waiting_since"))]
-    if "message" in tables:
+    if "message" in tables and "message_kind_date" not in {i.name for i in db.get_indexes("message")}:
         operations.append(migrator.add_index("message", ("kind", "date")))
     return operations
 
-MIGRATIONS: tuple[Migration, ...] = (_tickets_by_account, _next_checks)  # MIGRATIONS[n] upgrades version n + 1 to n + 2
+
+MIGRATIONS: tuple[Migration, ...] = (_tickets_by_account, _mailboxes, _next_checks)  # MIGRATIONS[n] upgrades version n + 1 to n + 2
 CURRENT = 1 + len(MIGRATIONS)
 
 
