@@ -353,31 +353,30 @@ def quarantined_uids(mailbox: str, folder: str, uidvalidity: int) -> set[int]:
 
 def facts_of(ticket: Ticket) -> TicketFacts:
     """The ticket as its mails describe it, read once: rendering works from this, not the row."""
+    client_thread, agents_thread = _threads(ticket.id)
     return TicketFacts(
         id=ticket.id, tag=ticket.tag, subject=ticket.subject, client=ticket.client, cc=tuple(ticket.cc),
         language=ticket.language, account_id=ticket.account_id, labels=tuple(ticket.labels),
         priority=ticket.priority, status=ticket.status, follows=ticket.follows, assignee=ticket.assignee,
         first_response_due=ticket.first_response_due, resolution_due=ticket.resolution_due,
-        client_thread=_client_thread(ticket.id), agents_thread=_agents_thread(ticket.id))
+        client_thread=client_thread, agents_thread=agents_thread)
 
 
-def _client_thread(ticket_id: int) -> Thread:
-    """Under the client's latest mail, in the conversation the client sees: their mail program
-    shows one thread (§4.5)."""
-    seen_by_client = (((Message.direction == Direction.IN) & (Message.kind == Kind.CLIENT))
-                      | ((Message.direction == Direction.OUT) & Message.kind.in_((Kind.AUTO_REPLY, Kind.AGENT))))
-    rows = list(Message.select(Message.message_id, Message.direction)
-                .where(Message.ticket == ticket_id, seen_by_client, Message.message_id.is_null(False))
-                .order_by(Message.id))
-    latest = next((r.message_id for r in reversed(rows) if r.direction == Direction.IN), None)
-    return Thread.under(latest, tuple(dict.fromkeys(r.message_id for r in rows))[-20:])
+_SEEN_BY_CLIENT = {(Direction.IN, Kind.CLIENT), (Direction.OUT, Kind.AUTO_REPLY), (Direction.OUT, Kind.AGENT)}
 
 
-def _agents_thread(ticket_id: int) -> Thread:
-    """The same for the notifications of a ticket: agents see one thread per ticket."""
-    ids = [r.message_id for r in Message.select(Message.message_id)
-           .where(Message.ticket == ticket_id, Message.kind == Kind.NOTIFICATION).order_by(Message.id)]
-    return Thread.under(ids[-1] if ids else None, ids[-20:])
+def _threads(ticket_id: int) -> tuple[Thread, Thread]:
+    """(the client's thread, the agents' thread) of a ticket, from one read of its mails.
+
+    The client's: under the client's latest mail, in the conversation the client sees: their mail
+    program shows one thread (§4.5). The agents': the same for the notifications of the ticket."""
+    rows = list(Message.select(Message.message_id, Message.direction, Message.kind)
+                .where(Message.ticket == ticket_id, Message.message_id.is_null(False)).order_by(Message.id).tuples())
+    seen = [(message_id, direction) for message_id, direction, kind in rows if (direction, kind) in _SEEN_BY_CLIENT]
+    latest = next((message_id for message_id, direction in reversed(seen) if direction == Direction.IN), None)
+    notifications = [message_id for message_id, _, kind in rows if kind == Kind.NOTIFICATION]
+    return (Thread.under(latest, tuple(dict.fromkeys(message_id for message_id, _ in seen))[-20:]),
+            Thread.under(notifications[-1] if notifications else None, notifications[-20:]))
 
 
 def record_agent_answer(ticket: Ticket, *, assignee: str | None, relayed: bool, now: dt.datetime) -> None:
