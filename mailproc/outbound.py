@@ -15,6 +15,7 @@ from mailproc.actions import Reason
 from mailproc.decide import Decision
 from mailproc.desk import Desk
 from mailproc.mail import Attachment, OutboundMail
+from mailproc.parse.attachments import megabytes
 from mailproc.rules.context import Context
 from mailproc.store import record
 from mailproc.store.models import Outbox, Ticket, database
@@ -31,8 +32,7 @@ def mails_for(desk: Desk, ctx: Context, decision: Decision, ticket: Ticket, now:
         yield render.render_auto_reply(settings, secret, _reply_request(ctx, decision, ticket), now)
     for event in decision.notify:
         yield to_agents(desk, ticket, "notification.txt.j2", _notification_facts(ctx, ticket, event, decision.reasons), now,
-                        attachments=tuple(a for a in mail.attachments if a.verdict and a.verdict.accepted is not False),
-                        not_to=mail.from_addr)
+                        attachments=tuple(a for a in mail.attachments if _forwarded(ctx, a)), not_to=mail.from_addr)
     if decision.tell_sender:
         yield to_agents(desk, ticket, "agent_feedback.txt.j2", {"lines": decision.tell_sender,
                                                                 "subject": ticket.subject}, now, only=mail.from_addr)
@@ -110,8 +110,17 @@ def _notification_facts(ctx: Context, ticket: Ticket, event: str, reasons: tuple
         "resolution_due": ticket.resolution_due and ticket.resolution_due.astimezone(zone),
         "text": ctx.new_text,
         "attachments": [{"name": a.filename, "accepted": a.verdict.accepted if a.verdict else None,
-                         "detail": a.verdict.detail if a.verdict else ""} for a in ctx.mail.attachments],
+                         "detail": a.verdict.detail if a.verdict else "", "size": megabytes(len(a.data)),
+                         "attached": _forwarded(ctx, a)} for a in ctx.mail.attachments],
     }
+
+
+def _forwarded(ctx: Context, attachment: Attachment) -> bool:
+    """Whether the agents' notification carries the client's file: not when it was rejected, nor when
+    it is past `[limits].forward_attachment_mb` (a mail that big may not get through, and building
+    it costs the desk several times its size in memory); `show` tells where such a file is kept."""
+    return (attachment.verdict is not None and attachment.verdict.accepted is not False
+            and len(attachment.data) <= ctx.settings.limits.forward_attachment_bytes)
 
 
 def split_notification(desk: Desk, ctx: Context, original: Ticket, second: Ticket, now: dt.datetime) -> OutboundMail:
