@@ -14,6 +14,7 @@ import email.message
 import email.parser
 import email.policy
 import email.utils
+import functools
 import re
 from typing import Iterator, cast
 
@@ -87,7 +88,7 @@ def _parse_bytes(data: bytes) -> email.message.Message:
     mail as a placeholder line (_Hidden): the parser would keep each of their lines as a
     string and then join them, three times the attachment's size in memory."""
     hidden = _Hidden(data)
-    parser = email.parser.BytesFeedParser(_factory=lambda policy: _Part(hidden, policy), policy=_POLICY)
+    parser = email.parser.BytesFeedParser(policy=_POLICY.clone(message_factory=functools.partial(_Part, hidden)))
     for piece in hidden.fed():
         for start in range(0, len(piece), _CHUNK):
             parser.feed(bytes(piece[start:start + _CHUNK]))
