@@ -121,13 +121,17 @@ class _Hidden:
 
     def run_of(self, payload: str) -> memoryview | None:
         """The base64 text in place of `payload` when it is exactly one placeholder."""
-        found = self._PLACEHOLDER.fullmatch(payload.rstrip("\r\n")) if self.runs and payload.startswith(self._MARK) else None
-        return self.data.__getitem__(slice(*self.runs[int(found[1])])) if found else None
+        found = self._PLACEHOLDER.fullmatch(payload.rstrip("\r\n")) if payload.startswith(self._MARK) else None
+        return self._run(found) if found and self.runs else None
 
     def restore(self, payload: str) -> str:
         if not self.runs or self._MARK not in payload:
             return payload
-        return self._PLACEHOLDER.sub(lambda m: str(self.data[slice(*self.runs[int(m[1])])], "ascii"), payload)
+        return self._PLACEHOLDER.sub(lambda found: str(self._run(found), "ascii"), payload)
+
+    def _run(self, placeholder: re.Match) -> memoryview:
+        start, end = self.runs[int(placeholder[1])]
+        return self.data[start:end]
 
 
 class _Part(email.message.Message):
@@ -345,9 +349,11 @@ def _payload_bytes(part: email.message.Message, defects: list[str]) -> bytes | N
         # Straight from the text (in place in the raw mail when it is long): the email
         # package first copies it line by line (3x the size).
         run = part.base64_run() if isinstance(part, _Part) else None
+        text = run if run is not None else _payload(part)
         try:
-            return binascii.a2b_base64(run if run is not None else cast(str, _payload(part)))
-        except (binascii.Error, ValueError, TypeError):
+            if not isinstance(text, list):
+                return binascii.a2b_base64(text)
+        except (binascii.Error, ValueError):
             pass  # padding trouble or non-ASCII: the package's lenient decoder records a defect
     try:
         return cast(bytes | None, part.get_payload(decode=True))
