@@ -12,7 +12,7 @@ from mailproc.rules import abuse
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label, Status
-from tests.pure import default_settings, inbound, moscow
+from tests.pure import default_settings, inbound, moscow, run_rule
 
 SETTINGS = default_settings()
 NOW = moscow("2026-11-27 12:00")
@@ -124,7 +124,7 @@ def test_the_word_found_is_returned_as_written():
 
 
 def test_agents_are_never_suspended():
-    assert abuse.check(_ctx("Re: Касса [KB-000005]", "Клиент пишет: «вы идиоты»", ticket=TICKET,
+    assert run_rule(abuse.check, _ctx("Re: Касса [KB-000005]", "Клиент пишет: «вы идиоты»", ticket=TICKET,
                             from_=AGENT, agent=True)) == []
 
 

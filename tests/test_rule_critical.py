@@ -12,7 +12,7 @@ from mailproc.rules import critical
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label, Priority
-from tests.pure import default_settings, inbound, moscow
+from tests.pure import default_settings, inbound, moscow, run_rule
 
 SETTINGS = default_settings()
 NOW = moscow("2026-11-27 12:00")
@@ -162,7 +162,7 @@ def test_quoted_text_of_the_earlier_mail_does_not_count():
 
 
 def test_agents_never_raise_the_priority():
-    assert critical.check(_ctx("Касса", "Касса не работает", from_=AGENT, agent=True)) == []
+    assert run_rule(critical.check, _ctx("Касса", "Касса не работает", from_=AGENT, agent=True)) == []
 
 
 def test_extra_phrases_come_from_the_config():

@@ -13,7 +13,7 @@ from mailproc.rules import faq
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label
-from tests.pure import inbound, moscow
+from tests.pure import inbound, moscow, run_rule
 
 SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 
@@ -151,10 +151,10 @@ def test_title_follows_the_reply_language(shipped, language, title):
 
 def test_only_a_new_ticket_from_a_client(shipped):
     ticket = TicketView(id=1, tag="KB-000001", client="client@example.test")
-    assert faq.check(_ctx(shipped, "Re: пароль", "Забыл пароль", ticket=ticket)) == []
-    assert faq.check(_ctx(shipped, "Пароль", "Забыл пароль", agent=True)) == []
-    assert faq.check(_ctx(shipped, "Out of office: password", "Forgot password",
-                          headers={"Auto-Submitted": "auto-replied"})) == []
+    assert run_rule(faq.check, _ctx(shipped, "Re: пароль", "Забыл пароль", ticket=ticket)) == []
+    assert run_rule(faq.check, _ctx(shipped, "Пароль", "Забыл пароль", agent=True)) == []
+    assert run_rule(faq.check, _ctx(shipped, "Out of office: password", "Forgot password",
+                                    headers={"Auto-Submitted": "auto-replied"})) == []
     assert _linked(faq.check(_ctx(shipped, "Пароль", "Забыл пароль"))) == ["password-reset"]
 
 

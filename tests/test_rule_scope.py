@@ -12,7 +12,7 @@ from mailproc.rules import scope
 from mailproc.rules.context import AccountRecord, Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label
-from tests.pure import default_settings, inbound, moscow
+from tests.pure import default_settings, inbound, moscow, run_rule
 
 SETTINGS = default_settings()
 NOW = moscow("2026-11-27 12:00")
@@ -125,7 +125,7 @@ def test_partner_and_contact_are_in_the_block_only_for_a_partners_client():
     _ctx("Обучение", "Проведите обучение кассиров.", from_=AGENT, agent=True),
 ], ids=["a follow-up is not declined again", "an agent's mail"])
 def test_only_new_tickets_from_clients(ctx):
-    assert scope.check(ctx) == []
+    assert run_rule(scope.check, ctx) == []
 
 
 def test_extra_phrases_come_from_the_config():

@@ -6,7 +6,7 @@ from mailproc.rules import several
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label
-from tests.pure import default_settings, inbound, moscow
+from tests.pure import default_settings, inbound, moscow, run_rule
 
 SEVERAL = [
     ("another question", "", "Не начисляются бонусы с утра. Ещё один вопрос: как выгрузить отчёт по чекам?"),
@@ -70,4 +70,4 @@ def test_a_new_ticket_gets_the_note_and_the_review_label_and_nothing_else():
 @pytest.mark.parametrize("agent, on_ticket", [(True, False), (False, True)], ids=["an agent", "a follow-up"])
 def test_agents_and_follow_ups_get_no_note(agent, on_ticket):
     ticket = TicketView(id=1, tag="KB-000001", client="c@example.test") if on_ticket else None
-    assert several.check(_ctx("Ещё один вопрос: как сменить пароль?", ticket=ticket, agent=agent)) == []
+    assert run_rule(several.check, _ctx("Ещё один вопрос: как сменить пароль?", ticket=ticket, agent=agent)) == []

@@ -129,8 +129,6 @@ class Verdict:
 
 
 def check(ctx: Context) -> list[Action]:
-    if ctx.sender_is_agent:
-        return []
     parts = ((ctx.mail.subject,) if ctx.is_new_ticket else ()) + (ctx.new_text,)
     verdict = judge(*parts, extra_words=ctx.settings.abuse.extra_words)
     if verdict is None:

@@ -238,8 +238,6 @@ _HYPOTHETICAL = frozenset("если if whether".split())
 
 
 def check(ctx: Context) -> list[Action]:
-    if ctx.sender_is_agent:
-        return []
     parts = ((ctx.mail.subject,) if ctx.is_new_ticket else ()) + (ctx.new_text,)
     problem = find_problem(*parts, extra_phrases=ctx.settings.critical.extra_phrases)
     if problem is None or (ctx.ticket is not None and ctx.ticket.priority == Priority.CRITICAL):

@@ -171,10 +171,6 @@ def _pattern(word: str) -> Pattern:
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.is_new_ticket or ctx.sender_is_agent:
-        return []
-    if ctx.machine_reasons:
-        return []  # never answered, so nothing to link (and no `faq` label on a bounce)
     declined = scope.judge(ctx.mail.subject, ctx.new_text, extra_phrases=ctx.settings.scope.extra_phrases)
     if declined and declined.sure and set(declined.topics) - SELF_SERVICE:
         return []  # the decline is the answer: a report or an integration is not in the documentation

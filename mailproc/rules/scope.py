@@ -171,8 +171,6 @@ class Verdict:
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.is_new_ticket or ctx.sender_is_agent:
-        return []
     verdict = judge(ctx.mail.subject, ctx.new_text, extra_phrases=ctx.settings.scope.extra_phrases)
     if verdict is None:
         return []

@@ -66,8 +66,6 @@ def _plain(tokens: Tokens, hit: Hit) -> bool:
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.is_new_ticket or ctx.sender_is_agent or ctx.machine_reasons:
-        return []
     said = several_problems(ctx.mail.subject, ctx.new_text)
     if said is None:
         return []
