@@ -23,7 +23,9 @@ def chase(desk: Desk) -> int:
     if not settings.sla.waiting_reminder_days:
         return 0
     sent = 0
-    for ticket in Ticket.select().where(Ticket.status == Status.WAITING, Ticket.waiting_since.is_null(False)):
+    for ticket in Ticket.select().where(
+        desk.tickets, Ticket.status == Status.WAITING, Ticket.waiting_since.is_null(False)
+    ):
         state = state_of(ticket)
         due = lifecycle.chase_due(
             state,
