@@ -9,7 +9,7 @@ import logging
 from mailproc import lifecycle, outbound, render
 from mailproc.actions import ReplyBlock
 from mailproc.desk import Desk
-from mailproc.store import record
+from mailproc.store import claims, record
 from mailproc.store.models import Ticket, database
 from mailproc.store.queries import state_of
 from mailproc.vocab import Status
@@ -22,16 +22,25 @@ def chase(desk: Desk) -> int:
     settings, now = desk.settings, desk.clock()
     if not settings.sla.waiting_reminder_days:
         return 0
+
+    def due(ticket: Ticket | None) -> str | None:
+        if ticket is None:
+            return None
+        return lifecycle.chase_due(state_of(ticket), already=list(ticket.escalations), hours=settings.hours,
+                                   reminder_days=settings.sla.waiting_reminder_days,
+                                   close_days=settings.sla.waiting_close_days, now=now)
+
     sent = 0
-    for ticket in Ticket.select().where(Ticket.status == Status.WAITING, Ticket.waiting_since.is_null(False)):
-        state = state_of(ticket)
-        due = lifecycle.chase_due(state, already=list(ticket.escalations), hours=settings.hours,
-                                  reminder_days=settings.sla.waiting_reminder_days,
-                                  close_days=settings.sla.waiting_close_days, now=now)
-        if due is None:
+    for candidate in Ticket.select().where(Ticket.status == Status.WAITING, Ticket.waiting_since.is_null(False)):
+        if due(candidate) is None:
             continue
         with database.atomic():
-            if due == lifecycle.REMIND:
+            ticket = claims.ticket_row(candidate.id, skip_locked=True)  # None: another worker is at it
+            action = due(ticket)  # read again: another worker may have sent it meanwhile
+            if ticket is None or action is None:
+                continue
+            state = state_of(ticket)
+            if action == lifecycle.REMIND:
                 ticket.escalations = sorted({*ticket.escalations, lifecycle.reminder_mark(state)})
                 block = ReplyBlock("waiting_reminder", data={"days": settings.sla.waiting_close_days})
             else:
@@ -41,7 +50,7 @@ def chase(desk: Desk) -> int:
             ticket.save()
             outbound.queue(desk, ticket, [render.render_auto_reply(desk.settings, desk.secrets.token_secret,
                                                                     _notice(ticket, block), now)], now)
-        log.info("ticket=%s waited on the client since %s: %s", ticket.tag, state.paused_since, due)
+        log.info("ticket=%s waited on the client since %s: %s", ticket.tag, state.paused_since, action)
         sent += 1
     return sent
 

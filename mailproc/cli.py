@@ -422,7 +422,7 @@ def cmd_db(settings: Settings, args) -> int:
     source = open_database(settings.database)
     target = db.connect(target_place)
     try:
-        with one_poller(settings.database):
+        with one_poller(settings.database, db.poller_key(settings.mailbox)):
             counts = desk_copy.copy_desk(source, target, target_place.where)
     finally:
         target.close()
@@ -467,7 +467,7 @@ def cmd_purge(settings: Settings, args) -> int:
     if not args.yes:
         print(f"would purge {retention.plan(blobs, before)}; nothing removed (add --yes)", file=sys.stderr)
         return EXIT_OK
-    with one_poller(settings.database):  # a mail stored meanwhile may name a file about to go
+    with one_poller(settings.database, db.poller_key(settings.mailbox)):  # a mail stored meanwhile may name a file about to go
         purged = retention.apply(blobs, before)
     print(f"purged {purged}", file=sys.stderr)
     return EXIT_OK

@@ -32,6 +32,7 @@ class CycleReport:
     chased: int = 0  # reminders and closings of tickets waiting on the client
     send: send.SendReport | None = None
     imap_error: str | None = None  # the mailbox could not be read (unreachable, connection lost)
+    standby: str | None = None  # another worker polls the mailbox (what holds its lock): not polled here
 
     @property
     def idle(self) -> bool:
@@ -47,7 +48,8 @@ class CycleReport:
                 + f"{self.escalations} escalation(s); "
                 + (f"{self.chased} waiting reminder(s) or closing(s); " if self.chased else "")
                 + f"{sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed")
-        return text + (f"; {sent.error}" if sent.error else "")
+        text += f"; {sent.error}" if sent.error else ""
+        return text + (f"; mailbox polled by another worker ({self.standby})" if self.standby else "")
 
 
 Connection = Callable[[], ContextManager[fetch.ImapSession]]
@@ -169,9 +171,11 @@ def _leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, leftovers:
 
 
 def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox: bool = True,
-              poll: bool = True, resume_numbering: bool = False, connection: Connection | None = None) -> CycleReport:
+              poll: bool = True, resume_numbering: bool = False, connection: Connection | None = None,
+              standby: bool = False) -> CycleReport:
     """Poll, check deadlines, then send. Escalations and mail already in the outbox go out even
-    when IMAP is unreachable (the report then carries `imap_error`)."""
+    when IMAP is unreachable (the report then carries `imap_error`), and with `standby` on
+    PostgreSQL while another worker polls the mailbox (the report then carries `standby`)."""
     def drain() -> send.SendReport:
         sent = send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock())
         if outbound.tell_agents_undelivered(desk, sent.failed_rows, desk.clock()):
@@ -179,9 +183,10 @@ def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox:
         return sent
 
     report = CycleReport()
-    with one_poller(desk.settings.database):
+    with one_poller(desk.settings.database, db.poller_key(desk.settings.mailbox), standby) as holder:
+        report.standby = holder
         try:
-            if poll:
+            if poll and not report.standby:
                 poll_mailbox(desk, report, stop, resume_numbering, connection)
         except fetch.ImapError as exc:
             log.debug("the IMAP error in full:", exc_info=True)  # a traceback only with -v
@@ -213,11 +218,16 @@ class BusyError(MailprocError):
 
 
 @contextlib.contextmanager
-def one_poller(place: config.Database) -> Iterator[None]:
-    """One cycle at a time per database: a `poll` run by hand beside `run` would fetch the same
-    mail twice (the second would be refused as a duplicate, but only after both did the work)."""
-    with db.poller_lock(place) as holder:
-        if holder:
-            raise BusyError(f"another mailproc process is polling this desk ({holder}); "
-                            "this cycle is skipped, try again later")
-        yield
+def one_poller(place: config.Database, key: str, standby: bool = False) -> Iterator[str | None]:
+    """One poller at a time per mailbox: a second one would fetch the same mail twice (refused as a
+    duplicate, but only after both did the work). Yields None while this process holds the lock.
+    With `standby`, on PostgreSQL, a lock held elsewhere yields what holds it: the caller works on
+    without polling (workers claim rows). Otherwise, and always on SQLite, BusyError."""
+    with db.poller_lock(place, key) as holder:
+        if holder and not (standby and db.shares_work(place)):
+            single = "" if db.shares_work(place) else (
+                "; on SQLite one mailproc process works on a desk at a time (for several, see README, "
+                "\"Running on PostgreSQL\")")
+            raise BusyError(f"another mailproc process is polling this desk ({holder}); this cycle is skipped, "
+                            f"try again later{single}")
+        yield holder

@@ -10,6 +10,10 @@ edited templates are picked up without a restart (or at once on SIGHUP); invalid
 template that fails its check included) are reported and the running ones kept. An IMAP
 or SMTP server that is away is retried with exponential backoff and jitter, and said once
 when the outage starts and once when it ends.
+
+On PostgreSQL several `run` processes may share a desk: the one holding the mailbox's poller
+lock polls; the others are standbys that send, check deadlines and ask for the lock every
+LOCK_RETRY_SECONDS, so one takes over within that time when the poller dies.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 
 IDLE_REFRESH_SECONDS = 300  # IDLE re-issued this often: servers may log off a client idle for 30 minutes (RFC 2177)
 RECONNECT_SECONDS = 2  # first pause before reconnecting a kept connection that was lost
+LOCK_RETRY_SECONDS = 5  # a standby worker (PostgreSQL) asks for the poller's lock this often
 
 
 def backoff(failures: int, base: float, cap: float) -> float:
@@ -84,6 +89,7 @@ class Daemon:
         self.kept = self._kept_session()
         self._idle_since_connected: fetch.ImapSession | None = None  # said once per connection
         self.reconnect_now = False
+        self.standby: str | None = None  # what holds the poller's lock while another worker polls
 
     def _kept_session(self) -> fetch.KeptSession | None:
         """The connection kept between cycles to wait in IDLE; None: a connection per cycle."""
@@ -140,7 +146,8 @@ class Daemon:
         poll, send = self.imap.due(), self.smtp.due()
         try:
             report = run_cycle(self.desk, stop=lambda: self.stopping, send_outbox=send, poll=poll,
-                               resume_numbering=self.resume_numbering, connection=self.kept and self.kept.use)
+                               resume_numbering=self.resume_numbering, connection=self.kept and self.kept.use,
+                               standby=True)
         except LostDatabaseError as exc:  # polling on would reuse ticket numbers: the admin must act
             log.error("%s", exc)
             self.exit_code, self.stopping = 1, True
@@ -153,6 +160,8 @@ class Daemon:
             status.note_cycle(settings, dt.datetime.now(dt.timezone.utc), polled=True,
                               poll_error=f"{type(exc).__name__}: {exc}", send=None)
             return
+        self._note_standby(report.standby)
+        poll = poll and not report.standby
         status.note_cycle(settings, dt.datetime.now(dt.timezone.utc), polled=poll, poll_error=report.imap_error,
                           send=report.send)
         if poll and report.imap_error:
@@ -170,6 +179,14 @@ class Daemon:
         if self.kept and not self.kept.can_idle:  # no IDLE to wait in: polled, a connection per cycle
             self.kept.close()
         log.log(logging.DEBUG if report.idle else logging.INFO, "cycle: %s", report)
+
+    def _note_standby(self, holder: str | None) -> None:
+        if holder and not self.standby:
+            log.info("another worker polls the mailbox (%s): this one sends and checks deadlines, and asks "
+                     "for the lock every %ds to take over when that worker stops", holder, LOCK_RETRY_SECONDS)
+        elif self.standby and not holder:
+            log.info("polling the mailbox: the poller's lock is this worker's now")
+        self.standby = holder
 
     def _schedule(self) -> None:
         schedule.clear()
@@ -208,6 +225,8 @@ class Daemon:
         seconds = 0.0 if seconds is None else max(0.0, seconds)
         now = time.monotonic()
         retries = [o.retry_at - now for o in (self.imap, self.smtp) if self.kept and o.retry_at > now]
+        if self.standby:
+            retries.append(LOCK_RETRY_SECONDS)
         retry = min(retries) if retries else None
         if retry is not None and retry < seconds:
             if not _asleep(wakeup, retry):

@@ -1,5 +1,6 @@
 """Deadline escalations (edge: database, clock): agents are mailed when a §2.3/§2.4 deadline
-is near and again when it passes — each once, never repeatedly. Runs in every poll cycle."""
+is near and again when it passes — each once, never repeatedly, also when several workers check
+at the same time (the ticket's row is claimed, store/claims.py). Runs in every poll cycle."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,7 +10,7 @@ import logging
 from mailproc import lifecycle
 from mailproc.desk import Desk
 from mailproc.outbound import to_agents
-from mailproc.store import record
+from mailproc.store import claims, record
 from mailproc.store.queries import state_of
 from mailproc.store.models import Ticket, database
 
@@ -24,20 +25,29 @@ class EscalationReport:
 def escalate(desk: Desk) -> EscalationReport:
     settings, now = desk.settings, desk.clock()
     warning = dt.timedelta(minutes=settings.sla.warning_minutes)
+
+    def due(ticket: Ticket | None) -> list[tuple[str, str, dt.datetime]]:
+        if ticket is None:
+            return []
+        return lifecycle.escalations_due(state_of(ticket), already=list(ticket.escalations), now=now, warning=warning)
+
     report = EscalationReport()
     candidates = Ticket.select().where(Ticket.status.in_(sorted(lifecycle.CLOCK_RUNS)),
                                        Ticket.first_response_due.is_null(False) | Ticket.resolution_due.is_null(False))
-    for ticket in candidates:
-        due_now = lifecycle.escalations_due(state_of(ticket), already=list(ticket.escalations), now=now,
-                                            warning=warning)
-        if due_now:
-            with database.atomic():
-                for deadline, stage, due in due_now:
-                    record.queue_outbound(ticket, _escalation_mail(desk, ticket, deadline, stage, due, now), now)
-                    log.warning("ticket=%s %s deadline %s (%s)", ticket.tag, deadline, stage, due.isoformat())
-                ticket.escalations = sorted({*ticket.escalations, *(f"{d}:{s}" for d, s, _ in due_now)})
-                ticket.save()
-            report.sent += len(due_now)
+    for candidate in candidates:
+        if not due(candidate):
+            continue
+        with database.atomic():
+            ticket = claims.ticket_row(candidate.id, skip_locked=True)  # None: another worker is at it
+            due_now = due(ticket)  # read again: another worker may have escalated it meanwhile
+            if not due_now:
+                continue
+            for deadline, stage, when in due_now:
+                record.queue_outbound(ticket, _escalation_mail(desk, ticket, deadline, stage, when, now), now)
+                log.warning("ticket=%s %s deadline %s (%s)", ticket.tag, deadline, stage, when.isoformat())
+            ticket.escalations = sorted({*ticket.escalations, *(f"{d}:{s}" for d, s, _ in due_now)})
+            ticket.save()
+        report.sent += len(due_now)
     return report
 
 

@@ -12,7 +12,7 @@ from mailproc import fetch
 from mailproc.cycle import one_poller
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
-from mailproc.store import record
+from mailproc.store import db, record
 from mailproc.store.models import Outbox, Quarantined, database
 from mailproc.store.queries import STUCK
 
@@ -25,7 +25,7 @@ def retry_quarantined(desk: Desk, quarantined_id: int) -> str:
     if row is None:
         raise MailprocError(f"no quarantined mail {quarantined_id} (see `mailproc quarantine list`)")
     mb = desk.settings.mailbox
-    with one_poller(desk.settings.database), fetch.connect(mb, desk.secrets.imap_password) as imap:
+    with one_poller(desk.settings.database, db.poller_key(mb)), fetch.connect(mb, desk.secrets.imap_password) as imap:
         imap.select(mb.quarantine_folder)
         uid = imap.find(row.raw_sha256, row.message_id)
         with database.atomic():

@@ -12,6 +12,7 @@ from mailproc import lifecycle, thread, tokens
 from mailproc.config import Secrets, Settings
 from mailproc.mail import InboundMail, OutboundMail, RawMail, is_delivery_report
 from mailproc.parse.attachments import TOO_LARGE
+from mailproc.store import claims
 from mailproc.store.db import BlobStore
 from mailproc.store.models import (Account, Attachment, FolderState, Message, MovedCount, NumberingFloor, Outbox,
                                    Quarantined, Ticket)
@@ -160,6 +161,7 @@ def open_split(ticket: Ticket, summary: str, *, by: str, first_response_due: dt.
 
 def next_ticket_id() -> int:
     """After the last ticket, and after any number a lost database once sent out (NumberingFloor)."""
+    claims.numbering()
     floor = NumberingFloor.select(peewee.fn.MAX(NumberingFloor.number)).scalar() or 0
     return max(Ticket.select(peewee.fn.MAX(Ticket.id)).scalar() or 0, floor) + 1
 
