@@ -6,8 +6,18 @@ from typing import Any, Mapping
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a rule is unsure and leaves it to the agents (a review label): one line of their notification."""
+
+    why: str  # a code the notification template words, e.g. "quoted", "fault"
+    words: tuple[str, ...]  # the mail's words that raised the label
+    against: tuple[str, ...] = ()  # the mail's words that kept the rule from being sure
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class AddLabel:
     label: str
+    reason: Reason | None = None  # for a review label: why, for the agents
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -2,12 +2,12 @@
 the client, and later is closed with a notice citing §4.7 (data not provided). The days are
 `[sla] waiting_reminder_days` and `waiting_close_days`; the decision is lifecycle.chase_due.
 Runs in every poll cycle, after the escalations."""
+
 from __future__ import annotations
 
 import logging
 
 from mailproc import lifecycle, outbound, render
-from mailproc.actions import ReplyBlock
 from mailproc.desk import Desk
 from mailproc.store import claims, record
 from mailproc.store.models import Ticket, database
@@ -23,12 +23,17 @@ def chase(desk: Desk) -> int:
     if not settings.sla.waiting_reminder_days:
         return 0
 
-    def due(ticket: Ticket | None) -> str | None:
+    def due(ticket: Ticket | None) -> lifecycle.Chase | None:
         if ticket is None:
             return None
-        return lifecycle.chase_due(state_of(ticket), already=list(ticket.escalations), hours=settings.hours,
-                                   reminder_days=settings.sla.waiting_reminder_days,
-                                   close_days=settings.sla.waiting_close_days, now=now)
+        return lifecycle.chase_due(
+            state_of(ticket),
+            hours=settings.hours,
+            reminder_days=settings.sla.waiting_reminder_days,
+            close_days=settings.sla.waiting_close_days,
+            reopen_days=settings.support.reopen_days,
+            now=now,
+        )
 
     sent = 0
     for candidate in Ticket.select().where(Ticket.status == Status.WAITING, Ticket.waiting_since.is_null(False)):
@@ -39,23 +44,15 @@ def chase(desk: Desk) -> int:
             action = due(ticket)  # read again: another worker may have sent it meanwhile
             if ticket is None or action is None:
                 continue
-            state = state_of(ticket)
-            if action == lifecycle.REMIND:
-                ticket.escalations = sorted({*ticket.escalations, lifecycle.reminder_mark(state)})
-                block = ReplyBlock("waiting_reminder", data={"days": settings.sla.waiting_close_days})
-            else:
-                record.apply_events(ticket, [lifecycle.MoveTo(Status.CLOSED)], now)
-                block = ReplyBlock("closed_unanswered", data={"reopen_days": settings.support.reopen_days})
+            since = state_of(ticket).paused_since
+            record.apply_events(ticket, [action.event], now)
             ticket.updated_at = now
             ticket.save()
-            outbound.queue(desk, ticket, [render.render_auto_reply(desk.settings, desk.secrets.token_secret,
-                                                                    _notice(ticket, block), now)], now)
-        log.info("ticket=%s waited on the client since %s: %s", ticket.tag, state.paused_since, action)
+            facts = record.facts_of(ticket)
+            notice = outbound.notice(facts, (action.notice,), facts.client_thread)
+            outbound.queue(
+                desk, facts, [render.render_auto_reply(desk.settings, desk.secrets.token_secret, notice, now)], now
+            )
+        log.info("ticket=%s waited on the client since %s: %s", ticket.tag, since, action.notice.name)
         sent += 1
     return sent
-
-
-def _notice(ticket: Ticket, block: ReplyBlock) -> render.ReplyRequest:
-    return render.ReplyRequest(tag=ticket.tag, subject=ticket.subject, language=ticket.language, blocks=(block,),
-                               first_response_due=ticket.first_response_due, resolution_due=ticket.resolution_due,
-                               recipient=ticket.client, threading=render.Thread.under(*record.client_thread(ticket)))

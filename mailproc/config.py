@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailproc import shipped
 from mailproc.errors import ConfigError
-from mailproc.parse.account import DEFAULT_ID_PATTERNS, compile_patterns
-from mailproc.parse.attachments import ACCEPTABLE_FORMATS, MAX_PIXELS_CEILING, MiB, AttachmentLimits
+from mailproc.defaults import (ACCEPTABLE_FORMATS, DEFAULT_ID_PATTERNS, MAX_PIXELS_CEILING, AttachmentLimits, MiB,
+                               compile_patterns)
 
 CONFIG_ENV = "MAILPROC_CONFIG"
 DEFAULT_CONFIG = "config.toml"

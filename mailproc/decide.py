@@ -2,12 +2,26 @@
 
 "At most one automatic reply" lives here: rules contribute blocks, any veto wins.
 """
+
 from __future__ import annotations
 
 import dataclasses
 
-from mailproc.actions import (AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay, ReplyBlock,
-                              SetPriority, SetStatus, Split, TellSender)
+from mailproc.actions import (
+    AddLabel,
+    Assign,
+    ClearCc,
+    NoAutoReply,
+    NotifyAgents,
+    Reason,
+    RecordAs,
+    Relay,
+    ReplyBlock,
+    SetPriority,
+    SetStatus,
+    Split,
+    TellSender,
+)
 from mailproc.lifecycle import strongest_priority, strongest_status
 from mailproc.reply_blocks import arrange
 from mailproc.rules import RULES
@@ -17,6 +31,7 @@ from mailproc.rules.context import Context
 @dataclasses.dataclass(frozen=True, slots=True)
 class Decision:
     labels: frozenset[str]
+    reasons: tuple[tuple[str, Reason], ...]  # (label, why) for the labels a rule explained
     reply_blocks: tuple[ReplyBlock, ...]  # empty: no automatic reply
     vetoes: tuple[str, ...]  # why there is no automatic reply
     priority: str | None = None  # None: leave as it is
@@ -31,8 +46,10 @@ class Decision:
 
     def naming_split(self, tag: str) -> Decision:
         """The decision once the second ticket of a split has its tag: the client's notice names it."""
-        blocks = tuple(dataclasses.replace(b, data={**b.data, "new_tag": tag}) if b.name == "split" else b
-                       for b in self.reply_blocks)
+        blocks = tuple(
+            dataclasses.replace(b, data={**b.data, "new_tag": tag}) if b.name == "split" else b
+            for b in self.reply_blocks
+        )
         return dataclasses.replace(self, reply_blocks=blocks)
 
     @property
@@ -48,10 +65,11 @@ class Decision:
 
 
 def decide(ctx: Context, rules=RULES) -> Decision:
-    actions = [action for rule in rules for action in rule(ctx)]
+    actions = [action for rule, reads in rules if reads(ctx) for action in rule(ctx)]
     vetoes = tuple(a.reason for a in actions if isinstance(a, NoAutoReply))
     return Decision(
         labels=frozenset(a.label for a in actions if isinstance(a, AddLabel)),
+        reasons=tuple((a.label, a.reason) for a in actions if isinstance(a, AddLabel) and a.reason),
         reply_blocks=() if vetoes else arrange([a for a in actions if isinstance(a, ReplyBlock)]),
         vetoes=vetoes,
         priority=strongest_priority([a.priority for a in actions if isinstance(a, SetPriority)]),
@@ -64,4 +82,3 @@ def decide(ctx: Context, rules=RULES) -> Decision:
         clear_cc=any(isinstance(a, ClearCc) for a in actions),
         split=next((a.summary for a in actions if isinstance(a, Split)), None),
     )
-

@@ -1,6 +1,7 @@
 """Deadline escalations (edge: database, clock): agents are mailed when a §2.3/§2.4 deadline
 is near and again when it passes — each once, never repeatedly, also when several workers check
 at the same time (the ticket's row is claimed, store/claims.py). Runs in every poll cycle."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,6 +14,7 @@ from mailproc.outbound import to_agents
 from mailproc.store import claims, record
 from mailproc.store.queries import state_of
 from mailproc.store.models import Ticket, database
+from mailproc.views import TicketFacts
 
 log = logging.getLogger(__name__)
 
@@ -27,32 +29,45 @@ def escalate(desk: Desk) -> EscalationReport:
     warning = dt.timedelta(minutes=settings.sla.warning_minutes)
 
     def due(ticket: Ticket | None) -> list[tuple[str, str, dt.datetime]]:
-        if ticket is None:
-            return []
-        return lifecycle.escalations_due(state_of(ticket), already=list(ticket.escalations), now=now, warning=warning)
+        return lifecycle.escalations_due(state_of(ticket), now=now, warning=warning) if ticket else []
 
     report = EscalationReport()
-    candidates = Ticket.select().where(Ticket.status.in_(sorted(lifecycle.CLOCK_RUNS)),
-                                       Ticket.first_response_due.is_null(False) | Ticket.resolution_due.is_null(False))
+    candidates = Ticket.select().where(
+        Ticket.status.in_(sorted(lifecycle.CLOCK_RUNS)),
+        Ticket.first_response_due.is_null(False) | Ticket.resolution_due.is_null(False),
+    )
     for candidate in candidates:
         if not due(candidate):
             continue
         with database.atomic():
             ticket = claims.ticket_row(candidate.id, skip_locked=True)  # None: another worker is at it
             due_now = due(ticket)  # read again: another worker may have escalated it meanwhile
-            if not due_now:
+            if ticket is None or not due_now:
                 continue
+            facts = record.facts_of(ticket)
             for deadline, stage, when in due_now:
-                record.queue_outbound(ticket, _escalation_mail(desk, ticket, deadline, stage, when, now), now)
+                record.queue_outbound(ticket.id, _escalation_mail(desk, facts, deadline, stage, when, now), now)
                 log.warning("ticket=%s %s deadline %s (%s)", ticket.tag, deadline, stage, when.isoformat())
-            ticket.escalations = sorted({*ticket.escalations, *(f"{d}:{s}" for d, s, _ in due_now)})
+            record.apply_events(ticket, [lifecycle.Escalated(d, s) for d, s, _ in due_now], now)
             ticket.save()
         report.sent += len(due_now)
     return report
 
 
-def _escalation_mail(desk: Desk, ticket: Ticket, deadline: str, stage: str, due: dt.datetime, now: dt.datetime):
-    return to_agents(desk, ticket, "escalation.txt.j2", {
-        "deadline": deadline, "stage": stage, "due": due.astimezone(desk.settings.hours.timezone),
-        "minutes": round(abs((due - now).total_seconds()) / 60), "subject": ticket.subject,
-        "client": ticket.client, "priority": ticket.priority, "status": ticket.status}, now)
+def _escalation_mail(desk: Desk, ticket: TicketFacts, deadline: str, stage: str, due: dt.datetime, now: dt.datetime):
+    return to_agents(
+        desk,
+        ticket,
+        "escalation.txt.j2",
+        {
+            "deadline": deadline,
+            "stage": stage,
+            "due": due.astimezone(desk.settings.hours.timezone),
+            "minutes": round(abs((due - now).total_seconds()) / 60),
+            "subject": ticket.subject,
+            "client": ticket.client,
+            "priority": ticket.priority,
+            "status": ticket.status,
+        },
+        now,
+    )

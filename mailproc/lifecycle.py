@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 
 from mailproc import workhours
+from mailproc.actions import ReplyBlock
 from mailproc.config import Hours
 from mailproc.vocab import Priority, Status
 
@@ -54,6 +55,7 @@ class TicketState:
     resolution_due: dt.datetime | None = None
     paused_since: dt.datetime | None = None  # the SLA clock is paused since then
     closed_at: dt.datetime | None = None
+    marks: tuple[str, ...] = ()  # escalations and reminders already sent, e.g. "first_response:breached"
 
 
 # Events: what happens to a ticket.
@@ -73,7 +75,20 @@ class Answered:
     """An agent's answer reached the client: the first one stops the first-reaction clock."""
 
 
-Event = MoveTo | Reprioritise | Answered
+@dataclasses.dataclass(frozen=True, slots=True)
+class Escalated:
+    """The agents were told that a deadline is near (WARNING) or past (BREACHED): each stage once."""
+
+    deadline: str
+    stage: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reminded:
+    """The client, waited on, got this wait's one reminder."""
+
+
+Event = MoveTo | Reprioritise | Answered | Escalated | Reminded
 
 
 # Effects: what a step did.
@@ -104,7 +119,12 @@ class FirstResponse:
     at: dt.datetime
 
 
-Effect = StatusChanged | ClockPaused | ClockResumed | DeadlineSet | FirstResponse
+@dataclasses.dataclass(frozen=True, slots=True)
+class Marked:
+    mark: str  # see TicketState.marks
+
+
+Effect = StatusChanged | ClockPaused | ClockResumed | DeadlineSet | FirstResponse | Marked
 
 
 def opened(
@@ -128,7 +148,17 @@ def step(state: TicketState, event: Event, now: dt.datetime) -> tuple[TicketStat
             return (dataclasses.replace(state, priority=priority, resolution_due=due), (DeadlineSet(RESOLUTION, due),))
         case Answered() if state.first_response_at is None:
             return dataclasses.replace(state, first_response_at=now), (FirstResponse(now),)
+        case Escalated(deadline, stage):
+            return _marked(state, f"{deadline}:{stage}")
+        case Reminded():
+            return _marked(state, reminder_mark(state))
     return state, ()
+
+
+def _marked(state: TicketState, mark: str) -> tuple[TicketState, tuple[Effect, ...]]:
+    if mark in state.marks:
+        return state, ()
+    return dataclasses.replace(state, marks=tuple(sorted({*state.marks, mark}))), (Marked(mark),)
 
 
 def _move(state: TicketState, status: str, now: dt.datetime) -> tuple[TicketState, tuple[Effect, ...]]:
@@ -166,17 +196,22 @@ def after_client_mail(status: str) -> str | None:
     return Status.OPEN if status in REOPENED_BY_CLIENT else None
 
 
-REMIND, CLOSE_UNANSWERED = "remind", "close_unanswered"
-
-
 def reminder_mark(state: TicketState) -> str:
     """The escalations entry saying this wait's reminder went out (a new wait needs a new one)."""
     return f"waiting_reminder:{state.paused_since.isoformat() if state.paused_since else ''}"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Chase:
+    """A step of waiting on the client, and the notice that tells the client of it."""
+
+    event: Event
+    notice: ReplyBlock
+
+
 def chase_due(
-    state: TicketState, *, already: list[str], hours: Hours, reminder_days: int, close_days: int, now: dt.datetime
-) -> str | None:
+    state: TicketState, *, hours: Hours, reminder_days: int, close_days: int, reopen_days: int, now: dt.datetime
+) -> Chase | None:
     """What a ticket waiting on the client calls for now: one reminder after `reminder_days` working
     days, then, `close_days` working days after that, closing (§4.7: the data was not provided)."""
     if state.status != Status.WAITING or state.paused_since is None or not reminder_days:
@@ -184,15 +219,15 @@ def chase_due(
     remind_at = workhours.add_working_days(hours, state.paused_since, reminder_days)
     if now < remind_at:
         return None
-    if reminder_mark(state) not in already:
-        return REMIND
+    if reminder_mark(state) not in state.marks:
+        return Chase(Reminded(), ReplyBlock("waiting_reminder", data={"days": close_days}))
     if close_days and now >= workhours.add_working_days(hours, remind_at, close_days):
-        return CLOSE_UNANSWERED
+        return Chase(MoveTo(Status.CLOSED), ReplyBlock("closed_unanswered", data={"reopen_days": reopen_days}))
     return None
 
 
 def escalations_due(
-    state: TicketState, *, already: list[str], now: dt.datetime, warning: dt.timedelta
+    state: TicketState, *, now: dt.datetime, warning: dt.timedelta
 ) -> list[tuple[str, str, dt.datetime]]:
     """The escalations to send now, as (deadline, stage, due): each stage of each deadline once.
     A deadline found already passed skips its warning: one mail says it all."""
@@ -206,7 +241,7 @@ def escalations_due(
     due_now = []
     for deadline, due in running:
         stage = BREACHED if now >= due else WARNING if now >= due - warning else None
-        if stage and f"{deadline}:{stage}" not in already and f"{deadline}:{BREACHED}" not in already:
+        if stage and f"{deadline}:{stage}" not in state.marks and f"{deadline}:{BREACHED}" not in state.marks:
             due_now.append((deadline, stage, due))
     return due_now
 

@@ -89,3 +89,9 @@ def is_delivery_report(mail: InboundMail) -> bool:
     local_part = mail.from_addr.split("@")[0]
     return (mail.content_type == "multipart/report" or (mail.header("return-path") or "").strip() == "<>"
             or local_part in ("mailer-daemon", "postmaster"))
+
+
+def fold_address(address: str) -> str:
+    """Lower case, except where lower-casing would turn a non-ASCII character into ASCII: the
+    Kelvin sign (U+212A) lowers to "k", so "\u212aate@x" would become an agent's "kate@x"."""
+    return "".join(c if not c.isascii() and c.lower().isascii() else c.lower() for c in address)

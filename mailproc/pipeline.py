@@ -30,6 +30,7 @@ from mailproc.rules.context import Context
 from mailproc.store import claims, record, sla_report
 from mailproc.store.models import Ticket, database
 from mailproc.thread import VIA_BOUNCE, Pointers, ThreadChoice, TicketView, is_queue_request, match_ticket
+from mailproc.views import TicketFacts
 from mailproc.vocab import Kind, Label, Priority, Status
 
 log = logging.getLogger(__name__)
@@ -161,13 +162,16 @@ def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
             second = record.open_split(ticket, decision.split, by=mail.from_addr, now=mail.arrived_at,
                                        first_response_due=sla.first_response_due(settings, mail.arrived_at),
                                        settings=settings)
-            outbound.queue(desk, second, [outbound.split_notification(desk, ctx, ticket, second, now)], now)
+            second_facts = record.facts_of(second)
+            outbound.queue(desk, second_facts,
+                           [outbound.split_notification(desk, ctx, ticket.tag, second_facts, now)], now)
             decision = decision.naming_split(second.tag)
         kind = decision.kind or Kind.CLIENT
         record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
                            dedupe_key=key, blobs=desk.blobs)
-        outbound.queue(desk, ticket, (*outbound.mails_for(desk, ctx, decision, ticket, now),
-                                      *_page_on_call(desk, ctx, ticket, now)), now)
+        facts = record.facts_of(ticket)
+        outbound.queue(desk, facts, [*outbound.mails_for(desk, ctx, decision, facts, now),
+                                     *_page_on_call(desk, ctx, facts, now)], now)
         if ctx.sender_is_agent and kind == Kind.AGENT:
             record.record_agent_answer(ticket, assignee=decision.assignee, relayed=bool(decision.relay),
                                        now=mail.arrived_at)
@@ -269,7 +273,7 @@ def _ticket_for(desk: Desk, ctx: Context, decision: Decision, follows: TicketVie
         follows=follows.tag if follows else None)
 
 
-def _page_on_call(desk: Desk, ctx: Context, ticket: Ticket, now: dt.datetime) -> tuple[OutboundMail, ...]:
+def _page_on_call(desk: Desk, ctx: Context, ticket: TicketFacts, now: dt.datetime) -> tuple[OutboundMail, ...]:
     """§2.4 under on_call: a ticket that turns critical with a term reaching outside working hours
     pages the on-call agents at once."""
     if ticket.priority != Priority.CRITICAL or (ctx.ticket and ctx.ticket.priority == Priority.CRITICAL):

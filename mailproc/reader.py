@@ -21,7 +21,8 @@ from mailproc.errors import DeskError
 from mailproc.mail import InboundMail, RawMail
 from mailproc.parse import quotes
 from mailproc.parse.account import find_account_id
-from mailproc.parse.attachments import AttachmentLimits, judge_all
+from mailproc.defaults import AttachmentLimits
+from mailproc.parse.attachments import judge_all
 from mailproc.parse.message import parse_mail
 
 

@@ -10,36 +10,17 @@ import email.message
 import email.policy
 import email.utils
 import io
-from typing import Iterable
 
 from mailproc import html_body, templating, thread, tokens, wire
 from mailproc.actions import ReplyBlock
 from mailproc.config import Settings
 from mailproc.mail import Attachment, InboundMail, OutboundMail
-from mailproc.parse.names import greeting_name
+from mailproc.views import Thread
 from mailproc.vocab import LOOP_HEADER, Kind
 
 
 def _local(settings: Settings, value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(settings.hours.timezone) if value else None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Thread:
-    """Where an outgoing mail sits in a conversation (RFC 5322 In-Reply-To / References)."""
-
-    in_reply_to: str | None = None
-    references: tuple[str, ...] = ()
-
-    @classmethod
-    def under(cls, parent: str | None, ids: Iterable[str]) -> "Thread":
-        """Answering `parent` in the conversation of `ids`: References end with the parent (RFC 5322
-        §3.6.4; Thunderbird and mutt hang a mail under the last reference)."""
-        return cls(parent, (*(i for i in dict.fromkeys(ids) if i != parent), *((parent,) if parent else ())))
-
-    @classmethod
-    def answering(cls, mail: InboundMail) -> "Thread":
-        return cls.under(mail.message_id, mail.references) if mail.message_id else cls()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -53,7 +34,7 @@ class ReplyRequest:
     first_response_due: dt.datetime | None
     resolution_due: dt.datetime | None = None
     recipient: str = ""
-    recipient_name: str = ""
+    client_name: str = ""  # the name to greet by: a person's, else "" (a neutral greeting)
     on_call: bool = False  # §2.4: the on-call agents cover the part of the critical term outside hours
     threading: Thread = Thread()
 
@@ -62,7 +43,7 @@ def render_auto_reply(settings: Settings, secret: bytes, request: ReplyRequest, 
     subject, body = templating.render_text(settings, request.language, "reply.txt.j2", {
         "tag": request.tag,
         "subject": thread.bare_subject(request.subject, settings.support.tag_prefix) or "—",
-        "client_name": greeting_name(request.recipient_name),
+        "client_name": request.client_name,
         "blocks": request.blocks,
         "first_response_due": _local(settings, request.first_response_due),
         "resolution_due": _local(settings, request.resolution_due),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mailproc.lifecycle import FIRST_RESPONSE, RESOLUTION
+from mailproc.lifecycle import CLOCK_PAUSED, FIRST_RESPONSE, RESOLUTION
 from mailproc.store.sla_report import AUTOMATED, DEVELOPMENT, SECTIONS, SUSPENDED, WAITING, WORK, section
 from mailproc.vocab import Priority
 
@@ -58,7 +58,7 @@ def deadline_cell(due: str | None, left: int | None, breached: bool, paused: boo
 
 
 def _row(row: dict, now: dt.datetime, warning_minutes: int) -> list[tuple[str, str]]:
-    paused = row["status"] == WAITING
+    paused = row["status"] in CLOCK_PAUSED  # the lifecycle says which statuses stop the clock
     if row.get("first_response_at"):
         first = ("answered late", RED) if FIRST_RESPONSE in row["breached"] else ("answered", "")
     else:

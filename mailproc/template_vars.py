@@ -62,6 +62,16 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
         "text": ("the new text of the mail, quotes stripped", "Касса не работает с утра.", ""),
         "follows": ("the closed ticket this one continues, or empty", "KB-000100", None),
         "split_from": ("the ticket an agent's #split took this one from (§2.5), or empty", "KB-000100", None),
+        "reviews": ("the review labels this mail raised: label, why (a reason code), words (what raised it), "
+                    "against (what kept the rule from being sure)",
+                    [{"label": "review_abuse", "why": why, "words": ["идиот"], "against": []}
+                     for why in ("quoted", "unclear", "critical")]
+                    + [{"label": "review_out_of_scope", "why": "fault", "words": ["проведите обучение"],
+                        "against": ["не работает"]},
+                       {"label": "review_out_of_scope", "why": "critical", "words": ["внедрение"], "against": []},
+                       {"label": "review_several_problems", "why": "several", "words": ["два вопроса"],
+                        "against": []},
+                       {"label": "review_other", "why": "", "words": ["что-то"], "against": []}], []),
         "attachments": ("a list of: name, accepted (true/false/empty: not an image), detail",
                         [{"name": "screen.png", "accepted": True, "detail": ""},
                          {"name": "photo.heic", "accepted": False, "detail": "HEIC is not accepted"},

@@ -81,7 +81,7 @@ def closed_too_long(ticket: TicketView, now: dt.datetime | None, reopen_days: in
 
 
 def may_join(sender: str, ticket: TicketView, agents: frozenset[str]) -> bool:
-    """`sender` as parsed: already case-folded (never lower it again: see parse.headers.fold_address)."""
+    """`sender` as parsed: already case-folded (never lower it again: see mail.fold_address)."""
     return sender == ticket.client or sender in ticket.cc or sender in agents
 
 

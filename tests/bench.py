@@ -47,7 +47,8 @@ _PEAK_CHILD = """
 import datetime as dt, re, sys, dataclasses
 from mailproc.mail import RawMail
 from mailproc.parse.message import parse_mail
-from mailproc.parse.attachments import AttachmentLimits, judge_all
+from mailproc.defaults import AttachmentLimits
+from mailproc.parse.attachments import judge_all
 def peak_kb():
     return int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1])
 data = open(sys.argv[1], "rb").read()

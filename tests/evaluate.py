@@ -12,7 +12,8 @@ Decisions:
 * critical: priority `critical`;
 * decline (automatic): label `out_of_scope`, the client is told (must be sure);
 * scope noticed: `out_of_scope` or `review_out_of_scope` (recall of the whole);
-* suspend (automatic): status `suspended`, the client is told (must be sure);
+* suspend (automatic): status `suspended`, the client is told (must be sure); expected of an abusive
+  mail that is not critical: a critical one keeps its priority and goes to review (nothing silences it);
 * abuse noticed: suspended or `review_abuse`;
 * account ID: found as written; a wrong ID (a phone, INN, order number) counts against;
 * FAQ: a reply whose links include a page not among the mail's relevant ones.
@@ -84,7 +85,7 @@ CHECKS = {
     "scope noticed (incl. review)": (
         lambda i, o: i["scope"] != "in",
         lambda i, o: bool({Label.OUT_OF_SCOPE, REVIEW_SCOPE} & o.decision.labels)),
-    "suspend (automatic)": (lambda i, o: i["abusive"], lambda i, o: o.decision.status == Status.SUSPENDED),
+    "suspend (automatic)": (lambda i, o: i["abusive"] and not i["critical"], lambda i, o: o.decision.status == Status.SUSPENDED),
     "abuse noticed (incl. review)": (
         lambda i, o: i["abusive"],
         lambda i, o: o.decision.status == Status.SUSPENDED or REVIEW_ABUSE in o.decision.labels),

@@ -6,9 +6,12 @@ import functools
 import pathlib
 import tempfile
 
+from mailproc.actions import Action
 from mailproc.config import Settings, load_settings
 from mailproc.mail import InboundMail, RawMail
 from mailproc.parse.message import parse_mail
+from mailproc.rules import RULES, Rule
+from mailproc.rules.context import Context
 from tests.mailfactory import make_mail
 
 MOSCOW = dt.timezone(dt.timedelta(hours=3))
@@ -30,3 +33,8 @@ def inbound(arrived_at: dt.datetime | None = None, raw: bytes | None = None, **m
     """A mail as the pipeline sees it after parsing; fields as for make_mail."""
     data = raw if raw is not None else make_mail(**mail_fields)
     return parse_mail(RawMail("INBOX", 1, 1, arrived_at or moscow("2026-11-27 12:00"), data))
+
+
+def run_rule(rule: Rule, ctx: Context) -> list[Action]:
+    """A rule's actions on a mail, or none when mailproc/rules.RULES says it does not read such a mail."""
+    return rule(ctx) if dict(RULES)[rule](ctx) else []

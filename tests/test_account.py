@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from mailproc.parse.account import DEFAULT_ID_PATTERNS, compile_patterns, find_account_id
+from mailproc.defaults import DEFAULT_ID_PATTERNS, compile_patterns
+from mailproc.parse.account import find_account_id
 
 FOUND = [
     pytest.param("ID аккаунта: 12345", "12345", id="'ID аккаунта: 12345'"),

@@ -3,6 +3,7 @@
 import pytest
 
 from mailproc.decide import decide
+from mailproc.rules.agent import COMMANDS
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
 from mailproc.vocab import AccountRecord
@@ -79,3 +80,9 @@ def test_split_carries_the_agent_s_words_for_the_second_ticket():
     assert decision.split == "Не печатается чек" and decision.relay == "По входу: очистите кэш."
     [block] = decision.naming_split("KB-000002").reply_blocks
     assert block.data == {"summary": "Не печатается чек", "new_tag": "KB-000002"}
+
+
+@pytest.mark.parametrize("word", COMMANDS)
+def test_every_command_listed_to_agents_is_one_the_desk_applies(word):
+    assert not [line for line in _decide(f"#{word}").tell_sender if "unknown command" in line]
+    assert [line for line in _decide(f"#{word}x").tell_sender if "unknown command" in line]

@@ -13,8 +13,9 @@ import PIL.Image
 import pytest
 from PIL import Image
 
-from mailproc.parse.attachments import (CORRUPT, EMPTY, REASONS, SPOOFED_EXTENSION, TOO_LARGE, TOO_MANY_PIXELS,
-                                        UNSUPPORTED_FORMAT, AttachmentLimits, Verdict, classify)
+from mailproc.defaults import (CORRUPT, EMPTY, REASONS, SPOOFED_EXTENSION, TOO_LARGE, TOO_MANY_PIXELS,
+                               UNSUPPORTED_FORMAT, AttachmentLimits)
+from mailproc.parse.attachments import Verdict, classify
 from tests.corpus import CORPUS, corpus_rows, require_corpus
 
 LIMITS = AttachmentLimits()

@@ -3,7 +3,8 @@ import pathlib
 
 import pytest
 
-from mailproc.parse.commands import KNOWN, Command, split_commands
+from mailproc.parse.commands import Command, split_commands
+from mailproc.rules.agent import COMMANDS
 
 CASES = [
     ("no commands", "Здравствуйте! Проверьте настройки.", [], "Здравствуйте! Проверьте настройки."),
@@ -29,7 +30,7 @@ def test_split_commands(text, commands, rest):
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("word", KNOWN)
+@pytest.mark.parametrize("word", COMMANDS)
 def test_every_command_has_its_line_for_agents(word):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     agents = readme[readme.index("## For agents"):readme.index("## Command line")]

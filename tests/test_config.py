@@ -10,7 +10,7 @@ import pytest
 
 from mailproc.config import SCHEMA, config_path, load_settings, read_secrets
 from mailproc.errors import ConfigError
-from mailproc.parse.attachments import AttachmentLimits
+from mailproc.defaults import AttachmentLimits
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = REPO / "config.toml"

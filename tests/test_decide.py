@@ -1,8 +1,10 @@
 """Merging the rules' actions into one Decision: one reply at most, vetoes win, strongest state wins."""
+
 import pytest
 
 from mailproc.actions import AddLabel, NoAutoReply, ReplyBlock, SetPriority, SetStatus
 from mailproc.decide import decide
+from mailproc.rules import every_mail
 from mailproc.rules.context import Context
 from tests.pure import default_settings, inbound, moscow
 
@@ -10,17 +12,29 @@ CTX = Context(mail=inbound(), ticket=None, settings=default_settings(), now=mosc
 
 
 def _rules(*action_lists):
-    return tuple((lambda ctx, acts=acts: list(acts)) for acts in action_lists)
+    return tuple(((lambda ctx, acts=acts: list(acts)), every_mail) for acts in action_lists)
 
 
 CASES = [
-    ("blocks from several rules form one reply, in order",
-     [[ReplyBlock("faq")], [ReplyBlock("ack")], [ReplyBlock("missing")]], ["ack", "missing", "faq"], ()),
+    (
+        "blocks from several rules form one reply, in order",
+        [[ReplyBlock("faq")], [ReplyBlock("ack")], [ReplyBlock("missing")]],
+        ["ack", "missing", "faq"],
+        (),
+    ),
     ("a veto removes every block", [[ReplyBlock("ack")], [NoAutoReply("bulk")]], [], ("bulk",)),
-    ("a block that stands alone replaces the others",
-     [[ReplyBlock("ack")], [ReplyBlock("refusal")], [ReplyBlock("faq")]], ["refusal"], ()),
-    ("two blocks that stand alone: the refusal (§4.7 licence) is the whole reply, not the suspension too",
-     [[ReplyBlock("suspension")], [ReplyBlock("refusal")]], ["refusal"], ()),
+    (
+        "a block that stands alone replaces the others",
+        [[ReplyBlock("ack")], [ReplyBlock("refusal")], [ReplyBlock("faq")]],
+        ["refusal"],
+        (),
+    ),
+    (
+        "two blocks that stand alone: the refusal (§4.7 licence) is the whole reply, not the suspension too",
+        [[ReplyBlock("suspension")], [ReplyBlock("refusal")]],
+        ["refusal"],
+        (),
+    ),
     ("a veto beats a block that stands alone", [[ReplyBlock("refusal")], [NoAutoReply("loop")]], [], ("loop",)),
     ("no rule speaks: no reply", [[], []], [], ()),
 ]
@@ -33,11 +47,15 @@ def test_reply_blocks(actions, blocks, vetoes):
     assert decision.vetoes == vetoes
 
 
-@pytest.mark.parametrize("actions,priority,status", [
-    ([[SetPriority("normal")], [SetPriority("critical")]], "critical", None),
-    ([[SetStatus("suspended")], [SetStatus("closed")], [SetStatus("open")]], None, "closed"),
-    ([[AddLabel("faq")]], None, None),
-], ids=["critical beats normal", "closed beats suspended beats open", "nothing said: nothing changes"])
+@pytest.mark.parametrize(
+    "actions,priority,status",
+    [
+        ([[SetPriority("normal")], [SetPriority("critical")]], "critical", None),
+        ([[SetStatus("suspended")], [SetStatus("closed")], [SetStatus("open")]], None, "closed"),
+        ([[AddLabel("faq")]], None, None),
+    ],
+    ids=["critical beats normal", "closed beats suspended beats open", "nothing said: nothing changes"],
+)
 def test_strongest_priority_and_status_win(actions, priority, status):
     decision = decide(CTX, _rules(*actions))
     assert (decision.priority, decision.status) == (priority, status)

@@ -14,8 +14,11 @@ from mailproc.lifecycle import (
     ClockPaused,
     ClockResumed,
     DeadlineSet,
+    Escalated,
     FirstResponse,
+    Marked,
     MoveTo,
+    Reminded,
     Reprioritise,
     StatusChanged,
     TicketState,
@@ -133,6 +136,27 @@ STEPS = [
         {},
         (),
     ),
+    (
+        "the agents told a deadline is near: marked, so they are told once",
+        CRITICAL_OPEN,
+        Escalated("resolution", "warning"),
+        dict(marks=("resolution:warning",)),
+        (Marked("resolution:warning"),),
+    ),
+    (
+        "told again: nothing changes",
+        dataclasses.replace(CRITICAL_OPEN, marks=("resolution:warning",)),
+        Escalated("resolution", "warning"),
+        {},
+        (),
+    ),
+    (
+        "the client waited on is reminded once per wait",
+        WAITING_2H,
+        Reminded(),
+        dict(marks=("waiting_reminder:2026-11-27T10:00:00+03:00",)),
+        (Marked("waiting_reminder:2026-11-27T10:00:00+03:00"),),
+    ),
 ]
 
 
@@ -195,7 +219,7 @@ WAITING = TicketState("waiting", paused_since=WAIT_START)
 REMINDED = [lifecycle.reminder_mark(WAITING)]
 CHASE = [
     ("waiting 2 working days of 3: nothing yet", WAITING, [], 3, 4, "2026-11-22 12:00", None),
-    ("waiting 3 working days: one reminder", WAITING, [], 3, 4, "2026-11-23 12:00", "remind"),
+    ("waiting 3 working days: one reminder", WAITING, [], 3, 4, "2026-11-23 12:00", "waiting_reminder"),
     ("reminded, 3 more days of 4: nothing", WAITING, REMINDED, 3, 4, "2026-11-26 12:00", None),
     (
         "reminded, 4 more working days: closed (§4.7, data not provided)",
@@ -204,7 +228,7 @@ CHASE = [
         3,
         4,
         "2026-11-27 12:00",
-        "close_unanswered",
+        "closed_unanswered",
     ),
     ("closing off (0): reminded and left waiting", WAITING, REMINDED, 3, 0, "2026-12-27 12:00", None),
     ("reminders off (0): nothing ever", WAITING, [], 0, 4, "2026-12-27 12:00", None),
@@ -216,7 +240,7 @@ CHASE = [
         3,
         4,
         "2026-11-27 12:00",
-        "remind",
+        "waiting_reminder",
     ),
 ]
 
@@ -224,9 +248,14 @@ CHASE = [
 @pytest.mark.parametrize("state,already,remind,close,now,due", [c[1:] for c in CHASE], ids=[c[0] for c in CHASE])
 def test_waiting_on_the_client(state, already, remind, close, now, due):
     found = lifecycle.chase_due(
-        state, already=already, hours=default_settings().hours, reminder_days=remind, close_days=close, now=moscow(now)
+        dataclasses.replace(state, marks=tuple(already)),
+        hours=default_settings().hours,
+        reminder_days=remind,
+        close_days=close,
+        reopen_days=30,
+        now=moscow(now),
     )
-    assert found == due
+    assert (found.notice.name if found else None) == due
 
 
 def test_working_days_skip_closed_days():

@@ -427,3 +427,12 @@ def test_automated_tickets_come_last_apart_from_the_work():
     work = sla_report.queue_key("new", "normal", now, 3, [])
     assert sorted([automated, waiting, work]) == [work, waiting, automated]
     assert sla_report.section("new", ["automated"]) == sla_report.AUTOMATED
+
+
+def test_a_ticket_with_development_shows_its_resolution_clock_paused(db):
+    add(5, "2026-11-27 09:00", "development", "critical", answered="2026-11-27 09:10",
+        resolution="2026-11-27 13:00", waiting="2026-11-27 10:00")
+    now = moscow("2026-11-27 11:35")
+    [line] = [line for line in report_text.queue_lines(sla_report.queue(ZONE, now), now, warning_minutes=10)
+              if line.startswith("KB-000005")]
+    assert "paused, 3 h left (13:00)" in line

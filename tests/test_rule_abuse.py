@@ -3,7 +3,7 @@ import dataclasses
 
 import pytest
 
-from mailproc.actions import AddLabel, ReplyBlock, SetStatus
+from mailproc.actions import AddLabel, Reason, ReplyBlock, SetStatus
 from mailproc.config import Abuse
 from mailproc.decide import decide
 from mailproc.parse import quotes
@@ -12,7 +12,7 @@ from mailproc.rules import abuse
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label, Status
-from tests.pure import default_settings, inbound, moscow
+from tests.pure import default_settings, inbound, moscow, run_rule
 
 SETTINGS = default_settings()
 NOW = moscow("2026-11-27 12:00")
@@ -28,7 +28,8 @@ def _ctx(subject, body, *, ticket=None, from_=CLIENT, agent=False, settings=SETT
                    new_text=quotes.new_text(mail.text) or mail.text, sender_is_agent=agent)
 
 
-REVIEW = [AddLabel(Label.REVIEW_ABUSE)]
+def _review(why, *words):
+    return [AddLabel(Label.REVIEW_ABUSE, Reason(why, words))]
 
 
 def _suspends(ctx) -> bool:
@@ -45,12 +46,18 @@ REVIEWED = [
     ("ru: surnames Тупицын, Дураков", "Добавьте пользователя Тупицыной.\n\nИгорь Дураков\nАлексей Тупицын", []),
     ("en: surname Shitov", "Where is the report?\n\nRegards, Sergey Shitov", []),
     ("surnames made from a word: Дебилов, Shitikova", "Дебилов беспокоит, где счёт?\n\nKate Shitikova", []),
-    ("ru: quoted from a customer", "покупатель обозвал кассира дебилом, как объяснить правила?", REVIEW),
-    ("ru: quoted review", "клиент написал в отзыве 'кассиры у вас идиоты', можно отключить отзывы?", REVIEW),
-    ("en: quoted from a customer", "a customer called our cashier a moron over points", REVIEW),
-    ("ru: aim unclear", "начальник идиот, опять акцию удалил", REVIEW),
+    ("ru: someone else's insult reported", "покупатель обозвал кассира дебилом, как объяснить правила?", []),
+    ("ru: a review quoted", "клиент написал в отзыве 'кассиры у вас идиоты', можно отключить отзывы?", []),
+    ("ru: a review quoted, in capitals", "КЛИЕНТ НАПИСАЛ В ОТЗЫВЕ 'КАССИРЫ У ВАС ИДИОТЫ', МОЖНО ОТКЛЮЧИТЬ?", []),
+    ("en: someone else's insult reported", "a customer called our cashier a moron over points", []),
+    ("ru: someone else's mat quoted", "гость написал в отзыве 'вы все бляди', можно удалить отзыв?",
+     _review(abuse.QUOTED, "бляди")),
+    ("ru: aim unclear", "начальник идиот, опять акцию удалил", _review(abuse.UNCLEAR, "идиот")),
+    ("ru: customers named, yet the staff spoken to", "вы идиоты, клиенты ждут уже час",
+     _review(abuse.UNCLEAR, "идиоты")),
     ("ru: plural insult aimed at the staff", "бонусы опять не начислились, идиоты, сколько можно", SUSPEND),
-    ("ru: critical with mat keeps its priority", "касса не работает уже 2 часа, вы охуели там?", REVIEW),
+    ("ru: critical with mat keeps its priority", "касса не работает уже 2 часа, вы охуели там?",
+     _review(abuse.CRITICAL, "охуели")),
 ]
 
 
@@ -117,7 +124,7 @@ def test_the_word_found_is_returned_as_written():
 
 
 def test_agents_are_never_suspended():
-    assert abuse.check(_ctx("Re: Касса [KB-000005]", "Клиент пишет: «вы идиоты»", ticket=TICKET,
+    assert run_rule(abuse.check, _ctx("Re: Касса [KB-000005]", "Клиент пишет: «вы идиоты»", ticket=TICKET,
                             from_=AGENT, agent=True)) == []
 
 

@@ -11,7 +11,7 @@ from mailproc.rules import account
 from mailproc.rules.context import AccountRecord, Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label, Status
-from tests.pure import default_settings, inbound, moscow
+from tests.pure import default_settings, inbound, moscow, run_rule
 
 SETTINGS = default_settings()
 NOW = moscow("2026-11-27 12:00")
@@ -76,7 +76,7 @@ CASES = [
 
 @pytest.mark.parametrize("ctx,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_registry_check(ctx, expected):
-    actions = account.check(ctx)
+    actions = run_rule(account.check, ctx)
     if expected is None:
         assert actions == []
     elif expected == UNKNOWN:

@@ -6,7 +6,7 @@ from mailproc.decide import decide
 from mailproc.rules import hours
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
-from tests.pure import default_settings, inbound, moscow
+from tests.pure import default_settings, inbound, moscow, run_rule
 
 CASES = [
     ("mail at 12:00 Friday: in hours", "2026-11-27 12:00", None),
@@ -38,8 +38,8 @@ def test_after_hours(arrived, opens):
 
 def test_follow_ups_and_agents_get_no_after_hours_notice():
     ticket = TicketView(id=1, tag="KB-000001", client="client@example.test")
-    assert hours.check(_ctx("2026-11-27 23:00", ticket=ticket)) == []
-    assert hours.check(_ctx("2026-11-27 23:00", agent=True)) == []
+    assert run_rule(hours.check, _ctx("2026-11-27 23:00", ticket=ticket)) == []
+    assert run_rule(hours.check, _ctx("2026-11-27 23:00", agent=True)) == []
 
 
 def test_the_client_reads_when_we_answer():

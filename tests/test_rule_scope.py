@@ -3,7 +3,7 @@ import dataclasses
 
 import pytest
 
-from mailproc.actions import AddLabel, ReplyBlock
+from mailproc.actions import AddLabel, Reason, ReplyBlock
 from mailproc.config import Scope
 from mailproc.decide import decide
 from mailproc.parse import quotes
@@ -12,7 +12,7 @@ from mailproc.rules import scope
 from mailproc.rules.context import AccountRecord, Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label
-from tests.pure import default_settings, inbound, moscow
+from tests.pure import default_settings, inbound, moscow, run_rule
 
 SETTINGS = default_settings()
 NOW = moscow("2026-11-27 12:00")
@@ -64,6 +64,9 @@ CASES = [
     ("ru: two topics in one mail", "Внедрение", "Нужно внедрение и обучение персонала.",
      ("implementation", "training")),
     ("ru near miss: Evotor setup is in scope (§3.2 exception)", "Касса", "Настройте кассу Эвотор, пожалуйста.", ()),
+    ("ru near miss: the price of connecting a till is a billing question", "Счёт",
+     "Сколько будет стоить подключить ещё одну кассу? Пришлите счёт.", ()),
+    ("ru near miss: an invoice for connecting tills", "Счёт", "Выставьте счёт за подключение ещё двух касс.", ()),
     ("ru near miss: implementation with MoySklad is in scope", "Старт", "Нужна помощь с внедрением на МойСклад.", ()),
     ("ru: Evotor does not exempt reports", "Эвотор", "У нас Эвотор, выгрузите отчёт по продажам.", ("reports",)),
     ("ru near miss: training not needed, a bonus error", "Бонусы",
@@ -104,9 +107,9 @@ def test_out_of_scope_topics(subject, body, expected):
 
 def test_a_topic_beside_a_reported_fault_goes_to_review_not_to_the_client():
     actions = scope.check(_ctx("Бонусы", "Бонусы не начисляются с утра. И проведите обучение новых кассиров."))
-    assert actions == [AddLabel(Label.REVIEW_OUT_OF_SCOPE)]
-    assert scope.judge("Бонусы", "Бонусы не начисляются. Проведите обучение.").reason == \
-        "asks for training but also reports a fault (§3.1)"
+    assert actions == [AddLabel(Label.REVIEW_OUT_OF_SCOPE, Reason(scope.FAULT, ("обучение",), ("не начисляются",)))]
+    verdict = scope.judge("Бонусы", "Бонусы не начисляются. Проведите обучение.")
+    assert (verdict.topics, verdict.sure, verdict.words) == (("training",), False, ("обучение",))
 
 
 def test_partner_and_contact_are_in_the_block_only_for_a_partners_client():
@@ -122,7 +125,7 @@ def test_partner_and_contact_are_in_the_block_only_for_a_partners_client():
     _ctx("Обучение", "Проведите обучение кассиров.", from_=AGENT, agent=True),
 ], ids=["a follow-up is not declined again", "an agent's mail"])
 def test_only_new_tickets_from_clients(ctx):
-    assert scope.check(ctx) == []
+    assert run_rule(scope.check, ctx) == []
 
 
 def test_extra_phrases_come_from_the_config():

@@ -8,7 +8,7 @@ from PIL import Image
 from mailproc.parse.attachments import judge_all
 from mailproc.rules import screenshots
 from mailproc.rules.context import Context
-from tests.pure import default_settings, inbound, moscow
+from tests.pure import default_settings, inbound, moscow, run_rule
 
 
 def _png() -> bytes:
@@ -46,4 +46,4 @@ def test_screenshots_rule(attachments, mention, blocks):
 
 
 def test_agents_attachments_are_not_judged_for_the_client():
-    assert screenshots.check(_ctx([("a.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp")], agent=True)) == []
+    assert run_rule(screenshots.check, _ctx([("a.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp")], agent=True)) == []

@@ -1,12 +1,12 @@
 """§2.5 several problems in one new mail: said in words -> a gentle note and a review label; never split."""
 import pytest
 
-from mailproc.actions import AddLabel, ReplyBlock
+from mailproc.actions import AddLabel, Reason, ReplyBlock
 from mailproc.rules import several
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label
-from tests.pure import default_settings, inbound, moscow
+from tests.pure import default_settings, inbound, moscow, run_rule
 
 SEVERAL = [
     ("another question", "", "Не начисляются бонусы с утра. Ещё один вопрос: как выгрузить отчёт по чекам?"),
@@ -63,10 +63,11 @@ def _ctx(body, ticket=None, agent=False):
 
 def test_a_new_ticket_gets_the_note_and_the_review_label_and_nothing_else():
     actions = several.check(_ctx("Не печатается чек. Ещё один вопрос: как сменить пароль?"))
-    assert actions == [AddLabel(Label.REVIEW_SEVERAL_PROBLEMS), ReplyBlock("several_problems")]
+    assert actions == [AddLabel(Label.REVIEW_SEVERAL_PROBLEMS, Reason("several", ("еще один вопрос",))),
+                       ReplyBlock("several_problems")]
 
 
 @pytest.mark.parametrize("agent, on_ticket", [(True, False), (False, True)], ids=["an agent", "a follow-up"])
 def test_agents_and_follow_ups_get_no_note(agent, on_ticket):
     ticket = TicketView(id=1, tag="KB-000001", client="c@example.test") if on_ticket else None
-    assert several.check(_ctx("Ещё один вопрос: как сменить пароль?", ticket=ticket, agent=agent)) == []
+    assert run_rule(several.check, _ctx("Ещё один вопрос: как сменить пароль?", ticket=ticket, agent=agent)) == []

@@ -58,6 +58,6 @@ ESCALATIONS = [
                          ids=[c[0] for c in ESCALATIONS])
 def test_escalations_due(status, answered, resolution_due, already, now, expected):
     state = lifecycle.TicketState(status, first_response_due=DUE, first_response_at=answered,
-                                  resolution_due=resolution_due)
-    found = lifecycle.escalations_due(state, already=already, now=moscow(now), warning=TEN)
+                                  resolution_due=resolution_due, marks=tuple(already))
+    found = lifecycle.escalations_due(state, now=moscow(now), warning=TEN)
     assert [(deadline, stage) for deadline, stage, _ in found] == expected

@@ -52,56 +52,9 @@ import zlib
 
 from PIL import Image
 
+from mailproc.defaults import (ACCEPTED, CORRUPT, EMPTY, SPOOFED_EXTENSION, TOO_LARGE, TOO_MANY_PIXELS,
+                               UNSUPPORTED_FORMAT, AttachmentLimits, MiB)
 from mailproc.parse.filenames import UNSHOWABLE, basename
-
-# The formats the regulation may accept; the config chooses a subset.
-ACCEPTABLE_FORMATS = ("jpeg", "png", "gif")
-
-# Pillow's default Image.MAX_IMAGE_PIXELS: above it Pillow warns (an error here)
-# and above twice it refuses by itself. A pixel limit above this could not be
-# honoured, so AttachmentLimits and the config stay at or below it.
-MAX_PIXELS_CEILING = 89_478_485
-
-MiB = 1024 * 1024
-
-# Reason codes: stable strings that templates and `show --json` use.
-ACCEPTED = ""
-UNSUPPORTED_FORMAT = "unsupported_format"
-SPOOFED_EXTENSION = "spoofed_extension"
-CORRUPT = "corrupt"
-TOO_MANY_PIXELS = "too_many_pixels"
-EMPTY = "empty"
-TOO_LARGE = "too_large"
-REASONS = (UNSUPPORTED_FORMAT, SPOOFED_EXTENSION, CORRUPT, TOO_MANY_PIXELS, EMPTY, TOO_LARGE)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class AttachmentLimits:
-    """What an acceptable screenshot may be. ``max_total_bytes`` is for the caller (per mail)."""
-
-    accepted_formats: tuple[str, ...] = ACCEPTABLE_FORMATS
-    max_file_bytes: int = 20 * MiB
-    max_total_bytes: int = 30 * MiB
-    # 64 million pixels: a 48 MP phone photo (8064x6048) and a 6K-display
-    # screenshot (6016x3384) fit, so does a long scrolling phone screenshot;
-    # one RGB frame of that size costs Pillow 256 MB (4 bytes a pixel), which
-    # bounds the memory one attachment can make us spend. It is below Pillow's
-    # own warning threshold, so our check, which names the limit, always fires first.
-    max_pixels: int = 64_000_000
-    # Frames cost time even when tiny (Pillow spends ~40 µs on a 1x1 GIF frame, and
-    # 20 MB hold over a million of them); 10,000 is minutes of animation.
-    max_frames: int = 10_000
-
-    def __post_init__(self) -> None:
-        unknown = [f for f in self.accepted_formats if f not in ACCEPTABLE_FORMATS]
-        if unknown or not isinstance(self.accepted_formats, tuple):
-            raise ValueError(f"accepted_formats: expected a tuple of {ACCEPTABLE_FORMATS}, "
-                             f"got {self.accepted_formats!r}")
-        if not 0 < self.max_pixels <= MAX_PIXELS_CEILING:
-            raise ValueError(f"max_pixels: expected 1-{MAX_PIXELS_CEILING}, got {self.max_pixels}")
-        if min(self.max_file_bytes, self.max_total_bytes, self.max_frames) <= 0:
-            raise ValueError("max_file_bytes, max_total_bytes and max_frames must be > 0")
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Verdict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import re
 
-KNOWN = ("close", "critical", "priority", "suspend", "resume", "dev", "remote", "split", "note", "assign", "cc")
 _COMMAND_LINE = re.compile(r"^#([a-z]+)\b[ \t]*(.*)$", re.IGNORECASE)
 
 

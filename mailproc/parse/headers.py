@@ -13,6 +13,8 @@ import codecs
 import re
 from typing import cast
 
+from mailproc.mail import fold_address
+
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
 _PLAIN = re.compile(r'[^"(<,;:]*')  # address-header text up to the next special character
 _SURROGATES = re.compile("[\udc80-\udcff]")
@@ -144,12 +146,6 @@ class _Mailbox:
         if "@" not in addr.strip("@") or _CONTROLS.search(addr):
             return None
         return decode_text(name, mail_charset) or decode_text(" ".join(self.comments), mail_charset), addr
-
-
-def fold_address(address: str) -> str:
-    """Lower case, except where lower-casing would turn a non-ASCII character into ASCII: the
-    Kelvin sign (U+212A) lowers to "k", so "\u212aate@x" would become an agent's "kate@x"."""
-    return "".join(c if not c.isascii() and c.lower().isascii() else c.lower() for c in address)
 
 
 def addresses(values: list[str], mail_charset: str | None = None) -> list[tuple[str, str]]:

@@ -16,7 +16,8 @@ a token of the text:
   "выгрузить" -> "выгрузите", "выгрузка").
 
 A word of 6 letters or more (for `stem*`, a stem of 5 or more) also matches with two
-neighbouring letters swapped, the commonest typo ("рабтоает", "каибнет", "недотсупна").
+neighbouring letters swapped, the commonest typo ("рабтоает", "каибнет", "недотсупна"; for a
+stem, also the pair across its end: "банковсикй" for "банковск*").
 
 Words must come in the pattern's order, in one sentence, with at most `gap` other
 words between two of them ("не могу никак войти" matches "не могу войти" with gap 1).
@@ -84,7 +85,7 @@ class Tokens:
                 start = bisect.bisect_left(self._sorted, prefix)
                 candidates = list(itertools.takewhile(lambda w: w.startswith(prefix), self._sorted[start:]))
                 if len(prefix) >= _TYPO_STEM:
-                    candidates += [w for w in self._sorted if _swapped(w[:len(prefix)], prefix)]
+                    candidates += [w for w in self._sorted if _swapped_start(w, prefix)]
             else:
                 candidates = self._by_stem.get(stem(pattern_word)[:4], []) + [pattern_word]
             self._memo[pattern_word] = frozenset(
@@ -127,6 +128,13 @@ def _swapped(token: str, word: str) -> bool:
         and token[diff[1]] == word[diff[0]]
 
 
+def _swapped_start(token: str, prefix: str) -> bool:
+    """The token starts with the prefix read through a swapped pair, the pair perhaps straddling its end
+    ("банковсикй" for "банковск*")."""
+    n = len(prefix)
+    return _swapped(token[:n], prefix) or _swapped(token[:n + 1], prefix + token[n - 1:n])
+
+
 @functools.lru_cache(maxsize=65536)
 def word_matches(pattern_word: str, token: str) -> bool:
     if pattern_word.endswith("="):
@@ -134,7 +142,7 @@ def word_matches(pattern_word: str, token: str) -> bool:
         return token == word or (len(word) >= _TYPO_WORD and _swapped(token, word))
     if pattern_word.endswith("*"):
         prefix = pattern_word[:-1]
-        return token.startswith(prefix) or (len(prefix) >= _TYPO_STEM and _swapped(token[:len(prefix)], prefix))
+        return token.startswith(prefix) or (len(prefix) >= _TYPO_STEM and _swapped_start(token, prefix))
     return token == pattern_word or same_word(stem(pattern_word), stem(token))
 
 

@@ -4,7 +4,10 @@
 on a ticket may be suspended when it does. A client's mail whose new text (or, for a new
 ticket, subject) contains such a word sets the ticket `suspended`, label `suspended`, and
 the reply is the suspension notice alone (see mailproc/reply_blocks.py). Agents are never checked.
-The notice quotes nothing back: the word found is for logs and tests only.
+The notice quotes nothing back: the words found are for logs and the agents. When it is not
+sure (a word for a person with no clear target, obscene words quoted from someone else, or a
+critical problem that must keep its term) the ticket only gets `review_abuse`, and the agents'
+notification names the words and why (`Reason`).
 
 Where the words come from. The built-in list is a curated subset of LDNOOBW, "List of
 Dirty, Naughty, Obscene, and Otherwise Bad Words" (github.com/LDNOOBW/List-of-Dirty-
@@ -42,7 +45,7 @@ import dataclasses
 import functools
 import re
 
-from mailproc.actions import Action, AddLabel, ReplyBlock, SetStatus
+from mailproc.actions import Action, AddLabel, Reason, ReplyBlock, SetStatus
 from mailproc.parse.wordforms import normalize
 from mailproc.rules import critical
 from mailproc.rules.context import Context
@@ -114,22 +117,26 @@ _QUOTE = re.compile("[\"«»“”„]|(?<!\\w)'|'(?!\\w)")  # not the apostroph
 _SENTENCE = re.compile(r"[.!?;\n]+")
 
 
+# Why abuse goes to the agents' review rather than suspending (the codes of the notification's line).
+QUOTED, UNCLEAR, CRITICAL = "quoted", "unclear", "critical"
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Verdict:
-    words: tuple[str, ...]  # as written: for logs and tests, never quoted back to the client
+    words: tuple[str, ...]  # as written: for logs, tests and the agents, never quoted back to the client
     sure: bool  # obscene, or an insult aimed at the staff: suspend; else only the agents review it
-    reason: str  # one line for the agents
+    why: str  # when not sure: QUOTED (an obscene word someone else said) or UNCLEAR (an insult's target)
 
 
 def check(ctx: Context) -> list[Action]:
-    if ctx.sender_is_agent:
-        return []
     parts = ((ctx.mail.subject,) if ctx.is_new_ticket else ()) + (ctx.new_text,)
     verdict = judge(*parts, extra_words=ctx.settings.abuse.extra_words)
     if verdict is None:
         return []
-    if not verdict.sure or critical.find_problem(*parts, extra_phrases=ctx.settings.critical.extra_phrases):
-        return [AddLabel(Label.REVIEW_ABUSE)]  # a critical problem keeps its priority and term
+    if not verdict.sure:
+        return [AddLabel(Label.REVIEW_ABUSE, Reason(verdict.why, verdict.words))]
+    if critical.find_problem(*parts, extra_phrases=ctx.settings.critical.extra_phrases):
+        return [AddLabel(Label.REVIEW_ABUSE, Reason(CRITICAL, verdict.words))]  # it keeps its priority and term
     return [SetStatus(Status.SUSPENDED), AddLabel(Label.SUSPENDED),
             ReplyBlock("suspension", data={"ground": Ground.ABUSE})]
 
@@ -137,44 +144,45 @@ def check(ctx: Context) -> list[Action]:
 def judge(*texts: str, extra_words: tuple[str, ...] = ()) -> Verdict | None:
     """Whether the texts hold abuse and whether it is sure, sentence by sentence; None when clean.
 
-    Obscene words and `[abuse].extra_words` are sure unless quoted from someone else. A word
-    for a person ("идиот", "moron") is sure when aimed at the staff ("вы", "you", "поддержка",
-    or a plural: "идиоты, сколько можно"), innocent when the writer says it of themselves
-    ("я идиот", "I'm an idiot"), and for review when someone else said it ("покупатель обозвал
-    кассира дебилом") or its target is unclear.
+    Obscene words and `[abuse].extra_words` are sure unless quoted from someone else (then for
+    review: the mail holds them all the same). A word for a person ("идиот", "moron") is sure
+    when aimed at the staff ("вы", "you", "поддержка", or a plural: "идиоты, сколько можно"),
+    innocent when the writer says it of themselves ("я идиот", "I'm an idiot") or reports
+    someone else's words ("покупатель обозвал кассира дебилом": the client is not the one
+    insulting), and for review when its target is unclear ("начальник идиот").
     """
     found: list[tuple[str, str]] = []  # (word, why)
     for text in texts:
         for sentence in _SENTENCE.split(text[:MAX_CHARS]):
-            words = find_abuse(sentence, extra_words=extra_words)
-            if words:
-                found += [(w, _aim(w, sentence)) for w in words]
-    found = [(w, why) for w, why in found if why != "self"]
+            found += [(w, _aim(w, sentence)) for w in find_abuse(sentence, extra_words=extra_words)]
+    found = [(w, why) for w, why in found if why != "self" and not (why == QUOTED and _is_insult(w))]
     if not found:
         return None
-    sure = [w for w, why in found if why == "sure"]
-    if sure:
-        return Verdict(tuple(w for w, _ in found), True, "obscene language or an insult aimed at the staff")
-    why = {w: why for w, why in found}
-    reason = ("a rude word quoted from someone else" if "quoted" in why.values()
-              else "a word for a person, not clearly aimed at the staff")
-    return Verdict(tuple(why), False, reason)
+    said = tuple(dict.fromkeys(w for w, _ in found))
+    if any(why == "sure" for _, why in found):
+        return Verdict(said, True, "")
+    return Verdict(said, False, QUOTED if any(why == QUOTED for _, why in found) else UNCLEAR)
 
 
 def _aim(word: str, sentence: str) -> str:
-    """"sure", "quoted" (someone else said it), "self" (said of oneself) or "unclear"."""
-    others = re.findall(r"[^\W\d_]+", normalize(sentence))
-    at = sentence.find(word)
-    if (at > 0 and _QUOTE.search(sentence[:at]) and _QUOTE.search(sentence[at + len(word):])) \
-            or any(_SOMEONE_ELSE.match(w) for w in others):
-        return "quoted"
+    """"sure", QUOTED (someone else said it), "self" (said of oneself) or UNCLEAR.
+
+    In quotation marks it is someone else's; told of someone else ("покупатель обозвал") too, unless the
+    sentence also speaks to the staff ("вы идиоты, клиенты ждут"): then it is for the agents to judge."""
+    sentence = normalize(sentence)
+    others = re.findall(r"[^\W\d_]+", sentence)
+    at = sentence.find(normalize(word))
+    if at > 0 and _QUOTE.search(sentence[:at]) and _QUOTE.search(sentence[at + len(word):]):
+        return QUOTED
+    if any(_SOMEONE_ELSE.match(w) for w in others):
+        return UNCLEAR if _ADDRESSED & set(others) else QUOTED
     if not _is_insult(word) or _ADDRESSED & set(others):
         return "sure"
     if _SELF & set(others):
         return "self"
     if any(_ADDRESSED_STEMS.match(w) for w in others):
         return "sure"
-    return "sure" if re.search(r"(?:ы|и|s)$", normalize(word)) else "unclear"
+    return "sure" if re.search(r"(?:ы|и|s)$", normalize(word)) else UNCLEAR
 
 
 def _is_insult(word: str) -> bool:

@@ -16,7 +16,7 @@ INACTIVE = "inactive"
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.registry_in_use or ctx.sender_is_agent or not ctx.account_id:
+    if not ctx.registry_in_use or not ctx.account_id:
         return []
     if ctx.ticket is not None and ctx.ticket.account_id == ctx.account_id:
         return []  # already checked when the ticket got this ID

@@ -1,4 +1,5 @@
 """SPEC §3: a new ticket is acknowledged at once, with its tag and the expected reaction time."""
+
 from __future__ import annotations
 
 from mailproc.actions import Action, ReplyBlock
@@ -6,6 +7,4 @@ from mailproc.rules.context import Context
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.is_new_ticket or ctx.sender_is_agent:
-        return []
     return [ReplyBlock("ack")]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from mailproc.actions import (Action, AddLabel, Assign, ClearCc, NoAutoReply, NotifyAgents, RecordAs, Relay,
                               ReplyBlock, SetPriority, SetStatus, Split, TellSender)
-from mailproc.parse.commands import KNOWN, Command, split_commands
+from mailproc.parse.commands import Command, split_commands
 from mailproc.rules.machines import dmarc_failed
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
@@ -22,8 +22,7 @@ from mailproc.vocab import Ground, Kind, Label, Priority, Status
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.sender_is_agent or ctx.ticket is None:
-        return []
+    assert ctx.ticket is not None  # rules.agent_answer
     if ctx.machine_reasons:
         # A vacation notice is not an answer: never relayed. The agents hear of it once per
         # ticket, so that two responders cannot keep each other busy through us.
@@ -71,6 +70,11 @@ def _refusal(ctx: Context, ticket: TicketView) -> str | None:
                 "days ago: answers to its notifications no longer count, so this mail was recorded, "
                 "not sent to the client")
     return None
+
+
+# The commands an agent may write: each is a case of _apply, the lifecycle step it asks for and
+# the block the client gets (SPEC §5; the README lists them).
+COMMANDS = ("close", "critical", "priority", "suspend", "resume", "dev", "remote", "split", "note", "assign", "cc")
 
 
 def _apply(command: Command, ctx: Context) -> list[Action]:
@@ -123,7 +127,7 @@ def _apply(command: Command, ctx: Context) -> list[Action]:
                                f"{', '.join(ctx.settings.support.agents)}); nothing assigned")]
         case "priority", other:
             return [TellSender(f"#priority {other}: expected 'normal' or 'critical'; priority unchanged")]
-    return [TellSender(f"{command}: unknown command; known: {', '.join('#' + k for k in KNOWN)}. "
+    return [TellSender(f"{command}: unknown command; known: {', '.join('#' + k for k in COMMANDS)}. "
                        "It was not sent to the client.")]
 
 

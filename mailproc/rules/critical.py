@@ -16,9 +16,23 @@ What counts, sentence by sentence (see mailproc.parse.phrases for the pattern no
   раздел Акции", "can't log in to the reports page"), the place must be the personal
   account or the system, else it is not a login problem; and the account must be what
   fails, not where something fails ("в ЛК не работает рассылка").
+* login by its symptom alone: the page spins, loads forever, stays blank, throws the user
+  back to the login page, shows a server error ("крутится колесико", "бесконечная загрузка",
+  "белый экран", "выкидывает обратно", "keeps loading", "blank page") in a sentence that
+  names the personal account or the act of logging in (the sentence before counts too),
+  unless it names something inside the account that is slow ("в кабинете долго грузится
+  отчёт", "the report page keeps loading") or the customers' mobile app: then the account
+  itself works.
 * POS: a word for the workstation (РМК, касса, терминал, POS, till, cashier) within a few
   words of a failure ("не работает", "недоступна", "нет связи", "not working", "down"),
-  with no "а"/"но"/"but" between them ("касса работает, а отчёт не открывается").
+  with no "а"/"но"/"but" between them ("касса работает, а отчёт не открывается"). Points that
+  the till does not redeem or accrue ("касса не списывает баллы", "на кассе не начисляются
+  бонусы", "the till won't redeem points") are the loyalty system down at the POS, unless the
+  sentence narrows it to some customers, some purchases or a condition, or asks whether it is
+  meant so ("у одного покупателя", "за подарочные карты", "больше 50% от чека", "это
+  нормально?") with no error shown nor a sale blocked: that is a question about a rule of the
+  programme. Cashiers who cannot serve ("кассиры не могут списать
+  баллы") count like the till itself.
 * `[critical].extra_phrases`: any of these phrases, in this order, word forms aside
   (problem "other").
 
@@ -37,7 +51,7 @@ import functools
 from collections.abc import Sequence
 
 from mailproc.actions import Action, AddLabel, ReplyBlock, SetPriority
-from mailproc.parse.phrases import Hit, Pattern, Tokens, after, before, find_any, negated, word_matches
+from mailproc.parse.phrases import Hit, Pattern, Tokens, after, before, find, find_any, negated, word_matches
 from mailproc.rules.context import Context
 from mailproc.vocab import Label, Priority
 
@@ -85,11 +99,41 @@ _PLACE_PREPOSITIONS = frozenset("в во на к ко to into".split())
 _LOCATIONS = frozenset("в во на из in on at from".split())
 _PARTICLES = frozenset("in on the my our your a an мой наш свой этот".split())
 _LK_PLACE = Pattern.of(
-    "{личн*|кабинет*|лк=|lk=|систем*|аккаунт*|учетн*|kilbil*|килбил*|админ*|сайт*|профил*|personal=|"
+    "{личн*|кабинет*|лк=|lk=|lkkilbil*|систем*|аккаунт*|учетн*|kilbil*|килбил*|админ*|сайт*|профил*|personal=|"
     "account*|dashboard*|system*|admin*|site=|website=|portal=|cabinet=|backoffice=}")
 _ENTERING = frozenset("""войти зайти попасть авторизоваться авторизироваться залогиниться пускает пускают впускает
     заходит входит входим заходим log login logon sign signin access enter get open""".split())
 _NEEDS_PLACE = frozenset("попасть access enter get open".split())  # "не могу попасть" alone says nothing
+
+# What a user sees when the login does not go through, whatever the words for the failure (present tense).
+_LOGIN_SYMPTOMS = tuple(map(Pattern.of, (
+    "{крутится=|крутятся=|вертится=|крутиться=|висит=|виснет=|зависает=|завис=|зависла=}",
+    "бесконечн* {загрузк*|грузится=|загружается=|обновляется=|перезагружается=}",
+    "{грузится=|загружается=|обновляется=|перезагружается=} {бесконечно=|постоянно=|вечно=}",
+    "{висит=|зависает=|завис=|зависла=|застревает=|застрял*} {загрузк*|заставк*}",
+    "{бел*|пуст*} {экран*|страниц*|лист=}",
+    "{выкидывает=|выбрасывает=|перекидывает=|кидает=|возвращает=} {обратно=|снова=|опять=|назад=}",
+    "{снова=|опять=|заново=} {просит=|требует=|спрашивает=}",
+    "по= кругу=",
+    "{ошибк*|error*} {500=|502=|503=|504=}",
+    "сессия= {истекла=|истекает=|завершена=}",
+    "{spinner*|spins=|spinning=}",
+    "{loading=|loads=|spins=} {forever=|endlessly=|indefinitely=|nonstop=}",
+    "keeps= {loading=|spinning=|reloading=|redirecting=|refreshing=|logging=|kicking=|throwing=}",
+    "stuck= on=",
+    "{blank=|white=|empty=} {page=|screen=}",
+    "{kicks=|throws=|logs=|redirects=|sends=|bounces=} {me=|us=|back=|out=}",
+)))
+_PAST_EN = frozenset("was were kept had been".split())
+# The personal account, or the act of logging in, named near a symptom.
+_LOGIN_CONTEXT = Pattern.of(
+    "{лк=|lk=|lkkilbil*|кабинет*|личн*|вход*|войти=|зайти=|захож*|авториз*|логин*|парол*|аккаунт*|учетн*|kilbil*|"
+    "dashboard*|account*|personal=|login*|log=|logon=|sign=|signin=|password*|cabinet=|backoffice=|portal=}")
+# Something inside the account, or the customers' own app: when it is what spins, the account itself works.
+_NOT_LK = Pattern.of(
+    "{отчет*|рассылк*|раздел*|вкладк*|выгрузк*|акци*|аналитик*|статистик*|приложени*|мобильн*|"
+    "report*|mailing*|campaign*|section*|tab=|tabs=|export*|analytics=|statistics=|app=|apps=|application=|"
+    "mobile=}")
 
 # The till, by name or by its software (not "кассир", the person: "отчёт по кассирам").
 _POS_WORDS = tuple(map(Pattern.of, (
@@ -126,11 +170,48 @@ _POS_FAILURES = tuple(map(Pattern.of, (
     "no= {connection=|access=}",
     "connection= {error=|lost=|failed=|fails=}",
 )))
+# The till neither redeems nor accrues points: the loyalty system is down at the POS (present tense only).
+_POINTS_FAILURES = tuple(map(Pattern.of, (
+    "не {списывает=|списывают=|начисляет=|начисляют=|списываются=|списывается=|начисляются=|начисляется=|"
+    "проводит=|проводятся=}",
+    "{перестал=|перестала=|перестали=|перестало=} {списывать=|начислять=|списываться=|начисляться=}",
+    "{списание=|начисление=|списания=|начисления=} не {проходит=|проходят=|работает=|идет=|происходит=}",
+    "не {можем=|могут=|может=|получается=} {списать=|начислить=}",
+    "{wont=|doesnt=|dont=|cant=|cannot=} {redeem*|deduct*|accrue*|add=|apply=|credit=}",
+    "{does=|do=|will=|can=} not= {redeem=|deduct=|accrue=|add=|apply=|credit=}",
+    "{are=|is=|arent=|isnt=} {not=|being=} {deducted=|redeemed=|accrued=|credited=|added=|applied=}",
+    "stopped= {redeeming=|deducting=|accruing=|adding=|applying=|crediting=}",
+)))
+# Some customers, some purchases, a condition, or whether it is meant so: a question about a rule of the
+# programme, not the till down ("у одного клиента", "не всем", "за подарочные карты", "больше 50% от чека",
+# "при оплате сертификатом", "это нормально?"). An error shown at the till outweighs them.
+_NARROWED = tuple(map(Pattern.of, (
+    "{одного=|одному=|одной=|одна=|один=|некотор*|части=|нескольк*|отдельн*|конкретн*} "
+    "{клиент*|покупател*|гост*|карт*|человек*|посетител*}",
+    "не= {всем=|всех=|каждому=|каждого=}",
+    "{one=|some=|certain=|several=|few=|individual=|particular=} {customer*|guest*|client*|card*|people=|buyer*}",
+    "not= {all=|every=|everyone=|everybody=}",
+    "{за=|на=|for=|on=} {покупк*|товар*|позици*|категори*|сертификат*|подарочн*|purchase*|item*|product*|gift*|"
+    "certificate*}",
+    "{при=|when=} {оплат*|покупк*|возврат*|paying=|buying=|returning=}",
+    "{больше=|меньше=|более=|менее=|свыше=|выше=|ниже=|over=|above=|below=|than=}",
+    "{если=|if=|when=|скидк*|акци*|сертификат*|подарочн*|discount*|gift=}",
+    "{нормально=|должно=|задумано=|настройк*|intended=|normal=|supposed=|expected=|setting=|settings=}",
+)))
+# An error, or a sale that cannot be closed: the till is blocked, however the mail narrows it.
+_TILL_BLOCKED = tuple(map(Pattern.of, (
+    "{ошибк*|error*|errors=}",
+    "не {закрывается=|закрываются=|проходит=|проходят=|пробивается=|пробиваются=|закрыть=|пробить=|провести=}",
+    "{cannot=|cant=|wont=} {close=|complete=|finish=|process=}",
+)))
+# The cashiers (the people, not a till word) cannot serve: the till is down for them.
+_CASHIERS_CANNOT = Pattern.of(
+    "кассир* не {могут=|может=|можем=} {пробить=|провести=|списать=|начислить=|закрыть=|обслужить=|работать=}")
 _POS_WINDOW = 6  # words between the workstation and its failure
 _CONTRAST = frozenset("а но однако зато but however while whereas".split())  # "касса работает, а ЛК нет"
 
 _RESOLVED = tuple(map(Pattern.of, (
-    "{уже=|теперь=|снова=|опять=|сейчас=|наконец=} {могу=|можем=|может=|получается=|получилось=|удалось=|"
+    "{уже=|теперь=|снова=|опять=|сейчас=|сегодня=|наконец=} {могу=|можем=|может=|получается=|получилось=|удалось=|"
     "работает=|работают=|заработал*|зашел=|зашла=|зашли=|вошел=|вошла=|вошли=|пускает=|открывается=|ок=|ok=|"
     "нормально=|норм=|хорошо=|порядке=}",
     "{заработал=|заработала=|заработало=|заработали=|починили=|починил=|исправили=|восстановили=|наладили=|"
@@ -142,6 +223,7 @@ _RESOLVED = tuple(map(Pattern.of, (
     "{неактуальн*}",
     "не= актуальн*",
     "{works=|working=|work=} {again=|now=|fine=}",
+    "{now=|today=} {fine=|ok=|okay=|good=|works=|working=|normal=}",
     "{is=|was=|been=|got=|are=|were=|its=} {fixed=|resolved=|solved=|sorted=}",
     "{fixed=|resolved=|solved=|sorted=} now=",
     "{problem=|issue=} {fixed=|resolved=|solved=|gone=}",
@@ -156,8 +238,6 @@ _HYPOTHETICAL = frozenset("если if whether".split())
 
 
 def check(ctx: Context) -> list[Action]:
-    if ctx.sender_is_agent:
-        return []
     parts = ((ctx.mail.subject,) if ctx.is_new_ticket else ()) + (ctx.new_text,)
     problem = find_problem(*parts, extra_phrases=ctx.settings.critical.extra_phrases)
     if problem is None or (ctx.ticket is not None and ctx.ticket.priority == Priority.CRITICAL):
@@ -183,13 +263,22 @@ def find_problem(*texts: str, extra_phrases: tuple[str, ...] = ()) -> str | None
 
     if any(live(h) and _is_login(tokens, h) for h in find_any(tokens, LOGIN_PATTERNS, gap=2)):
         return LOGIN
+    if any(live(h) and _login_symptom(tokens, h) for h in find_any(tokens, _LOGIN_SYMPTOMS, gap=2)):
+        return LOGIN
     nobody = {tokens.sentences[i] for i in tokens.any_positions(_NOBODY)}
     if any(live(h) and tokens.sentences[h.start] in nobody and _is_login(tokens, h)
            for h in find_any(tokens, _CAN_LOGIN, gap=1)):
         return LOGIN  # "никто не может войти", "nobody in our team can log in"
     if any(live(h) for h in find_any(tokens, _extra(tuple(extra_phrases)), gap=1)):
         return OTHER
-    failures = [h for h in find_any(tokens, _POS_FAILURES, gap=1) if live(h)]
+    if any(live(h) for h in find(tokens, _CASHIERS_CANNOT, gap=1)):
+        return POS
+    blocked = {tokens.sentences[h.start] for h in find_any(tokens, _TILL_BLOCKED, gap=1)}
+    narrowed = {tokens.sentences[h.start] for h in find_any(tokens, _NARROWED, gap=1)
+                if before(tokens, h, 1) != ["ни"]} - blocked  # "ни одному покупателю" is nobody
+    failures = [h for h in find_any(tokens, _POS_FAILURES, gap=1) if live(h)] + [
+        h for h in find_any(tokens, _POINTS_FAILURES, gap=1)
+        if live(h) and tokens.sentences[h.start] not in narrowed]
     not_pos = find_any(tokens, _NOT_POS, gap=1)
     for place in find_any(tokens, _POS_WORDS, gap=1):
         if any(n.start <= place.start < n.end for n in not_pos):
@@ -223,7 +312,7 @@ def _is_login(tokens: Tokens, hit: Hit) -> bool:
     words = [tokens.words[i] for i in hit.positions]
     if words[0] != "нет" and any(_names_lk([tokens.words[i]]) and _location(tokens, i) for i in hit.positions):
         return False  # "в ЛК не открывается отчёт": the personal account is where, not what fails
-    if words[0] in _ENTERING:  # the verb last: what stands between must be the personal account, if anything
+    if words[0] in _ENTERING and words[1:2] == ["не"]:  # the verb last: what stands between must be the LK, if anything
         between = tokens.words[hit.positions[0] + 1:hit.positions[1]]
         return not between or _names_lk(between)
     if _names_lk(words) or words[-1] not in _ENTERING:
@@ -234,6 +323,17 @@ def _is_login(tokens: Tokens, hit: Hit) -> bool:
     if following and following[0] in _PLACE_PREPOSITIONS:
         return _names_lk([w for w in following[1:] if w not in _PARTICLES][:2])
     return words[-1] not in _NEEDS_PLACE or _names_lk(following[:4])
+
+
+def _login_symptom(tokens: Tokens, hit: Hit) -> bool:
+    """A symptom of a failed login: the personal account or logging in is named in its sentence or the one
+    before, and nothing inside the account (nor the customers' app) is named in its own sentence."""
+    if set(before(tokens, hit, 1)) & _PAST_EN:
+        return False  # "was stuck on", "kept loading forever": the Russian forms listed are present already
+    sentence = tokens.sentences[hit.start]
+    context = {tokens.sentences[i] for i in tokens.any_positions(_LOGIN_CONTEXT.words[0])}
+    elsewhere = {tokens.sentences[i] for i in tokens.any_positions(_NOT_LK.words[0])}
+    return sentence not in elsewhere and bool({sentence, sentence - 1} & context)
 
 
 def _location(tokens: Tokens, i: int) -> bool:

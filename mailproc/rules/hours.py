@@ -12,8 +12,6 @@ from mailproc.vocab import Label
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.is_new_ticket or ctx.sender_is_agent or ctx.machine_reasons:
-        return []
     hours, opens_at = ctx.settings.hours, sla.opens_at(ctx.settings, ctx.mail.arrived_at)
     if opens_at is None:
         return []

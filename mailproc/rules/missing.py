@@ -41,8 +41,6 @@ def mentions_error(text: str, words: tuple[str, ...]) -> bool:
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.is_new_ticket or ctx.sender_is_agent or ctx.machine_reasons:
-        return []
     settings = ctx.settings.requests
     actions: list[Action] = []
     items = []

@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from mailproc.actions import Action, AddLabel, ReplyBlock
+from mailproc.actions import Action, AddLabel, Reason, ReplyBlock
 from mailproc.parse.phrases import Hit, Pattern, Tokens, after, before, find, find_any, negated
 from mailproc.rules import critical
 from mailproc.rules.context import Context
@@ -136,6 +136,9 @@ _NOT_TOPICS = tuple(map(Pattern.of, (
     "{bug=|error=|crash=} {report=|reports=}",
 )))
 _HOW = frozenset("как каким how где where".split())
+# Its price asked, or an invoice for it: a billing question, not a request for the work (§3.1).
+_PRICE = frozenset("сколько стоит стоить стоимость цена цену счет счета оплата оплату price cost costs much invoice "
+                   "quote".split())
 _AFTER = frozenset("после after since".split())  # "после внедрения перестали начисляться": when, not what
 # A wish is accepted (§3.1 and the end of §3.2), however it is worded.
 _WISH = tuple(map(Pattern.of, (
@@ -155,21 +158,25 @@ _FAULT = tuple(map(Pattern.of, (
 _NEED = frozenset("нужно нужна нужен нужны надо требуется need needed required".split())
 
 
+# Why a topic goes to the agents' review rather than a decline (the codes of the notification's line).
+FAULT, CRITICAL = "fault", "critical"
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Verdict:
     topics: tuple[str, ...]
     sure: bool  # the client may be told; else only the agents review it
-    reason: str  # one line for the agents
+    words: tuple[str, ...]  # the request as written, one phrase per topic
+    fault: tuple[str, ...] = ()  # when not sure: the fault reported beside it, as written
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.is_new_ticket or ctx.sender_is_agent:
-        return []
     verdict = judge(ctx.mail.subject, ctx.new_text, extra_phrases=ctx.settings.scope.extra_phrases)
     if verdict is None:
         return []
     if not verdict.sure:
-        return [AddLabel(Label.REVIEW_OUT_OF_SCOPE)]
+        why = FAULT if verdict.fault else CRITICAL
+        return [AddLabel(Label.REVIEW_OUT_OF_SCOPE, Reason(why, verdict.words, verdict.fault))]
     account = ctx.account
     data = {"topics": verdict.topics, "partner": account.partner if account else "",
             "partner_contact": account.partner_contact if account and account.partner else ""}
@@ -179,22 +186,32 @@ def check(ctx: Context) -> list[Action]:
 def judge(*texts: str, extra_phrases: tuple[str, ...] = ()) -> Verdict | None:
     """The §3.2 topics asked for, and whether that is sure: not when the mail also reports a fault."""
     tokens = _tokens(texts)
-    topics = find_topics(*texts, extra_phrases=extra_phrases)
-    if not topics:
+    hits = _topic_hits(tokens, extra_phrases)
+    if not hits:
         return None
-    if find_any(tokens, _FAULT, gap=1) or critical.find_problem(*texts):
-        return Verdict(topics, False, "asks for " + ", ".join(topics) + " but also reports a fault (§3.1)")
-    return Verdict(topics, True, "asks for " + ", ".join(topics) + " (§3.2)")
+    topics, words = tuple(t for t, _ in hits), tuple(_written(tokens, h) for _, h in hits)
+    faults = tuple(dict.fromkeys(_written(tokens, h) for h in find_any(tokens, _FAULT, gap=1)))
+    if faults or critical.find_problem(*texts):
+        return Verdict(topics, False, words, faults)
+    return Verdict(topics, True, words)
 
 
 def find_topics(*texts: str, extra_phrases: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The §3.2 topics the texts ask for, in `TOPICS` order ("other" last for an extra phrase)."""
-    tokens = _tokens(texts)
+    return tuple(topic for topic, _ in _topic_hits(_tokens(texts), extra_phrases))
+
+
+def _written(tokens: Tokens, hit: Hit) -> str:
+    return " ".join(tokens.words[hit.start:hit.end])
+
+
+def _topic_hits(tokens: Tokens, extra_phrases: tuple[str, ...]) -> list[tuple[str, Hit]]:
+    """Each topic asked for, with where it is first asked for."""
     exempt = bool(find_any(tokens, _EVOTOR_MOYSKLAD, gap=1))
     not_topics = find_any(tokens, _NOT_TOPICS, gap=1)
     wishes = {tokens.sentences[h.start] for h in find_any(tokens, _WISH, gap=1)}
     api_docs = {tokens.sentences[h.start] for h in find(tokens, _API_DOCS)}
-    found = []
+    found: list[tuple[str, Hit]] = []
     for topic, patterns, request in _compiled(tuple(extra_phrases)):
         if exempt and topic in EXEMPT_FOR_EVOTOR_MOYSKLAD:
             continue
@@ -203,9 +220,9 @@ def find_topics(*texts: str, extra_phrases: tuple[str, ...] = ()) -> tuple[str, 
             if sentence in wishes or (topic == "programming" and sentence in api_docs):
                 continue  # a wish (§3.1, end of §3.2); a question on the API documentation (§3.1)
             if _counts(tokens, hit, request, not_topics):
-                found.append(topic)
+                found.append((topic, hit))
                 break
-    return tuple(found)
+    return found
 
 
 def _tokens(texts: tuple[str, ...]) -> Tokens:
@@ -232,6 +249,8 @@ def _counts(tokens: Tokens, hit: Hit, request: bool, not_topics: list[Hit]) -> b
         return False  # "обучение нам не нужно"
     if request and _HOW & set(before(tokens, hit, 4)):
         return False  # "как настроить кассу?" is a consultation (§3.1)
+    if request and _PRICE & set(before(tokens, hit, 4)):
+        return False  # "сколько стоит подключить кассу?", "счёт за подключение касс"
     if _AFTER & set(before(tokens, hit, 2)):
         return False  # "после внедрения перестали начисляться бонусы": a fault after it, not a request for it
     return not any(n.start < hit.end and hit.start < n.end for n in not_topics)

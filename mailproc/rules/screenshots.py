@@ -11,8 +11,6 @@ from mailproc.vocab import Label
 
 
 def check(ctx: Context) -> list[Action]:
-    if ctx.sender_is_agent:
-        return []
     actions: list[Action] = []
     rejected = [(a.filename, a.verdict) for a in ctx.mail.attachments if a.verdict and a.verdict.accepted is False]
     if rejected:

@@ -16,7 +16,7 @@ bonuses"). Only the first 20,000 characters are read.
 """
 from __future__ import annotations
 
-from mailproc.actions import Action, AddLabel, ReplyBlock
+from mailproc.actions import Action, AddLabel, Reason, ReplyBlock
 from mailproc.parse.phrases import NEGATORS, Hit, Pattern, Tokens, after, find_any, negated
 from mailproc.rules.context import Context
 from mailproc.vocab import Label
@@ -66,8 +66,7 @@ def _plain(tokens: Tokens, hit: Hit) -> bool:
 
 
 def check(ctx: Context) -> list[Action]:
-    if not ctx.is_new_ticket or ctx.sender_is_agent or ctx.machine_reasons:
+    said = several_problems(ctx.mail.subject, ctx.new_text)
+    if said is None:
         return []
-    if several_problems(ctx.mail.subject, ctx.new_text) is None:
-        return []
-    return [AddLabel(Label.REVIEW_SEVERAL_PROBLEMS), ReplyBlock("several_problems")]
+    return [AddLabel(Label.REVIEW_SEVERAL_PROBLEMS, Reason("several", (said,))), ReplyBlock("several_problems")]

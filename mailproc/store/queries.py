@@ -6,7 +6,7 @@ import datetime as dt
 import peewee
 
 from mailproc.lifecycle import TicketState
-from mailproc.parse.headers import fold_address
+from mailproc.mail import fold_address
 from mailproc.store.models import Attachment, Message, Outbox, Quarantined, Ticket
 from mailproc.vocab import Kind
 
@@ -22,7 +22,8 @@ def state_of(ticket: Ticket) -> TicketState:
     """The ticket's row as the lifecycle sees it (`waiting_since` holds "clock paused since")."""
     return TicketState(status=ticket.status, priority=ticket.priority, first_response_due=ticket.first_response_due,
                        first_response_at=ticket.first_response_at, resolution_due=ticket.resolution_due,
-                       paused_since=ticket.waiting_since, closed_at=ticket.closed_at)
+                       paused_since=ticket.waiting_since, closed_at=ticket.closed_at,
+                       marks=tuple(ticket.escalations))
 
 
 def _counted(query):

@@ -10,13 +10,14 @@ import peewee
 
 from mailproc import lifecycle, thread, tokens
 from mailproc.config import Secrets, Settings
+from mailproc.defaults import TOO_LARGE
 from mailproc.mail import InboundMail, OutboundMail, RawMail, is_delivery_report
-from mailproc.parse.attachments import TOO_LARGE
 from mailproc.store import claims
 from mailproc.store.db import BlobStore
 from mailproc.store.models import (Account, Attachment, FolderState, Message, MovedCount, NumberingFloor, Outbox,
                                    Quarantined, Ticket)
 from mailproc.store.queries import state_of
+from mailproc.views import TicketFacts, Thread
 from mailproc.vocab import AccountRecord, Direction, Kind, Label, Priority, Status
 
 
@@ -230,7 +231,7 @@ def _write_state(ticket: Ticket, state: lifecycle.TicketState) -> None:
     ticket.status, ticket.priority = state.status, state.priority
     ticket.first_response_due, ticket.first_response_at = state.first_response_due, state.first_response_at
     ticket.resolution_due, ticket.closed_at = state.resolution_due, state.closed_at
-    ticket.waiting_since = state.paused_since
+    ticket.waiting_since, ticket.escalations = state.paused_since, list(state.marks)
 
 
 def add_inbound(ticket: Ticket | None, raw: RawMail, mail: InboundMail, *, kind: str, text: str, verdict: str,
@@ -253,11 +254,11 @@ def add_inbound(ticket: Ticket | None, raw: RawMail, mail: InboundMail, *, kind:
     return message
 
 
-def queue_outbound(ticket: Ticket | None, mail: OutboundMail, now: dt.datetime, *, held: bool = False) -> Message:
+def queue_outbound(ticket_id: int | None, mail: OutboundMail, now: dt.datetime, *, held: bool = False) -> Message:
     """Record an outgoing mail and put it in the outbox (`held`: kept there, not sent; see
     mailproc.breaker), in the caller's transaction."""
     message = Message.create(
-        ticket=ticket, direction=Direction.OUT, kind=mail.kind, message_id=mail.message_id,
+        ticket=ticket_id, direction=Direction.OUT, kind=mail.kind, message_id=mail.message_id,
         from_addr=mail.mail_from, to_addrs=list(mail.rcpt_to), subject=mail.subject, date=now, text=mail.text,
         raw_size=len(mail.data))
     Outbox.create(message=message, mail_from=mail.mail_from, rcpt_to=list(mail.rcpt_to), data=mail.data,
@@ -265,10 +266,10 @@ def queue_outbound(ticket: Ticket | None, mail: OutboundMail, now: dt.datetime, 
     return message
 
 
-def outgoing_since(ticket: Ticket, since: dt.datetime) -> tuple[int, int]:
+def outgoing_since(ticket_id: int, since: dt.datetime) -> tuple[int, int]:
     """(mails of the ticket queued since then that were not held, those held)."""
     statuses = [row.status for row in Outbox.select(Outbox.status).join(Message)
-                .where(Message.ticket == ticket, Message.date >= since)]
+                .where(Message.ticket == ticket_id, Message.date >= since)]
     held = statuses.count("held")
     return len(statuses) - held, held
 
@@ -326,24 +327,33 @@ def quarantined_uids(folder: str, uidvalidity: int) -> set[int]:
 
 
 
+def facts_of(ticket: Ticket) -> TicketFacts:
+    """The ticket as its mails describe it, read once: rendering works from this, not the row."""
+    return TicketFacts(
+        id=ticket.id, tag=ticket.tag, subject=ticket.subject, client=ticket.client, cc=tuple(ticket.cc),
+        language=ticket.language, account_id=ticket.account_id, labels=tuple(ticket.labels),
+        priority=ticket.priority, status=ticket.status, follows=ticket.follows, assignee=ticket.assignee,
+        first_response_due=ticket.first_response_due, resolution_due=ticket.resolution_due,
+        client_thread=_client_thread(ticket.id), agents_thread=_agents_thread(ticket.id))
 
-def client_thread(ticket: Ticket) -> tuple[str | None, tuple[str, ...]]:
-    """(the client's latest Message-ID, the ids of the client's conversation): what a mail to the
-    client answers, so that the client's mail program shows one thread (§4.5)."""
+
+def _client_thread(ticket_id: int) -> Thread:
+    """Under the client's latest mail, in the conversation the client sees: their mail program
+    shows one thread (§4.5)."""
     seen_by_client = (((Message.direction == Direction.IN) & (Message.kind == Kind.CLIENT))
                       | ((Message.direction == Direction.OUT) & Message.kind.in_((Kind.AUTO_REPLY, Kind.AGENT))))
     rows = list(Message.select(Message.message_id, Message.direction)
-                .where(Message.ticket == ticket, seen_by_client, Message.message_id.is_null(False))
+                .where(Message.ticket == ticket_id, seen_by_client, Message.message_id.is_null(False))
                 .order_by(Message.id))
     latest = next((r.message_id for r in reversed(rows) if r.direction == Direction.IN), None)
-    return latest, tuple(dict.fromkeys(r.message_id for r in rows))[-20:]
+    return Thread.under(latest, tuple(dict.fromkeys(r.message_id for r in rows))[-20:])
 
 
-def agents_thread(ticket: Ticket) -> tuple[str | None, tuple[str, ...]]:
+def _agents_thread(ticket_id: int) -> Thread:
     """The same for the notifications of a ticket: agents see one thread per ticket."""
     ids = [r.message_id for r in Message.select(Message.message_id)
-           .where(Message.ticket == ticket, Message.kind == Kind.NOTIFICATION).order_by(Message.id)]
-    return (ids[-1] if ids else None), tuple(ids[-20:])
+           .where(Message.ticket == ticket_id, Message.kind == Kind.NOTIFICATION).order_by(Message.id)]
+    return Thread.under(ids[-1] if ids else None, ids[-20:])
 
 
 def record_agent_answer(ticket: Ticket, *, assignee: str | None, relayed: bool, now: dt.datetime) -> None:
