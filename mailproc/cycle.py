@@ -70,17 +70,24 @@ def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lam
         retried = _leftovers(imap, desk, imap.uidvalidity, [u for u in uids if u <= state.last_uid])
         new_uids = retried + [u for u in uids if u > state.last_uid]
         for batch in batches(imap.sizes(new_uids), mb.batch_size, MAX_BATCH_BYTES):
-            for raw in imap.fetch(mb.folder, imap.uidvalidity, batch):
-                if stop():
-                    return
-                faults.checkpoint("after_fetch")
-                outcome = process_mail(desk, raw, reader)
-                setattr(report, outcome.status, getattr(report, outcome.status) + 1)
-                faults.checkpoint("before_move")
-                if outcome.folder == mb.processed_folder:
-                    record.count_moved(outcome.folder)
-                if outcome.folder != raw.folder:
-                    imap.move([raw.uid], outcome.folder)
+            raws = list(imap.fetch(mb.folder, imap.uidvalidity, batch))
+            reader.expect(raws, desk.settings.attachments.limits, desk.settings.accounts.id_patterns)
+            moves: dict[str, list[int]] = {}  # one MOVE per folder and batch, after every mail of it is committed
+            try:
+                for raw in raws:
+                    if stop():
+                        return
+                    faults.checkpoint("after_fetch")
+                    outcome = process_mail(desk, raw, reader)
+                    setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+                    faults.checkpoint("before_move")
+                    if outcome.folder != raw.folder:
+                        moves.setdefault(outcome.folder, []).append(raw.uid)
+            finally:  # also when stopped or a mail failed the desk: committed mail leaves the folder
+                for folder, uids in moves.items():
+                    if folder == mb.processed_folder:
+                        record.count_moved(folder, len(uids))
+                    imap.move(uids, folder)
 
 
 def _open_folder(imap: fetch.ImapSession, desk: Desk, resume_numbering: bool) -> None:

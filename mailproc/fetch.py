@@ -184,24 +184,23 @@ class ImapSession:
 
     def sizes(self, uids: list[int]) -> list[tuple[int, int]]:
         """(UID, RFC822.SIZE) of each mail, in UID order, so batches can be bounded in bytes."""
-        if not uids:
-            return []
-        typ, data = self.client.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE)")
-        if typ != "OK":
-            raise ImapError(f"UID FETCH RFC822.SIZE in {self.folder} failed: {data!r}")
         found = {}
-        for item in data:
-            line = item[0] if isinstance(item, tuple) else item
-            uid, size = _UID.search(line or b""), _SIZE.search(line or b"")
-            if uid and size:
-                found[int(uid[1])] = int(size[1])
+        for start in range(0, len(uids), HEADER_CHUNK):  # a backlog of many thousands is too long for one command
+            typ, data = self.client.uid("FETCH", uid_set(uids[start:start + HEADER_CHUNK]), "(UID RFC822.SIZE)")
+            if typ != "OK":
+                raise ImapError(f"UID FETCH RFC822.SIZE in {self.folder} failed: {data!r}")
+            for item in data:
+                line = item[0] if isinstance(item, tuple) else item
+                uid, size = _UID.search(line or b""), _SIZE.search(line or b"")
+                if uid and size:
+                    found[int(uid[1])] = int(size[1])
         return [(uid, found.get(uid, 0)) for uid in uids]
 
     def fetch(self, folder: str, uidvalidity: int, uids: list[int]) -> Iterator[RawMail]:
         """Fetch whole mails with their arrival time; results without a UID are ignored."""
         if not uids:
             return
-        typ, data = self.client.uid("FETCH", ",".join(map(str, uids)), "(UID INTERNALDATE BODY.PEEK[])")
+        typ, data = self.client.uid("FETCH", uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])")
         if typ != "OK":
             raise ImapError(f"UID FETCH in {folder} failed: {data!r}")
         for meta, body in _fetch_records(data):
@@ -217,7 +216,7 @@ class ImapSession:
         """Only the named header fields of each mail (never a body): cheap over a whole folder."""
         wanted = " ".join(fields).upper()
         for start in range(0, len(uids), HEADER_CHUNK):
-            chunk = ",".join(map(str, uids[start:start + HEADER_CHUNK]))
+            chunk = uid_set(uids[start:start + HEADER_CHUNK])
             typ, data = self.client.uid("FETCH", chunk, f"(UID BODY.PEEK[HEADER.FIELDS ({wanted})])")
             if typ != "OK":
                 raise ImapError(f"UID FETCH headers in {self.folder} failed: {data!r}")
@@ -245,15 +244,15 @@ class ImapSession:
         """Atomic UID MOVE where the server has it; else COPY, flag and expunge only these UIDs."""
         if not uids:
             return
-        uid_set = ",".join(map(str, uids))
+        members = uid_set(uids)
         caps = self.client.capabilities
         if "MOVE" in caps:
-            self._check(self.client.uid("MOVE", uid_set, encode_folder(destination)), "UID MOVE")
+            self._check(self.client.uid("MOVE", members, encode_folder(destination)), "UID MOVE")
             return
-        self._check(self.client.uid("COPY", uid_set, encode_folder(destination)), "UID COPY")
-        self._check(self.client.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Deleted)"), "UID STORE")
+        self._check(self.client.uid("COPY", members, encode_folder(destination)), "UID COPY")
+        self._check(self.client.uid("STORE", members, "+FLAGS.SILENT", r"(\Deleted)"), "UID STORE")
         if "UIDPLUS" in caps:
-            self._check(self.client.uid("EXPUNGE", uid_set), "UID EXPUNGE")
+            self._check(self.client.uid("EXPUNGE", members), "UID EXPUNGE")
         else:  # plain EXPUNGE also removes mail others flagged \Deleted: the server left no choice
             self._check(self.client.expunge(), "EXPUNGE")
 
@@ -264,6 +263,17 @@ class ImapSession:
 
 
 HEADER_CHUNK = 1000  # UIDs per header FETCH: bounds one response on a folder of years of mail
+
+
+def uid_set(uids: list[int]) -> str:
+    """An IMAP sequence set with runs of consecutive UIDs as ranges: "3:7,9"."""
+    runs: list[list[int]] = []
+    for uid in sorted(uids):
+        if runs and uid == runs[-1][1] + 1:
+            runs[-1][1] = uid
+        else:
+            runs.append([uid, uid])
+    return ",".join(str(a) if a == b else f"{a}:{b}" for a, b in runs)
 
 
 def _quoted(text: str) -> str:

@@ -2,9 +2,10 @@
 process that is killed when the mail takes longer than `[limits].mail_seconds`.
 
 Why a process: the slow part may be a regular expression or Pillow running in C, which no
-signal interrupts. One worker is started when the first mail of a cycle comes and serves the
-mails after it; after a kill or a crash the next mail gets a fresh one. Only pure work goes
-there: the database stays with the caller. More workers later are more MailReaders.
+signal interrupts. Two workers (both cores) are started when the first mail of a cycle comes
+and serve the mails after it, each reading the next expected mail while the caller records
+the one before; after a kill or a crash the next mail gets a fresh worker. Only pure work goes
+there: the database stays with the caller.
 
 Workers are forked from multiprocessing's fork server (started once, with this module
 loaded), not from the caller: a worker forked from the caller would inherit its open files,
@@ -12,10 +13,12 @@ the database and the poll lock among them, and keep that lock after the caller w
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import multiprocessing.connection
 import signal
+import time
 
 from mailproc.errors import DeskError
 from mailproc.mail import InboundMail, RawMail
@@ -65,13 +68,75 @@ _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload([__name__])
 
 
-class MailReader:
-    """One worker process reading mails one at a time, each within `seconds`."""
+class _Worker:
+    """One process reading one mail at a time; `job` is the key of the mail it reads, None when idle."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self) -> None:
+        try:
+            self.conn, child = _CONTEXT.Pipe()
+            self.process = _CONTEXT.Process(target=_serve, args=(child,), name="mailproc-reader", daemon=True)
+            self.process.start()
+        except Exception as exc:
+            raise ReaderUnavailable(f"cannot start the process that reads mail: {exc}") from exc
+        child.close()
+        self.job: tuple | None = None
+        self.deadline = 0.0
+
+    def send(self, key: tuple, request: tuple, seconds: float) -> None:
+        self.conn.send(request)
+        self.job, self.deadline = key, time.monotonic() + seconds
+
+    def receive(self, seconds: float) -> tuple[str, object]:
+        """The reply to the job, waiting until its deadline; ("dead", why) or ("slow", "") when there is none."""
+        try:
+            if not self.conn.poll(max(0.0, self.deadline - time.monotonic())):
+                self.stop(signal.SIGKILL)
+                return "slow", f"took longer than {seconds:g} s to read and judge (limits.mail_seconds)"
+            return self.conn.recv()
+        except (EOFError, OSError):
+            return "dead", (f"the process reading it died ({self.stop(signal.SIGKILL)}): "
+                            "the mail crashes the reader (or the system killed it for memory)")
+        finally:
+            self.job = None
+
+    def ready(self) -> bool:
+        try:
+            return self.conn.poll(0)
+        except OSError:
+            return True  # receive() says how it died
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.send(None)  # the worker ends its loop
+        self.stop(None)
+
+    def stop(self, sig: int | None) -> str:
+        """End the worker (killed with `sig`, else waited for); how it ended."""
+        self.conn.close()
+        if sig is not None and self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            return f"killed by {signal.Signals(-code).name}"
+        return f"exit code {code}"
+
+
+def _key(raw: RawMail) -> tuple:
+    return raw.folder, raw.uidvalidity, raw.uid
+
+
+class MailReader:
+    """`workers` processes reading mails, each mail within `seconds` of being handed over. Mails
+    announced with `expect` are read ahead, in order, while the caller records the one before."""
+
+    def __init__(self, seconds: float, workers: int = 2) -> None:
         self.seconds = seconds
-        self._process: multiprocessing.Process | None = None
-        self._conn: multiprocessing.connection.Connection | None = None
+        self.size = workers
+        self.workers: list[_Worker] = []
+        self._queue: list[tuple[tuple, tuple]] = []  # (key, request) in the expected order, not yet handed over
+        self._done: dict[tuple, tuple[str, object]] = {}  # replies not yet asked for
+        self._wanted: set[tuple] = set()  # keys whose reply is still to be asked for
 
     def __enter__(self) -> "MailReader":
         return self
@@ -79,57 +144,64 @@ class MailReader:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def expect(self, raws: list[RawMail], limits: AttachmentLimits, id_patterns: tuple[str, ...]) -> None:
+        """These mails will be read in this order: the workers start on them at the first `read`."""
+        self._queue = [(_key(raw), (raw, limits, tuple(id_patterns))) for raw in raws]
+        self._wanted = {key for key, _ in self._queue}
+        self._done = {}
+
     def read(self, raw: RawMail, limits: AttachmentLimits, id_patterns: tuple[str, ...]) -> Reading:
-        conn = self._start()
-        try:
-            conn.send((raw, limits, tuple(id_patterns)))
-            if not conn.poll(self.seconds):
-                self._stop(signal.SIGKILL)
-                raise TooSlow(f"took longer than {self.seconds:g} s to read and judge (limits.mail_seconds)")
-            status, value = conn.recv()
-        except (EOFError, BrokenPipeError, ConnectionResetError):
-            raise ReaderDied(f"the process reading it died ({self._stop(signal.SIGKILL)}): "
-                             "the mail crashes the reader (or the system killed it for memory)") from None
-        if status == "error":
-            raise Unreadable(value)
-        return value
+        key = _key(raw)
+        keys = [k for k, _ in self._queue]
+        if key in keys:  # mails expected before it were never asked for (duplicates): not read
+            for skipped, _ in self._queue[:keys.index(key)]:
+                self._wanted.discard(skipped)
+                self._done.pop(skipped, None)
+            del self._queue[:keys.index(key)]
+        elif key not in self._done and all(w.job != key for w in self.workers):
+            self._queue.insert(0, (key, (raw, limits, tuple(id_patterns))))
+        self._wanted.add(key)
+        while key not in self._done:
+            self._dispatch(key)
+            busy = [w for w in self.workers if w.job is not None]
+            if key not in self._done and busy:
+                worker = next((w for w in busy if w.job == key), min(busy, key=lambda w: w.deadline))
+                self._take(worker)
+        status, value = self._done.pop(key)
+        self._wanted.discard(key)
+        with contextlib.suppress(ReaderUnavailable):  # said by the next read, for the mail it concerns
+            self._dispatch(None)  # the next mails are read while the caller records this one
+        if status == "ok":
+            return value  # type: ignore[return-value]
+        raise {"slow": TooSlow, "dead": ReaderDied}.get(status, Unreadable)(value)
+
+    def _take(self, worker: _Worker) -> None:
+        key = worker.job
+        reply = worker.receive(self.seconds)
+        if key in self._wanted:
+            self._done[key] = reply
+
+    def _dispatch(self, asked: tuple | None) -> None:
+        """Collect finished replies, drop ended workers, and hand queued mails to idle ones: the
+        mail asked for always, others while fewer replies than workers wait (bounded memory)."""
+        for worker in self.workers:
+            if worker.job is not None and worker.ready():
+                self._take(worker)
+        self.workers = [w for w in self.workers if w.job is not None or w.process.is_alive()]
+        while self._queue and (self._queue[0][0] == asked or len(self._done) < self.size):
+            worker = next((w for w in self.workers if w.job is None), None)
+            if worker is None:
+                if len(self.workers) >= self.size:
+                    return
+                worker = _Worker()
+                self.workers.append(worker)
+            key, request = self._queue.pop(0)
+            worker.send(key, request, self.seconds)
 
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.send(None)  # the worker ends its loop
-            except OSError:
-                pass
-        self._stop(None)
-
-    def _start(self) -> multiprocessing.connection.Connection:
-        if self._process is None or not self._process.is_alive():
-            self._stop(signal.SIGKILL)
-            try:
-                self._conn, child = _CONTEXT.Pipe()
-                self._process = _CONTEXT.Process(target=_serve, args=(child,), name="mailproc-reader", daemon=True)
-                self._process.start()
-            except Exception as exc:
-                self._process = None
-                raise ReaderUnavailable(f"cannot start the process that reads mail: {exc}") from exc
-            child.close()
-        return self._conn
-
-    def _stop(self, sig: int | None) -> str:
-        """End the worker (killed with `sig`, else waited for); how it ended."""
-        process, conn = self._process, self._conn
-        self._process = self._conn = None
-        if conn is not None:
-            conn.close()
-        if process is None:
-            return "not running"
-        if sig is not None and process.is_alive():
-            process.kill()
-        process.join(5)
-        code = process.exitcode
-        if code is not None and code < 0:
-            return f"killed by {signal.Signals(-code).name}"
-        return f"exit code {code}"
+        for worker in self.workers:
+            worker.close()
+        self.workers = []
 
 
 def _serve(conn: multiprocessing.connection.Connection) -> None:

@@ -131,6 +131,14 @@ def render_template_alert(settings: Settings, secret: bytes, fallback: templatin
                    extra_headers={"Auto-Submitted": "auto-generated", **_TO_AGENTS})
 
 
+def _header_line(policy: email.policy.EmailPolicy, name: str, value: str) -> str:
+    """A header line as the policy folds it. A short ASCII value (nearly every one) is already
+    in its final form: it skips the header registry's parse, the most costly step of composing."""
+    if value.isascii() and value.isprintable() and len(name) + 2 + len(value) <= policy.max_line_length:
+        return f"{name}: {value}\r\n"
+    return policy.fold(name, policy.header_store_parse(name, value)[1])
+
+
 def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple[str, ...], subject: str,
             body: str, now: dt.datetime, cc: tuple[str, ...] = (), threading: Thread = Thread(),
             extra_headers: dict[str, str] | None = None, attachments: tuple[Attachment, ...] = (),
@@ -144,20 +152,14 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
     # RFC 6532: an address with a non-ASCII local part can only be written in UTF-8 (sent with SMTPUTF8).
     policy = email.policy.SMTP if all(a.isascii() for a in (*to, *cc)) else email.policy.SMTPUTF8
     message_id = tokens.new_message_id(secret, tag, support.message_id_domain)
-    msg = email.message.EmailMessage(policy=policy)
-    msg["From"] = email.utils.formataddr((support.name, support.address))
-    msg["To"] = ", ".join(to)
-    if cc:
-        msg["Cc"] = ", ".join(cc)
-    msg["Date"] = email.utils.format_datetime(now.astimezone(settings.hours.timezone))
-    msg["Message-ID"] = f"<{message_id}>"
-    if threading.in_reply_to:
-        msg["In-Reply-To"] = f"<{threading.in_reply_to}>"
-    if threading.references:
-        msg["References"] = " ".join(f"<{r}>" for r in threading.references)
-    msg[LOOP_HEADER] = support.address
-    for name, value in (extra_headers or {}).items():
-        msg[name] = value
+    headers = [("From", email.utils.formataddr((support.name, support.address))), ("To", ", ".join(to)),
+               *([("Cc", ", ".join(cc))] if cc else []),
+               ("Date", email.utils.format_datetime(now.astimezone(settings.hours.timezone))),
+               ("Message-ID", f"<{message_id}>"),
+               *([("In-Reply-To", f"<{threading.in_reply_to}>")] if threading.in_reply_to else []),
+               *([("References", " ".join(f"<{r}>" for r in threading.references))] if threading.references else []),
+               (LOOP_HEADER, support.address), *(extra_headers or {}).items()]
+    msg = email.message.EmailMessage(policy=policy)  # the MIME structure and its Content-* headers
     text = wire.flowed(body)
     msg.set_content(text, cte=wire.transfer_encoding(text), params={"format": "flowed"})
     if html is not None:
@@ -169,7 +171,8 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
         msg.add_attachment(placeholder, maintype=maintype or "application", subtype=subtype or "octet-stream",
                            filename=part.filename)
     out = io.BytesIO()
-    out.write(f"Subject: {wire.encode_subject(subject)}\r\n".encode("ascii"))
+    out.write((f"Subject: {wire.encode_subject(subject)}\r\n"
+               + "".join(_header_line(policy, n, v) for n, v in headers)).encode("utf-8"))
     wire.splice_base64(out, msg.as_bytes(), contents)
     data = out.getvalue()  # shares the buffer: no second copy of a big mail
     return OutboundMail(kind=kind, message_id=message_id, mail_from=support.address, rcpt_to=(*to, *cc),

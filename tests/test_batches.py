@@ -2,6 +2,7 @@
 import pytest
 
 from mailproc.cycle import batches
+from mailproc.fetch import uid_set
 
 MB = 2**20
 CASES = [
@@ -16,3 +17,16 @@ CASES = [
 @pytest.mark.parametrize("sizes,count,limit,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_batches(sizes, count, limit, expected):
     assert batches(sizes, count, limit) == expected
+
+
+UID_SETS = [
+    ("a run is a range", [1, 2, 3, 4], "1:4"),
+    ("runs and single UIDs", [3, 4, 5, 9, 11, 12], "3:5,9,11:12"),
+    ("out of order", [12, 11, 3], "3,11:12"),
+    ("one UID", [7], "7"),
+]
+
+
+@pytest.mark.parametrize("uids,expected", [c[1:] for c in UID_SETS], ids=[c[0] for c in UID_SETS])
+def test_uid_sets_are_short_enough_for_a_backlog_of_thousands(uids, expected):
+    assert uid_set(uids) == expected

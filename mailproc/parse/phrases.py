@@ -77,20 +77,23 @@ class Tokens:
         """Where a pattern word (notation in the module docstring) matches."""
         if pattern_word not in self._memo:
             if pattern_word.endswith("="):
-                candidates = [pattern_word[:-1]]
-                if len(pattern_word) > _TYPO_WORD:
-                    candidates += [w for w in self._sorted if _swapped(w, pattern_word[:-1])]
+                word = pattern_word[:-1]
+                candidates = [word, *(_swaps(word) if len(word) >= _TYPO_WORD else ())]
             elif pattern_word.endswith("*"):
                 prefix = pattern_word[:-1]
-                start = bisect.bisect_left(self._sorted, prefix)
-                candidates = list(itertools.takewhile(lambda w: w.startswith(prefix), self._sorted[start:]))
-                if len(prefix) >= _TYPO_STEM:
-                    candidates += [w for w in self._sorted if _swapped_start(w, prefix)]
+                # words starting with the prefix, with it read through a swapped pair, or with the pair
+                # straddling its end (all words starting with prefix[:-1]); word_matches says which match
+                starts = (prefix[:-1], *_swaps(prefix)) if len(prefix) >= _TYPO_STEM else (prefix,)
+                candidates = [w for p in starts for w in self._starting_with(p)]
             else:
                 candidates = self._by_stem.get(stem(pattern_word)[:4], []) + [pattern_word]
             self._memo[pattern_word] = frozenset(
                 p for w in candidates if w in self._index and word_matches(pattern_word, w) for p in self._index[w])
         return self._memo[pattern_word]
+
+    def _starting_with(self, prefix: str) -> list[str]:
+        start = bisect.bisect_left(self._sorted, prefix)
+        return list(itertools.takewhile(lambda w: w.startswith(prefix), self._sorted[start:]))
 
     def any_positions(self, alternatives: tuple[str, ...]) -> frozenset[int]:
         return frozenset().union(*(self.positions(a) for a in alternatives))
@@ -117,6 +120,12 @@ class Pattern:
 
 
 _TYPO_WORD, _TYPO_STEM = 6, 5  # shortest word, and stem, read through a swapped pair of letters
+
+
+@functools.lru_cache(maxsize=4096)
+def _swaps(word: str) -> tuple[str, ...]:
+    """The word with each pair of different neighbouring letters swapped: the typos `_swapped` reads through."""
+    return tuple(word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1) if word[i] != word[i + 1])
 
 
 def _swapped(token: str, word: str) -> bool:

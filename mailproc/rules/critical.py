@@ -246,6 +246,7 @@ def check(ctx: Context) -> list[Action]:
             ReplyBlock("critical", data={"problem": problem})]
 
 
+@functools.lru_cache(maxsize=4)  # asked by this rule and by the scope rule about the same mail
 def find_problem(*texts: str, extra_phrases: tuple[str, ...] = ()) -> str | None:
     """LOGIN, POS, OTHER or None: the critical problem the texts report, if any (see the module docstring)."""
     budget, parts = MAX_CHARS, []

@@ -183,6 +183,7 @@ def check(ctx: Context) -> list[Action]:
     return [AddLabel(Label.OUT_OF_SCOPE), ReplyBlock("out_of_scope", data=data)]
 
 
+@functools.lru_cache(maxsize=4)  # asked by this rule and by the FAQ rule about the same mail
 def judge(*texts: str, extra_phrases: tuple[str, ...] = ()) -> Verdict | None:
     """The §3.2 topics asked for, and whether that is sure: not when the mail also reports a fault."""
     tokens = _tokens(texts)
@@ -225,6 +226,7 @@ def _topic_hits(tokens: Tokens, extra_phrases: tuple[str, ...]) -> list[tuple[st
     return found
 
 
+@functools.lru_cache(maxsize=4)  # the same texts are looked at for several kinds of phrase
 def _tokens(texts: tuple[str, ...]) -> Tokens:
     budget, parts = MAX_CHARS, []
     for text in texts:

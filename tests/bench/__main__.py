@@ -1,0 +1,190 @@
+"""`make bench`: throughput, idle-poll time, memory and push latency of mailproc against a
+Dovecot and an SMTP sink it starts itself, printed as one table and written to
+bench/results.json. Figures are printed, never asserted.
+
+    python -m tests.bench [N]    # N generated mails (default 2000, or BENCH_MAILS)
+    BENCH_IDLE_AT=20000          # processed mails for the second idle-poll figure (0: skip)
+
+Timings are compared as ratios taken in the same run: the machines are shared and noisy,
+absolute numbers are for orientation only.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import pathlib
+import statistics
+import sys
+import time
+
+from tests.bench import pipeline, stack
+from tests.bench.mails import Backlog, small
+from tests.mailfactory import make_mail
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results.json"
+BIG_MAILBOX, IDLE_MAILBOX = "client3@example.test", "client4@example.test"  # beside the backlog's support@
+
+
+def raw_fetch_rate(ms: stack.Stack, n: int) -> float:
+    """mails/s of imap-tools fetching every mail of INBOX (parsed into its MailMessage), the physical limit."""
+    with ms.imap("support@example.test") as mb:
+        start = time.perf_counter()
+        got = sum(1 for msg in mb.fetch(mark_seen=False, bulk=50) if msg.uid)
+        took = time.perf_counter() - start
+    assert got == n, f"fetched {got} of {n}"
+    return n / took
+
+
+def idle_poll(desk_dir: pathlib.Path) -> tuple[float, int]:
+    """(median seconds, IMAP commands) of a whole poll cycle that finds no new mail, as `run` does
+    it (on the connection kept from the cycle before, where the desk keeps one), timed inside the
+    process running it (no start-up of Python)."""
+    code = (
+        "import imaplib, pathlib, statistics, sys, time\n"
+        "from mailproc import fetch\n"
+        "from mailproc.config import load_settings\n"
+        "from mailproc.cli import make_desk\n"
+        "from mailproc.cycle import run_cycle\n"
+        "desk = make_desk(load_settings(pathlib.Path(sys.argv[1])))\n"
+        "kept = getattr(fetch, 'KeptSession', None)\n"
+        "kept = kept and kept(desk.settings.mailbox, desk.secrets.imap_password)\n"
+        "options = {'connection': kept.use} if kept else {}\n"
+        "run_cycle(desk, **options)\n"
+        "sent = imaplib.IMAP4._command\n"
+        "count = []\n"
+        "imaplib.IMAP4._command = lambda self, name, *a: (count.append(name), sent(self, name, *a))[1]\n"
+        "times = []\n"
+        "for _ in range(7):\n"
+        "    count.clear(); t = time.perf_counter(); run_cycle(desk, **options)\n"
+        "    times.append(time.perf_counter() - t)\n"
+        "print(statistics.median(times), len(count))\n")
+    out = stack.mailproc_python(code, str(desk_dir / "config.toml")).split()
+    return float(out[0]), int(out[1])
+
+
+def big_attachment_rss(ms: stack.Stack, sink: stack.Sink) -> float:
+    """Peak RSS (MiB) of `mailproc poll` processing one mail with a 25 MB attachment."""
+    from PIL import Image
+
+    side = 2900  # a PNG of noise barely compresses: 25 MB
+    png = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(png, "PNG", compress_level=1)
+    raw = make_mail(subject="big", body="see attachment", attachments=[("big.png", png.getvalue(), "image/png")])
+    ms.append([raw], BIG_MAILBOX)
+    return stack.poll(stack.new_desk(ms, sink, BIG_MAILBOX))[1]
+
+
+def idle_latency(ms: stack.Stack, sink: stack.Sink, count: int = 50) -> list[float] | None:
+    """Seconds from APPEND to the acknowledgement accepted by the sink, `mailproc run` waiting in IDLE;
+    None when the config knows no [mailbox].idle."""
+    from mailproc.config import SCHEMA
+
+    if "idle" not in SCHEMA["mailbox"]:
+        return None
+    desk = stack.new_desk(ms, sink, IDLE_MAILBOX, idle=True)
+    latencies = []
+    with stack.running(desk):
+        time.sleep(3)  # first cycle done, waiting in IDLE
+        for n in range(count):
+            message_id = f"<idle-{n}-{time.time_ns()}@client.example.test>"
+            raw = make_mail(from_=f"Client <idle{n}@example.test>", subject=f"Вопрос {n}",
+                            body="Не могу войти в личный кабинет.", message_id=message_id)
+            start = time.monotonic()
+            ms.append([raw], IDLE_MAILBOX)
+            accepted = sink.wait_for(message_id.encode(), timeout=30)
+            latencies.append(accepted - start if accepted else float("inf"))
+    return latencies
+
+
+def report(results: dict, rows: list[tuple[str, str, str]]) -> None:
+    """The table of what was measured (all of it, or what came before an interruption)."""
+    if not rows:
+        return
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    print(f"mailproc bench: {results['mails']} mails, {results['backlog_mb']} MB (python {results['python']})")
+    for r in (("", "measured", "target"), *rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(r, widths)).rstrip())
+    print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+def main(argv: list[str]) -> int:
+    n = int(argv[0] if argv else os.environ.get("BENCH_MAILS", 2000))
+    idle_at = int(os.environ.get("BENCH_IDLE_AT", 20000))
+    results: dict = {"mails": n, "python": sys.version.split()[0]}
+    rows: list[tuple[str, str, str]] = []
+    with contextlib.ExitStack() as context:
+        context.callback(report, results, rows)
+        try:
+            ms = context.enter_context(stack.started())
+        except stack.Unavailable as exc:
+            print(f"bench skipped: {exc}")
+            return 0
+        sink = context.enter_context(stack.sink())
+        print(f"generating {n} mails ...", file=sys.stderr)
+        backlog = Backlog().make(n)
+        results["backlog_mb"] = round(sum(map(len, backlog)) / 2**20, 1)
+        ms.append(backlog)
+
+        raw = raw_fetch_rate(ms, n)
+        desk = stack.new_desk(ms, sink)
+        print(f"mailproc poll on {n} mails ({results['backlog_mb']} MB) ...", file=sys.stderr)
+        took, rss = stack.poll(desk)
+        e2e = n / took
+        results.update(raw_fetch_per_s=round(raw, 1), end_to_end_per_s=round(e2e, 1), ratio=round(e2e / raw, 3),
+                       backlog_rss_mb=round(rss), sent=sink.count)
+        rows += [("raw imap-tools fetch", f"{raw:.0f} mails/s", "(the limit)"),
+                 ("mailproc poll end to end", f"{e2e:.1f} mails/s, {sink.count} mails sent", ""),
+                 ("  ratio to raw fetch", f"{e2e / raw:.1%}", ">= 50%"),
+                 (f"peak RSS, poll of {n} mails", f"{rss:.0f} MiB", "< 150 MiB, flat in N")]
+
+        seconds, commands = idle_poll(desk)
+        results["idle_poll"] = {str(n): {"ms": round(seconds * 1000, 1), "imap_commands": commands}}
+        rows.append((f"idle poll at {n} processed", f"{seconds * 1000:.0f} ms, {commands} IMAP commands",
+                     "<= 50 ms, one round trip"))
+        idle_row = len(rows)
+
+        rss = big_attachment_rss(ms, sink)
+        results["big_attachment_rss_mb"] = round(rss)
+        rows.append(("peak RSS, one 25 MB attachment", f"{rss:.0f} MiB", "< 150 MiB"))
+
+        latencies = idle_latency(ms, sink)
+        if latencies is None:
+            results["idle_latency"] = None
+            rows.append(("IDLE latency (median, p95)", "n/a (idle mode not available)", "median <= 2 s"))
+        else:
+            ordered = sorted(latencies)
+            median, p95 = statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+            results["idle_latency"] = {"median_s": round(median, 3), "p95_s": round(p95, 3)}
+            rows.append((f"IDLE latency over {len(ordered)} mails", f"median {median:.2f} s, p95 {p95:.2f} s",
+                         "median <= 2 s"))
+
+        sqlite = pipeline.rate()
+        postgresql = pipeline.rate_on_postgresql()
+        results["pipeline_per_s"] = {"sqlite": round(sqlite, 1),
+                                     "postgresql": round(postgresql, 1) if isinstance(postgresql, float) else None}
+        rows += [("pipeline alone (no IMAP/SMTP), SQLite", f"{sqlite:.0f} mails/s", ""),
+                 ("pipeline alone, PostgreSQL", f"{postgresql:.0f} mails/s" if isinstance(postgresql, float)
+                  else postgresql, "")]
+
+        # the longest part last: the figures above are not lost when it is interrupted
+        if idle_at > n:
+            print(f"growing the desk to {idle_at} processed mails ...", file=sys.stderr)
+            ms.append([small(i) for i in range(idle_at - n)])
+            took, _ = stack.poll(desk)
+            seconds, commands = idle_poll(desk)
+            results["small_mails_per_s"] = round((idle_at - n) / took, 1)
+            results["idle_poll"][str(idle_at)] = {"ms": round(seconds * 1000, 1), "imap_commands": commands}
+            rows.insert(idle_row, (f"idle poll at {idle_at} processed",
+                                   f"{seconds * 1000:.0f} ms, {commands} IMAP commands", "same as above"))
+        else:
+            rows.insert(idle_row, ("idle poll at BENCH_IDLE_AT processed", "skipped (BENCH_IDLE_AT <= N)", ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
