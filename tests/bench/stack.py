@@ -100,11 +100,13 @@ def sink() -> Iterator[Sink]:
         controller.stop()
 
 
-def new_desk(ms: Stack, sink: Sink, user: str = SUPPORT, **mailbox) -> pathlib.Path:
+def new_desk(ms: Stack, sink: Sink, user: str = SUPPORT, database: dict | None = None, **mailbox) -> pathlib.Path:
     """A fresh desk directory with its config.toml, reading the mailbox of `user` (each measure
-    gets a mailbox of its own: emptying one of 20,000 mails takes longer than a command may)."""
+    gets a mailbox of its own: emptying one of 20,000 mails takes longer than a command may);
+    `database` changes the [database] keys (its url)."""
     desk = pathlib.Path(tempfile.mkdtemp(prefix="desk-", dir=ms.dir))
-    config = _merge(_base_config(ms, sink.port), {"mailbox": {"user": user, **mailbox}})
+    config = _merge(_base_config(ms, sink.port), {"mailbox": {"user": user, **mailbox},
+                                                    **({"database": database} if database else {})})
     (desk / "config.toml").write_text(to_toml(config))
     return desk
 
@@ -166,10 +168,10 @@ def poll(desk: pathlib.Path) -> tuple[float, float]:
 
 
 @contextlib.contextmanager
-def running(desk: pathlib.Path) -> Iterator[subprocess.Popen]:
+def running(desk: pathlib.Path, log: str = "run.log") -> Iterator[subprocess.Popen]:
     """`mailproc run` in the background, ended with SIGTERM."""
     proc = subprocess.Popen(_command(desk, "run"), env=ENV, cwd=desk, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=open(desk / "run.log", "w"))
+                            stdout=subprocess.DEVNULL, stderr=open(desk / log, "w"))
     try:
         yield proc
     finally:
