@@ -11,6 +11,8 @@ from email.policy import default
 
 import pytest
 
+from mailproc.config import Database
+from mailproc.store.db import poller_lock
 from tests.conftest import ROOT, desk_database
 from tests.mailfactory import make_mail
 from tests.test_daemon import _wait_for_log
@@ -108,3 +110,34 @@ def test_two_workers_checking_deadlines_at_once_escalate_each_once(mail, mailpro
     marks = db.execute_sql("SELECT sum(jsonb_array_length(escalations)) FROM ticket").fetchone()[0]
     assert marks >= 30 and sum(sent) == marks  # each warning or breach once, whichever worker sent it
     assert db.execute_sql("SELECT count(*) FROM outbox").fetchone()[0] - queued_before == marks
+
+
+def test_the_poller_lock_is_per_mailbox_and_released_when_its_holder_dies(database, tmp_path):
+    place = Database(url=database, password_env="MAILPROC_DATABASE_PASSWORD", data_dir=tmp_path, path=None)
+    support, billing = "support@example.test@127.0.0.1:143/INBOX", "billing@example.test@127.0.0.1:143/INBOX"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, database, support], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with poller_lock(place, support) as taken, poller_lock(place, billing) as free:
+        assert taken and support in taken  # named in the message
+        assert free is None  # another mailbox is polled beside it
+    holder.kill()  # as SIGKILL: no unlock, the server sees the connection close
+    holder.wait()
+    deadline = time.monotonic() + 60
+    while True:
+        with poller_lock(place, support) as taken:
+            if taken is None:
+                break
+        assert time.monotonic() < deadline, "the dead holder's lock was not released"
+        time.sleep(0.2)
+
+
+_HOLD = """
+import sys, time
+from mailproc.config import Database
+from mailproc.store.db import poller_lock
+with poller_lock(Database(url=sys.argv[1], password_env="MAILPROC_DATABASE_PASSWORD", data_dir=None, path=None),
+                 sys.argv[2]) as taken:
+    print("held" if taken is None else taken, flush=True)
+    time.sleep(600)
+"""
