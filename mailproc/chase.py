@@ -36,7 +36,9 @@ def chase(desk: Desk) -> int:
         )
 
     sent = 0
-    for candidate in Ticket.select().where(Ticket.status == Status.WAITING, Ticket.waiting_since.is_null(False)):
+    for candidate in Ticket.select().where(
+        desk.tickets, Ticket.status == Status.WAITING, Ticket.waiting_since.is_null(False)
+    ):
         if due(candidate) is None:
             continue
         with database.atomic():

@@ -19,15 +19,16 @@ import peewee
 
 import mailproc
 from mailproc import accounts, logs, report_svg, report_text, shipped, status, template_check, templating, undo
-from mailproc.config import Settings, config_path, database_at, load_settings, read_secrets
-from mailproc.cycle import one_poller, run_cycle
+from mailproc.config import Settings, config_path, database_at, load_settings, read_mailboxes_secrets
+from mailproc.cycle import every_mailbox, one_poller, run_cycle
 from mailproc.daemon import Daemon
 from mailproc.desk import Desk
 from mailproc.errors import ConfigError, MailprocError
 from mailproc.fetch import connect
 from mailproc.send import check_login
-from mailproc.store import db, desk_copy, queries, retention, sla_report
+from mailproc.store import db, desk_copy, queries, record, retention, sla_report
 from mailproc.store.db import PRIVATE_UMASK, BlobStore, open_database
+from mailproc.store.models import database
 from mailproc.vocab import Status
 
 log = logging.getLogger("mailproc")
@@ -175,13 +176,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_RUNTIME
 
 
-def make_desk(settings: Settings):
-    """The desk `run` and `poll` work with; refuses (ConfigError) while a template fails its check."""
-    secrets = read_secrets(settings, os.environ)
+def make_desks(settings: Settings) -> tuple[Desk, ...]:
+    """The desk of each mailbox `run` and `poll` work with; refuses (ConfigError) while a template
+    fails its check or a mailbox's secret is missing."""
+    secrets = read_mailboxes_secrets(settings, os.environ)
     templates = template_check.checked(settings)
     open_database(settings.database)
     templating.use_templates(templates)
-    return Desk(settings, secrets, _blob_store(settings))
+    desks = tuple(Desk(one, secret, _blob_store(settings)) for one, secret in zip(settings.each_mailbox(), secrets))
+    if len(desks) == 1:
+        with database.atomic():
+            record.adopt_progress(desks[0].mailbox)
+    return desks
 
 
 def _blob_store(settings: Settings) -> BlobStore:
@@ -213,13 +219,13 @@ def cmd_init(args) -> int:
 
 
 def cmd_run(settings: Settings, args) -> int:
-    return Daemon(lambda: make_desk(load_settings(settings.source)), args.resume_numbering).run()
+    return Daemon(lambda: make_desks(load_settings(settings.source)), args.resume_numbering).run()
 
 
 def cmd_poll(settings: Settings, args) -> int:
-    desk = make_desk(settings)
+    desks = make_desks(settings)
     try:
-        report = run_cycle(desk, resume_numbering=args.resume_numbering)
+        report = run_cycle(desks, resume_numbering=args.resume_numbering)
     except MailprocError:
         raise
     except Exception as exc:  # IMAP protocol errors, timeouts: say what failed, exit 1
@@ -251,6 +257,10 @@ def cmd_status(settings: Settings, args) -> int:
         return status.CRITICAL
     code, reasons = status.verdict(figures, settings.monitoring)
     data = status.as_json(figures, code, reasons, settings.hours.timezone)
+    open_tickets = queries.open_tickets_by_prefix()
+    data["mailboxes"] = [{"address": one.support.address, "tag_prefix": one.support.tag_prefix,
+                          "open_tickets": open_tickets.get(one.support.tag_prefix.upper(), 0)}
+                         for one in settings.each_mailbox()]
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else "\n".join(status.text_lines(data)))
     return code
 
@@ -270,17 +280,26 @@ def cmd_tickets(settings: Settings, args) -> int:
         header = f"{'UID':<10} {'ARRIVED':<25}  MESSAGE-ID  REASON"
         lines = [f"uid {r['uid']:<6} {r['arrived_at']}  {r['message_id'] or '-'}  {r['reason']}" for r in rows]
     else:
-        rows = queries.list_tickets(zone, args.status, client=args.client, account=args.account, search=args.search)
+        rows = _naming_mailboxes(settings, queries.list_tickets(zone, args.status, client=args.client,
+                                                                 account=args.account, search=args.search))
+        several = bool(settings.mailboxes)
         header = (f"{'TICKET':<10} {'STATUS':<9} {'PRIORITY':<8} {'CLIENT':<28} {'MSG':>3}  {'REACTION DUE':<16}  "
-                  f"SUBJECT  LABELS")
+                  + ("MAILBOX  " if several else "") + "SUBJECT  LABELS")
         lines = [f"{r['tag']:<10} {r['status']:<9} {r['priority']:<8} {r['client']:<28} "
                  f"{r['message_count']:>3}  {(r['first_response_due'] or '-')[:16]:<16}  "
-                 f"{r['subject'][:50]}  {','.join(r['labels'])}" for r in rows]
+                 + (f"{r['mailbox'] or '-'}  " if several else "")
+                 + f"{r['subject'][:50]}  {','.join(r['labels'])}" for r in rows]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         print("\n".join([header, *lines]) if lines else "no tickets")
     return EXIT_OK
+
+
+def _naming_mailboxes(settings: Settings, rows: list[dict]) -> list[dict]:
+    """Each ticket's row gets `mailbox`: the address of the mailbox it belongs to (null: no mailbox
+    of the config has its tag prefix now)."""
+    return [{**row, "mailbox": settings.address_of(row["tag"])} for row in rows]
 
 
 def cmd_show(settings: Settings, args) -> int:
@@ -289,11 +308,13 @@ def cmd_show(settings: Settings, args) -> int:
     if data is None:
         print(f"error: no ticket {args.ticket!r} (see `mailproc tickets`)", file=sys.stderr)
         return EXIT_RUNTIME
+    [data] = _naming_mailboxes(settings, [data])
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{data['tag']}  {data['status']}  {data['priority']}  {data['client']}  {', '.join(data['labels'])}")
-    print(f"subject: {data['subject']}\naccount: {data['account_id'] or '-'}\n"
+    print((f"mailbox: {data['mailbox'] or '-'}\n" if settings.mailboxes else "")
+          + f"subject: {data['subject']}\naccount: {data['account_id'] or '-'}\n"
           f"first response due: {data['first_response_due'] or '-'}\nresolution due: {data['resolution_due'] or '-'}")
     for m in data["messages"]:
         print(f"\n--- {m['date']}  {m['direction']}/{m['kind']}  {m['from']} -> {', '.join(m['to'])}"
@@ -315,7 +336,7 @@ def _unsent_mark(message: dict) -> str:
 def cmd_queue(settings: Settings, args) -> int:
     _open_read_side(settings)
     now = dt.datetime.now(dt.timezone.utc)
-    rows = sla_report.queue(settings.hours.timezone, now)
+    rows = _naming_mailboxes(settings, sla_report.queue(settings.hours.timezone, now))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -345,7 +366,7 @@ def cmd_stats(settings: Settings, args) -> int:
 def cmd_check_config(settings: Settings, args) -> int:
     problems = settings.missing_sections()  # with missing secrets and failing templates, all in one report
     try:
-        secrets = read_secrets(settings, os.environ)
+        secrets = read_mailboxes_secrets(settings, os.environ)
     except ConfigError as exc:
         problems += exc.problems
     try:
@@ -356,13 +377,15 @@ def cmd_check_config(settings: Settings, args) -> int:
     if problems:
         raise ConfigError(problems)
     if args.connect:
-
-        with connect(settings.mailbox, secrets.imap_password) as imap:
-            imap.select(settings.mailbox.folder)
-        check_login(settings.smtp, secrets.smtp_password)
+        for one, secret in zip(settings.each_mailbox(), secrets):
+            with connect(one.mailbox, secret.imap_password) as imap:
+                imap.select(one.mailbox.folder)
+        check_login(settings.smtp, secrets[0].smtp_password)
         db.connect(settings.database).close()
-        print(f"IMAP {settings.mailbox.host}:{settings.mailbox.port}, SMTP {settings.smtp.host}:"
-              f"{settings.smtp.port} and the database {settings.database.where}: logged in", file=sys.stderr)
+        imap_servers = ", ".join(dict.fromkeys(f"{one.mailbox.host}:{one.mailbox.port}"
+                                               for one in settings.each_mailbox()))
+        print(f"IMAP {imap_servers}, SMTP {settings.smtp.host}:{settings.smtp.port} and the database "
+              f"{settings.database.where}: logged in", file=sys.stderr)
     for warning in [*settings.example_values(), *settings.support.sign_off_warnings()]:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{settings.source}: ok")
@@ -386,7 +409,7 @@ def _unwritable(settings: Settings) -> list[str]:
 
 def cmd_quarantine(settings: Settings, args) -> int:
     if args.action == "retry":
-        print(undo.retry_quarantined(make_desk(settings), args.id), file=sys.stderr)
+        print(undo.retry_quarantined(make_desks(settings), args.id), file=sys.stderr)
         return EXIT_OK
     _open_read_side(settings)
     rows = queries.list_quarantined(settings.hours.timezone)
@@ -422,7 +445,7 @@ def cmd_db(settings: Settings, args) -> int:
     source = open_database(settings.database)
     target = db.connect(target_place)
     try:
-        with one_poller(settings.database, db.poller_key(settings.mailbox)):
+        with one_poller(settings.database, every_mailbox(settings)):
             counts = desk_copy.copy_desk(source, target, target_place.where)
     finally:
         target.close()
@@ -467,7 +490,7 @@ def cmd_purge(settings: Settings, args) -> int:
     if not args.yes:
         print(f"would purge {retention.plan(blobs, before)}; nothing removed (add --yes)", file=sys.stderr)
         return EXIT_OK
-    with one_poller(settings.database, db.poller_key(settings.mailbox)):  # a mail stored meanwhile may name a file about to go
+    with one_poller(settings.database, every_mailbox(settings)):  # a mail stored meanwhile may name a file about to go
         purged = retention.apply(blobs, before)
     print(f"purged {purged}", file=sys.stderr)
     return EXIT_OK

@@ -10,6 +10,7 @@ file is valid. Adding a key costs one ``_key`` field in its section's dataclass.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import json
@@ -25,6 +26,7 @@ from mailproc import shipped
 from mailproc.errors import ConfigError
 from mailproc.defaults import (ACCEPTABLE_FORMATS, DEFAULT_ID_PATTERNS, MAX_PIXELS_CEILING, AttachmentLimits, MiB,
                                compile_patterns)
+from mailproc.thread import of_prefix
 
 CONFIG_ENV = "MAILPROC_CONFIG"
 DEFAULT_CONFIG = "config.toml"
@@ -432,6 +434,19 @@ class Settings:
     faq: tuple[FaqEntry, ...]
     source: Path  # the file loaded, absolute
     sections: frozenset[str] = frozenset()  # the sections the file has (the others are all defaults)
+    # One Settings per [[mailbox]] entry (its mailbox, address, prefix, agents, language; the rest
+    # shared); empty in the single-mailbox form. mailbox, support and templates are the first one's.
+    mailboxes: tuple[Settings, ...] = ()
+    other_addresses: tuple[str, ...] = ()  # in a mailbox's settings, the others' addresses: never a client's Cc
+
+    def each_mailbox(self) -> tuple[Settings, ...]:
+        """The settings each mailbox is processed with: one per [[mailbox]] entry, else these."""
+        return self.mailboxes or (self,)
+
+    def address_of(self, tag: str) -> str | None:
+        """The address of the mailbox a ticket belongs to, by its tag's prefix; None: no mailbox has it now."""
+        return next((one.support.address for one in self.each_mailbox() if of_prefix(tag, one.support.tag_prefix)),
+                    None)
 
     def missing_sections(self) -> list[str]:
         """One line for each section a real desk must set but the file lacks: its defaults are an
@@ -441,13 +456,17 @@ class Settings:
                 for name, what in (("mailbox", f"IMAP {self.mailbox.user} at {self.mailbox.host}:{self.mailbox.port}"),
                                    ("smtp", f"SMTP at {self.smtp.host}:{self.smtp.port}"),
                                    ("support", f"address {self.support.address}"))
-                if name not in self.sections]
+                if name not in self.sections and not (self.mailboxes and name == "support")]
 
     def example_values(self) -> list[str]:
         """Addresses still in a domain reserved for examples (RFC 2606, e.g. example.test, as the
         starter config has them): fine for a trial, never a real desk."""
-        values = {"support.address": self.support.address, "mailbox.user": self.mailbox.user,
-                  **{f"support.agents[{n}]": a for n, a in enumerate(self.support.agents, 1)}}
+        values = {}
+        for n, one in enumerate(self.each_mailbox(), 1):
+            entry = f"mailbox[{n}]." if self.mailboxes else ""
+            values |= {f"{entry or 'support.'}address": one.support.address,
+                       f"{entry or 'mailbox.'}user": one.mailbox.user,
+                       **{f"{entry or 'support.'}agents[{i}]": a for i, a in enumerate(one.support.agents, 1)}}
         return [f"{key}: {value} is an example address (a reserved domain): put the desk's real one"
                 for key, value in values.items() if _RESERVED_DOMAIN.search(value)]
 
@@ -524,6 +543,9 @@ def load_settings(path: Path) -> Settings:
     """Read and validate the config at ``path``; raise ConfigError listing every problem."""
     data, source = _read(path), path.resolve()
     problems = [_unknown("section", s, [*SCHEMA, "faq"]) for s in data if s not in SCHEMA and s != "faq"]
+    entries = data.get("mailbox") if isinstance(data.get("mailbox"), list) else None  # [[mailbox]] form
+    if entries is not None:
+        data = {**data, "mailbox": {}}
     v: dict[str, dict[str, Any]] = {}  # section -> key -> converted value, None where the check failed
     for section, schema in SCHEMA.items():
         table = data.get(section, {})
@@ -540,10 +562,95 @@ def load_settings(path: Path) -> Settings:
                 v[section][key] = None
                 problems.append(f"{section}.{key}: expected {bad.expected}, got {_shown(raw)}")
     faq = _faq_entries(data.get("faq", []), problems)
-    problems += _cross_problems(v, source.parent)
+    if entries is None:
+        problems += _cross_problems(v, source.parent)
+        if problems:
+            raise ConfigError(problems)
+        return _settings(v, faq, source, frozenset(data))
+    per_mailbox = _mailbox_entries(entries, data.get("support", {}), v, problems)
+    for n, values in enumerate(per_mailbox, 1):
+        problems += [_entry_key(problem, n) for problem in _cross_problems(values, source.parent)]
+    problems = list(dict.fromkeys(problems))  # a shared key's problem is found once per mailbox
     if problems:
         raise ConfigError(problems)
-    return _settings(v, faq, source, frozenset(data))
+    mailboxes = tuple(_settings(values, faq, source, frozenset(data)) for values in per_mailbox)
+    addresses = [one.support.address for one in mailboxes]
+    mailboxes = tuple(dataclasses.replace(one, other_addresses=tuple(a for a in addresses if a != one.support.address))
+                      for one in mailboxes)
+    return dataclasses.replace(mailboxes[0], mailboxes=mailboxes)
+
+
+# The keys a [[mailbox]] entry has: all of [mailbox], these of [support] (default: [support]'s),
+# and templates.default_language. address and tag_prefix are required: no two mailboxes share them.
+ENTRY_SUPPORT_KEYS = ("address", "name", "signature", "tag_prefix", "agents", "message_id_domain")
+ENTRY_REQUIRED = ("address", "tag_prefix")
+
+
+def _entry_key(problem: str, n: int) -> str:
+    """A problem found with a mailbox's values names its own keys as the admin wrote them: mailbox[N].key."""
+    own = "|".join(ENTRY_SUPPORT_KEYS)
+    return re.sub(rf"\b(mailbox\.(?=\w)|support\.(?=({own})\b))", f"mailbox[{n}].", problem)
+
+
+def _mailbox_entries(tables: list[Any], support_table: Any, v: dict[str, dict[str, Any]],
+                     problems: list[str]) -> list[dict[str, dict[str, Any]]]:
+    """Each [[mailbox]] entry checked like a section; returns each mailbox's values (its sections
+    over the shared ones), or none when an entry is no table or a shared [support] sets a mailbox's key."""
+    if not tables or not all(isinstance(t, dict) for t in tables):
+        problems.append("mailbox: expected a table [mailbox], or [[mailbox]] entries (an array of tables)")
+        return []
+    if isinstance(support_table, dict):
+        problems += [f"support.{key}: set in each [[mailbox]] entry when the config has several mailboxes"
+                     for key in ENTRY_REQUIRED if key in support_table]
+    known = [*SCHEMA["mailbox"], *ENTRY_SUPPORT_KEYS, "default_language"]
+    per_mailbox = []
+    for n, table in enumerate(tables, 1):
+        problems += [_unknown("key", f"mailbox[{n}].{k}", known) for k in table if k not in known]
+        problems += [f"mailbox[{n}].{key}: missing ({SCHEMA['support'][key][2]})"
+                     for key in ENTRY_REQUIRED if key not in table]
+        values = {section: dict(keys) for section, keys in v.items()}
+        for key in known:
+            section = "mailbox" if key in SCHEMA["mailbox"] else "templates" if key == "default_language" else "support"
+            check, default, _doc = SCHEMA[section][key]
+            if key in table or section == "mailbox":
+                raw = table.get(key, default)
+                try:
+                    values[section][key] = check(raw)
+                except _Bad as bad:
+                    values[section][key] = None
+                    problems.append(f"mailbox[{n}].{key}: expected {bad.expected}, got {_shown(raw)}")
+        on_call, agents = values["sla"]["on_call"], values["support"]["agents"]
+        if None not in (on_call, agents):  # each mailbox pages its own on-call agents
+            values["sla"]["on_call"] = tuple(a for a in on_call if a in agents)
+        per_mailbox.append(values)
+    problems += _clashes(per_mailbox, v["sla"]["on_call"])
+    return per_mailbox
+
+
+def _clashes(per_mailbox: list[dict[str, dict[str, Any]]], on_call: tuple[str, ...] | None) -> list[str]:
+    """Mailboxes that would share a ticket numbering, an address or a polled folder, or mail each other."""
+    problems, seen = [], {}
+    for n, values in enumerate(per_mailbox, 1):
+        mb, sup = values["mailbox"], values["support"]
+        owned = {"address": sup["address"] and sup["address"].lower(),
+                 "tag_prefix": sup["tag_prefix"] and sup["tag_prefix"].upper(),
+                 "folder": None not in (mb["user"], mb["folder"]) and
+                 f'{mb["folder"]} of {mb["user"].lower()} at {mb["host"]}:{mb["port"]}'}
+        for key, value in owned.items():
+            if value and (first := seen.setdefault((key, value), n)) != n:
+                problems.append(f"mailbox[{n}].{key}: {value} is mailbox[{first}]'s already: each mailbox needs "
+                                f"its own (a shared one would mix the two mailboxes' tickets)")
+    addresses = {values["support"]["address"].lower(): n for n, values in enumerate(per_mailbox, 1)
+                 if values["support"]["address"]}
+    for n, values in enumerate(per_mailbox, 1):
+        for agent in values["support"]["agents"] or ():
+            if agent in addresses and addresses[agent] != n:  # its notifications would come back as client mail
+                problems.append(f"mailbox[{n}].agents: {agent} is the address of mailbox[{addresses[agent]}]: "
+                                "an agent must be a person's address")
+    agents = {a for values in per_mailbox for a in values["support"]["agents"] or ()}
+    if on_call and (strangers := [a for a in on_call if a not in agents]):
+        problems.append(f"sla.on_call: expected addresses listed in some mailbox's agents, got {_shown(strangers)}")
+    return problems
 
 
 def _faq_entries(tables: Any, problems: list[str]) -> tuple[FaqEntry, ...]:
@@ -629,6 +736,21 @@ def database_at(url: str, settings: Settings) -> Database:
                            f"it comes from ${settings.database.password_env}), got {_shown(masked)}"])
     path = Path(url.removeprefix("sqlite:///")).expanduser().resolve() if url.startswith("sqlite:") else None
     return replace(settings.database, url=url, path=path)
+
+
+def read_mailboxes_secrets(settings: Settings, environ: Mapping[str, str]) -> tuple[Secrets, ...]:
+    """The secrets of each mailbox (its own IMAP password, the shared ones); every missing one at once,
+    named mailbox[N].key where the mailbox's own key names it."""
+    found, problems = [], []
+    for n, one in enumerate(settings.each_mailbox(), 1):
+        try:
+            found.append(read_secrets(one, environ))
+        except ConfigError as exc:
+            named = [_entry_key(p, n) if settings.mailboxes else p for p in exc.problems]
+            problems += [p for p in named if p not in problems]
+    if problems:
+        raise ConfigError(problems)
+    return tuple(found)
 
 
 def read_secrets(settings: Settings, environ: Mapping[str, str], *, need_smtp_password: bool | None = None) -> Secrets:

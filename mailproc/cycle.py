@@ -9,7 +9,7 @@ import contextlib
 import dataclasses
 import logging
 import pathlib
-from typing import Callable, ContextManager, Iterator
+from typing import Callable, Collection, ContextManager, Iterator, Sequence
 
 from mailproc import chase, config, escalate, faults, fetch, numbering, outbound, render, send, templating
 from mailproc.desk import Desk
@@ -31,8 +31,14 @@ class CycleReport:
     escalations: int = 0
     chased: int = 0  # reminders and closings of tickets waiting on the client
     send: send.SendReport | None = None
-    imap_error: str | None = None  # the mailbox could not be read (unreachable, connection lost)
-    standby: str | None = None  # another worker polls the mailbox (what holds its lock): not polled here
+    imap_errors: dict[str, str] = dataclasses.field(default_factory=dict)  # mailbox -> why it could not be read
+    # mailbox -> what holds its poller's lock: another worker polls it (PostgreSQL), not polled here
+    standby: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def imap_error(self) -> str | None:
+        """Why mail could not be read (unreachable, connection lost), for every mailbox that failed."""
+        return "; ".join(self.imap_errors.values()) or None
 
     @property
     def idle(self) -> bool:
@@ -49,7 +55,8 @@ class CycleReport:
                 + (f"{self.chased} waiting reminder(s) or closing(s); " if self.chased else "")
                 + f"{sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed")
         text += f"; {sent.error}" if sent.error else ""
-        return text + (f"; mailbox polled by another worker ({self.standby})" if self.standby else "")
+        return text + "".join(f"; mailbox {mailbox} polled by another worker ({holder})"
+                              for mailbox, holder in self.standby.items())
 
 
 Connection = Callable[[], ContextManager[fetch.ImapSession]]
@@ -66,7 +73,7 @@ def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lam
         if imap.folder != mb.folder:  # a new connection: checked once, then the folder stays selected
             _open_folder(imap, desk, resume_numbering)
         uids = imap.all_uids()  # a quiet poll is this one round trip
-        state = record.folder_state(mb.folder, imap.uidvalidity)
+        state = record.folder_state(desk.mailbox, mb.folder, imap.uidvalidity)
         retried = _leftovers(imap, desk, imap.uidvalidity, [u for u in uids if u <= state.last_uid])
         new_uids = retried + [u for u in uids if u > state.last_uid]
         for batch in batches(imap.sizes(new_uids), mb.batch_size, MAX_BATCH_BYTES):
@@ -86,7 +93,7 @@ def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lam
             finally:  # also when stopped or a mail failed the desk: committed mail leaves the folder
                 for folder, uids in moves.items():
                     if folder == mb.processed_folder:
-                        record.count_moved(folder, len(uids))
+                        record.count_moved(desk.mailbox, folder, len(uids))
                     imap.move(uids, folder)
 
 
@@ -129,12 +136,12 @@ def _refuse_lost_database(imap: fetch.ImapSession, desk: Desk) -> None:
     """The processed folder never holds more mail than this database moved there, unless the
     database is behind it: an empty one (lost) or an older one (a restored backup)."""
     processed = desk.settings.mailbox.processed_folder
-    held, moved = imap.count(processed), record.mails_moved(processed)
+    held, moved = imap.count(processed), record.mails_moved(desk.mailbox, processed)
     if moved is None:  # a new database, or one from before the count was kept (trusted as it is)
         moved = 0 if record.is_empty_desk() else held
-        record.set_mails_moved(processed, moved)
+        record.set_mails_moved(desk.mailbox, processed, moved)
     if held < moved:  # mail archived or deleted there by hand (or a crash between count and move)
-        record.set_mails_moved(processed, held)
+        record.set_mails_moved(desk.mailbox, processed, held)
     if held <= moved:
         return
     prefix = desk.settings.support.tag_prefix
@@ -157,8 +164,8 @@ def _resume_numbering(imap: fetch.ImapSession, desk: Desk) -> None:
     uids = imap.all_uids()
     highest = numbering.highest_number(imap.headers(uids, numbering.HEADER_FIELDS), support.tag_prefix,
                                        support.message_id_domain, desk.secrets.token_secret)
-    floor = record.set_numbering_floor(max(highest, len(uids)), len(uids), desk.clock())
-    record.set_mails_moved(processed, len(uids))
+    floor = record.set_numbering_floor(support.tag_prefix, max(highest, len(uids)), len(uids), desk.clock())
+    record.set_mails_moved(desk.mailbox, processed, len(uids))
     log.warning("numbering resumed: %s holds %d mail(s) naming tags up to %s-%06d; new tickets start at %s-%06d",
                 processed, len(uids), support.tag_prefix, highest, support.tag_prefix, floor + 1)
 
@@ -171,36 +178,43 @@ def _leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, leftovers:
     if not leftovers:
         return []
     mb = desk.settings.mailbox
-    poison = record.quarantined_uids(mb.folder, uidvalidity)
+    poison = record.quarantined_uids(desk.mailbox, mb.folder, uidvalidity)
     imap.move([u for u in leftovers if u in poison], mb.quarantine_folder)
     log.info("%d mail(s) left from an earlier cycle", len(leftovers))
     return [u for u in leftovers if u not in poison]
 
 
-def run_cycle(desk: Desk, stop: Callable[[], bool] = lambda: False, send_outbox: bool = True,
+def run_cycle(desks: Desk | Sequence[Desk], stop: Callable[[], bool] = lambda: False, send_outbox: bool = True,
               poll: bool = True, resume_numbering: bool = False, connection: Connection | None = None,
-              standby: bool = False) -> CycleReport:
-    """Poll, check deadlines, then send. Escalations and mail already in the outbox go out even
-    when IMAP is unreachable (the report then carries `imap_error`), and with `standby` on
-    PostgreSQL while another worker polls the mailbox (the report then carries `standby`)."""
+              skip: Collection[str] = (), standby: bool = False) -> CycleReport:
+    """Poll each mailbox in turn (but those in `skip`) and check its deadlines, then send.
+    Escalations and mail already in the outbox go out even when IMAP is unreachable (the report
+    then carries `imap_error`); a mailbox that cannot be read does not keep the others from being
+    read. `connection`: the session kept for a desk of one mailbox. With `standby`, on PostgreSQL,
+    a mailbox another worker polls is left to it (the report's `standby`) and the rest is done."""
+    desks = (desks,) if isinstance(desks, Desk) else tuple(desks)
+    first = desks[0]  # the SMTP server and the database are every mailbox's
+
     def drain() -> send.SendReport:
-        sent = send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock())
-        if outbound.tell_agents_undelivered(desk, sent.failed_rows, desk.clock()):
-            sent.add(send.drain_outbox(desk.settings.smtp, desk.secrets.smtp_password, desk.clock()))
+        sent = send.drain_outbox(first.settings.smtp, first.secrets.smtp_password, first.clock())
+        if sum(outbound.tell_agents_undelivered(desk, sent.failed_rows, desk.clock()) for desk in desks):
+            sent.add(send.drain_outbox(first.settings.smtp, first.secrets.smtp_password, first.clock()))
         return sent
 
     report = CycleReport()
-    with one_poller(desk.settings.database, db.poller_key(desk.settings.mailbox), standby) as holder:
-        report.standby = holder
-        try:
-            if poll and not report.standby:
-                poll_mailbox(desk, report, stop, resume_numbering, connection)
-        except fetch.ImapError as exc:
-            log.debug("the IMAP error in full:", exc_info=True)  # a traceback only with -v
-            report.imap_error = str(exc)
-        report.escalations = escalate.escalate(desk).sent
-        report.chased = chase.chase(desk)
-        _alert_template_fallbacks(desk)
+    keys = {db.poller_key(desk.settings.mailbox): desk.mailbox for desk in desks}
+    with one_poller(first.settings.database, list(keys), standby) as busy:
+        report.standby = {keys[key]: holder for key, holder in busy.items()}
+        for desk in desks:
+            try:
+                if poll and desk.mailbox not in skip and desk.mailbox not in report.standby:
+                    poll_mailbox(desk, report, stop, resume_numbering, connection if len(desks) == 1 else None)
+            except fetch.ImapError as exc:
+                log.debug("the IMAP error in full:", exc_info=True)  # a traceback only with -v
+                report.imap_errors[desk.mailbox] = f"mailbox {desk.mailbox}: {exc}" if len(desks) > 1 else str(exc)
+            report.escalations += escalate.escalate(desk).sent
+            report.chased += chase.chase(desk)
+            _alert_template_fallbacks(desk)
         if send_outbox:
             report.send = drain()
     return report
@@ -224,17 +238,22 @@ class BusyError(MailprocError):
     pass
 
 
+def every_mailbox(settings: config.Settings) -> list[str]:
+    """The poller keys of every mailbox of the desk: what a desk-wide change (copy, purge) holds."""
+    return [db.poller_key(one.mailbox) for one in settings.each_mailbox()]
+
+
 @contextlib.contextmanager
-def one_poller(place: config.Database, key: str, standby: bool = False) -> Iterator[str | None]:
-    """One poller at a time per mailbox: a second one would fetch the same mail twice (refused as a
-    duplicate, but only after both did the work). Yields None while this process holds the lock.
-    With `standby`, on PostgreSQL, a lock held elsewhere yields what holds it: the caller works on
-    without polling (workers claim rows). Otherwise, and always on SQLite, BusyError."""
-    with db.poller_lock(place, key) as holder:
-        if holder and not (standby and db.shares_work(place)):
+def one_poller(place: config.Database, keys: Sequence[str], standby: bool = False) -> Iterator[dict[str, str]]:
+    """One poller at a time per mailbox (`keys`: db.poller_key of each): a second one would fetch the
+    same mail twice (refused as a duplicate, but only after both did the work). Yields the keys held
+    elsewhere, each with what holds it: with `standby`, on PostgreSQL, the caller works on without
+    polling those (workers claim rows). Otherwise, and always on SQLite, BusyError."""
+    with db.poller_lock(place, keys) as busy:
+        if busy and not (standby and db.shares_work(place)):
             single = "" if db.shares_work(place) else (
                 "; on SQLite one mailproc process works on a desk at a time (for several, see README, "
                 "\"Running on PostgreSQL\")")
-            raise BusyError(f"another mailproc process is polling this desk ({holder}); this cycle is skipped, "
-                            f"try again later{single}")
-        yield holder
+            raise BusyError(f"another mailproc process is polling this desk ({'; '.join(sorted(set(busy.values())))}); "
+                            f"this cycle is skipped, try again later{single}")
+        yield busy

@@ -77,24 +77,36 @@ class Outage:
 
 
 class Daemon:
-    def __init__(self, load_desk: Callable[[], Desk], resume_numbering: bool = False):
-        self.load_desk = load_desk
-        self.desk = load_desk()
+    def __init__(self, load_desks: Callable[[], tuple[Desk, ...]], resume_numbering: bool = False):
+        self.load_desks = load_desks
+        self.desks = load_desks()
         self.resume_numbering = resume_numbering
         self.stopping = False
         self.reload_requested = False
         self.exit_code = 0
-        self.imap, self.smtp = Outage("IMAP"), Outage("SMTP")
+        self.imap: dict[str, Outage] = {}  # by mailbox: one that is away does not hold the others back
+        self.smtp = Outage("SMTP")
         self._config_mtime = self._mtime()
         self.kept = self._kept_session()
         self._idle_since_connected: fetch.ImapSession | None = None  # said once per connection
         self.reconnect_now = False
-        self.standby: str | None = None  # what holds the poller's lock while another worker polls
+        self.standby: dict[str, str] = {}  # mailbox -> what holds its poller's lock: another worker polls it
+
+    @property
+    def desk(self) -> Desk:
+        """The first mailbox's desk: its settings hold what every mailbox shares (config file, SMTP)."""
+        return self.desks[0]
+
+    def _imap(self, desk: Desk) -> Outage:
+        name = "IMAP" if len(self.desks) == 1 else f"IMAP of mailbox {desk.mailbox}"
+        return self.imap.setdefault(desk.mailbox, Outage(name))
 
     def _kept_session(self) -> fetch.KeptSession | None:
-        """The connection kept between cycles to wait in IDLE; None: a connection per cycle."""
+        """The connection kept between cycles to wait in IDLE; None: a connection per cycle (and
+        per mailbox, when there are several: they are polled every poll_seconds)."""
         settings = self.desk.settings.mailbox
-        return fetch.KeptSession(settings, self.desk.secrets.imap_password) if settings.idle else None
+        idle = settings.idle and len(self.desks) == 1
+        return fetch.KeptSession(settings, self.desk.secrets.imap_password) if idle else None
 
     def _close_kept(self) -> None:
         if self.kept is not None:
@@ -128,26 +140,27 @@ class Daemon:
             log.info("SIGHUP: reloading the config")
         self._config_mtime, self.reload_requested = mtime, False
         try:
-            desk = self.load_desk()
+            desks = self.load_desks()
         except ConfigError as exc:
             log.error("config %s or its templates are invalid, keeping the running ones:\n%s",
                       self.desk.settings.source, exc)
             return
-        self.desk = desk
+        self.desks = desks
         self._close_kept()  # the mailbox settings may have changed
         self.kept = self._kept_session()
         self.reconnect_now = self.kept is not None  # not at the next scheduled cycle
         self._schedule()
-        log.info("config reloaded from %s", desk.settings.source)
+        log.info("config reloaded from %s", self.desk.settings.source)
 
     def cycle(self) -> None:
         self.reload_if_changed()
         settings = self.desk.settings
-        poll, send = self.imap.due(), self.smtp.due()
+        waiting = {desk.mailbox for desk in self.desks if not self._imap(desk).due()}
+        poll, send = len(waiting) < len(self.desks), self.smtp.due()
         try:
-            report = run_cycle(self.desk, stop=lambda: self.stopping, send_outbox=send, poll=poll,
+            report = run_cycle(self.desks, stop=lambda: self.stopping, send_outbox=send, poll=poll,
                                resume_numbering=self.resume_numbering, connection=self.kept and self.kept.use,
-                               standby=True)
+                               skip=waiting, standby=True)
         except LostDatabaseError as exc:  # polling on would reuse ticket numbers: the admin must act
             log.error("%s", exc)
             self.exit_code, self.stopping = 1, True
@@ -161,15 +174,19 @@ class Daemon:
                               poll_error=f"{type(exc).__name__}: {exc}", send=None)
             return
         self._note_standby(report.standby)
-        poll = poll and not report.standby
+        waiting |= report.standby.keys()  # polled by another worker: neither worked nor failed here
+        poll = len(waiting) < len(self.desks)
         status.note_cycle(settings, dt.datetime.now(dt.timezone.utc), polled=poll, poll_error=report.imap_error,
                           send=report.send)
-        if poll and report.imap_error:
-            self._close_kept()
-            base = min(RECONNECT_SECONDS, settings.mailbox.poll_seconds) if self.kept else settings.mailbox.poll_seconds
-            self.imap.failed(report.imap_error, base, settings.mailbox.retry_max_seconds)
-        elif poll:
-            self.imap.worked()
+        for desk in self.desks if poll else ():
+            mailbox = desk.settings.mailbox
+            if desk.mailbox in report.imap_errors:
+                self._close_kept()
+                base = min(RECONNECT_SECONDS, mailbox.poll_seconds) if self.kept else mailbox.poll_seconds
+                self._imap(desk).failed(report.imap_errors[desk.mailbox], base, mailbox.retry_max_seconds)
+            elif desk.mailbox not in waiting:
+                self._imap(desk).worked()
+        if poll and not report.imap_error and not waiting:
             self.resume_numbering = False
         if report.send and report.send.error:
             self.smtp.failed(report.send.error, settings.mailbox.poll_seconds, settings.smtp.retry_max_seconds)
@@ -180,17 +197,19 @@ class Daemon:
             self.kept.close()
         log.log(logging.DEBUG if report.idle else logging.INFO, "cycle: %s", report)
 
-    def _note_standby(self, holder: str | None) -> None:
-        if holder and not self.standby:
-            log.info("another worker polls the mailbox (%s): this one sends and checks deadlines, and asks "
-                     "for the lock every %ds to take over when that worker stops", holder, LOCK_RETRY_SECONDS)
-        elif self.standby and not holder:
-            log.info("polling the mailbox: the poller's lock is this worker's now")
-        self.standby = holder
+    def _note_standby(self, busy: dict[str, str]) -> None:
+        for mailbox in busy.keys() - self.standby.keys():
+            log.info("another worker polls the mailbox %s (%s): this one sends and checks deadlines, and asks "
+                     "for the lock every %ds to take over when that worker stops", mailbox, busy[mailbox],
+                     LOCK_RETRY_SECONDS)
+        for mailbox in self.standby.keys() - busy.keys():
+            log.info("polling the mailbox %s: the poller's lock is this worker's now", mailbox)
+        self.standby = busy
 
     def _schedule(self) -> None:
         schedule.clear()
-        schedule.every(self.desk.settings.mailbox.poll_seconds).seconds.do(self.cycle)
+        poll_seconds = min(desk.settings.mailbox.poll_seconds for desk in self.desks)
+        schedule.every(poll_seconds).seconds.do(self.cycle)
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.stop)
@@ -224,7 +243,7 @@ class Daemon:
         seconds = schedule.idle_seconds()
         seconds = 0.0 if seconds is None else max(0.0, seconds)
         now = time.monotonic()
-        retries = [o.retry_at - now for o in (self.imap, self.smtp) if self.kept and o.retry_at > now]
+        retries = [o.retry_at - now for o in (*self.imap.values(), self.smtp) if self.kept and o.retry_at > now]
         if self.standby:
             retries.append(LOCK_RETRY_SECONDS)
         retry = min(retries) if retries else None

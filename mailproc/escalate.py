@@ -33,6 +33,7 @@ def escalate(desk: Desk) -> EscalationReport:
 
     report = EscalationReport()
     candidates = Ticket.select().where(
+        desk.tickets,
         Ticket.status.in_(sorted(lifecycle.CLOCK_RUNS)),
         Ticket.first_response_due.is_null(False) | Ticket.resolution_due.is_null(False),
     )

@@ -244,7 +244,7 @@ def tell_agents_undelivered(desk: Desk, outbox_ids: list[int], now: dt.datetime)
     queued = 0
     for row in Outbox.select().where(Outbox.id.in_(outbox_ids)):
         message = row.message
-        if message.ticket is None or message.kind not in (Kind.AUTO_REPLY, Kind.AGENT):
+        if message.ticket is None or message.kind not in (Kind.AUTO_REPLY, Kind.AGENT) or not desk.owns(message.ticket):
             continue  # a mail to agents that failed is only logged: telling them by mail would fail too
         ticket = record.facts_of(message.ticket)
         facts = {

@@ -115,7 +115,7 @@ def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
     if record.forget_quarantine_of(key):
         log.info("uid=%s message-id=%s was quarantined and is back in %s: processed afresh", raw.uid,
                  message_id or "-", raw.folder)
-    attempts = record.begin_attempt(raw.folder, raw.uid)
+    attempts = record.begin_attempt(desk.mailbox, raw.folder, raw.uid)
     try:
         if attempts > MAX_ATTEMPTS:
             raise PoisonError(f"processing stopped the program {attempts - 1} times")
@@ -126,7 +126,7 @@ def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
         fault = fault_of(exc)
         if fault != MAIL:
             with contextlib.suppress(peewee.PeeweeException):  # the database may be what failed
-                record.forget_attempt(raw.folder, raw.uid)
+                record.forget_attempt(desk.mailbox, raw.folder, raw.uid)
             if fault == DESK:
                 raise
             log.error("uid=%s message-id=%s left in %s for the next cycle: %s", raw.uid, message_id or "-",
@@ -135,9 +135,9 @@ def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
         reason = str(exc) if isinstance(exc, Unreadable) else f"{type(exc).__name__}: {exc}"
         log.error("uid=%s message-id=%s quarantined: %s", raw.uid, message_id or "-", reason)
         with database.atomic():
-            record.quarantine(raw, dedupe_key=key, message_id=message_id, reason=reason, blobs=desk.blobs,
-                              now=desk.clock())
-            record.advance_folder(raw.folder, raw.uid)
+            record.quarantine(desk.mailbox, raw, dedupe_key=key, message_id=message_id, reason=reason,
+                              blobs=desk.blobs, now=desk.clock())
+            record.advance_folder(desk.mailbox, raw.folder, raw.uid)
         return Outcome("quarantined", mailbox.quarantine_folder, reason)
 
 
@@ -175,7 +175,7 @@ def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
         if ctx.sender_is_agent and kind == Kind.AGENT:
             record.record_agent_answer(ticket, assignee=decision.assignee, relayed=bool(decision.relay),
                                        now=mail.arrived_at)
-        record.advance_folder(raw.folder, raw.uid)
+        record.advance_folder(desk.mailbox, raw.folder, raw.uid)
         faults.checkpoint("in_transaction")
     faults.checkpoint("after_commit")
     log.info("uid=%s ticket=%s %s", raw.uid, ticket.tag, decision.summary)
@@ -190,10 +190,10 @@ def _record_our_own(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Ou
     tag = mail.message_id and tokens.ticket_of_message_id(secrets.token_secret, mail.message_id,
                                                           desk.settings.support.message_id_domain,
                                                           secrets.previous_token_secrets)
-    ticket = Ticket.get_or_none(Ticket.tag == tag) if tag else None
+    ticket = record.ticket_of_mailbox(tag, desk.settings)
     record.add_inbound(ticket, raw, mail, kind=Kind.AUTOMATED, text=mail.text, dedupe_key=key, blobs=desk.blobs,
                        verdict="our own mail came back: recorded, never answered")
-    record.advance_folder(raw.folder, raw.uid)
+    record.advance_folder(desk.mailbox, raw.folder, raw.uid)
     log.info("uid=%s ticket=%s our own mail came back: recorded, never answered", raw.uid,
              ticket.tag if ticket else "-")
     return Outcome("recorded", desk.settings.mailbox.processed_folder, ticket.tag if ticket else "own mail")
@@ -202,7 +202,7 @@ def _record_our_own(desk: Desk, raw: RawMail, mail: InboundMail, key: str) -> Ou
 def _answer_queue_request(desk: Desk, raw: RawMail, mail: InboundMail, key: str, now: dt.datetime) -> Outcome:
     """SPEC §5: an agent asked for the queue by mail; it is recorded without a ticket and answered."""
     settings = desk.settings
-    rows = sla_report.queue(settings.hours.timezone, now)
+    rows = sla_report.queue(settings.hours.timezone, now, desk.tickets)  # an agent sees their mailbox's only
     to_answer = [r for r in rows if sla_report.section(r["status"], r["labels"]) == sla_report.WORK]
     counts = {"open": len(to_answer), "breached": sum(bool(r["breached"]) for r in to_answer),
               "waiting": sum(r["status"] == Status.WAITING for r in rows)}
@@ -215,7 +215,7 @@ def _answer_queue_request(desk: Desk, raw: RawMail, mail: InboundMail, key: str,
     record.queue_outbound(None, render.render_queue(settings, desk.secrets.token_secret, to=mail.from_addr,
                                                      lines=lines, sections=sections, counts=counts,
                                                      answering=mail, now=now), now)
-    record.advance_folder(raw.folder, raw.uid)
+    record.advance_folder(desk.mailbox, raw.folder, raw.uid)
     log.info("uid=%s queue sent to %s", raw.uid, mail.from_addr)
     return Outcome("recorded", settings.mailbox.processed_folder, "queue")
 

@@ -138,6 +138,7 @@ def stats_lines(data: dict) -> list[str]:
         f"  by priority      {_counts(data['by_priority'])}",
         f"  by status        {_counts(data['by_status'])}",
         f"  by label         {_counts(data['by_label'])}",
+        *([f"  by mailbox       {_counts(data['by_mailbox'])}"] if len(data["by_mailbox"]) > 1 else []),
         "",
         "First reaction (§2.3)",
         f"  in time          {_percent(first)}; {first['pending']} still running or paused",

@@ -63,6 +63,11 @@ def subject_tags(subject: str, prefix: str) -> list[str]:
     return [m.upper() for m in _tag_pattern(prefix).findall(subject)]
 
 
+def of_prefix(tag: str, prefix: str) -> bool:
+    """Whether a ticket tag is numbered under `prefix`: the mailbox a ticket belongs to."""
+    return tag.upper().startswith(f"{prefix.upper()}-")
+
+
 _REPLY_PREFIX = re.compile(r"^\s*(re|fwd?|aw|sv|rv|ответ|отв|пересл)\s*(\[\d+\])?\s*:\s*", re.IGNORECASE)
 
 

@@ -7,6 +7,7 @@ again). A refused or held outgoing mail goes back to the outbox.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from mailproc import fetch
 from mailproc.cycle import one_poller
@@ -19,13 +20,18 @@ from mailproc.store.queries import STUCK
 log = logging.getLogger(__name__)
 
 
-def retry_quarantined(desk: Desk, quarantined_id: int) -> str:
-    """Move the mail back and forget its record, in one step: a failed move forgets nothing."""
+def retry_quarantined(desks: Sequence[Desk], quarantined_id: int) -> str:
+    """Move the mail back (to the mailbox it came from) and forget its record, in one step: a
+    failed move forgets nothing."""
     row = Quarantined.get_or_none(Quarantined.id == quarantined_id)
     if row is None:
         raise MailprocError(f"no quarantined mail {quarantined_id} (see `mailproc quarantine list`)")
+    desk = next((desk for desk in desks if desk.mailbox == row.mailbox), None)
+    if desk is None:
+        raise MailprocError(f"quarantined mail {quarantined_id} came from mailbox {row.mailbox}, which the config "
+                            "no longer has: put it back by hand")
     mb = desk.settings.mailbox
-    with one_poller(desk.settings.database, db.poller_key(mb)), fetch.connect(mb, desk.secrets.imap_password) as imap:
+    with one_poller(desk.settings.database, [db.poller_key(mb)]), fetch.connect(mb, desk.secrets.imap_password) as imap:
         imap.select(mb.quarantine_folder)
         uid = imap.find(row.raw_sha256, row.message_id)
         with database.atomic():

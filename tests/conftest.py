@@ -33,7 +33,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "tests" / "mailstack"
 USERS = tuple(f"{u}@example.test" for u in
               ("support", "agent1", "agent2", "client", "client2", "stranger",
-               *(f"client{n}" for n in range(3, 9))))
+               "billing", *(f"client{n}" for n in range(3, 9))))
 PASSWORD = "secret"
 BASE_FOLDERS = ("INBOX", "Sent", "Trash")  # created by Dovecot: emptied, never deleted
 

@@ -3,7 +3,7 @@ the agents get exactly one warning and exactly one breach mail."""
 import dataclasses
 import datetime as dt
 
-from mailproc.cli import make_desk
+from mailproc.cli import make_desks
 from mailproc.config import load_settings
 from mailproc.cycle import run_cycle
 from mailproc.store.models import Ticket
@@ -14,7 +14,7 @@ AGENT1 = "agent1@example.test"
 
 def test_one_warning_then_one_breach_mail_as_the_clock_passes_the_deadline(mail, mailproc_config):
     config = mailproc_config()
-    desk = make_desk(load_settings(config))
+    desk = make_desks(load_settings(config))[0]
     mail.deliver(make_mail(from_="client@example.test", subject="Не приходят бонусы",
                            body="Бонусы не начисляются с утра. ID аккаунта: 10452"))
     run_cycle(desk)

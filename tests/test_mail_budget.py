@@ -33,8 +33,9 @@ def desk(tmp_path: pathlib.Path) -> Desk:
                       f"id_patterns = ['{CATASTROPHIC_ID_PATTERN}', 'ID аккаунта:? (\\d{{4,10}})']\n")
     settings = load_settings(config)
     open_database(settings.database)
-    record.folder_state("INBOX", 1)
-    return Desk(settings, Secrets("x", None, b"secret"), BlobStore(tmp_path / "blobs"), clock=lambda: NOW)
+    desk = Desk(settings, Secrets("x", None, b"secret"), BlobStore(tmp_path / "blobs"), clock=lambda: NOW)
+    record.folder_state(desk.mailbox, "INBOX", 1)
+    return desk
 
 
 def raw(uid: int, body: str) -> RawMail:

@@ -14,7 +14,7 @@ import re
 
 from PIL import Image
 
-from mailproc.cli import make_desk
+from mailproc.cli import make_desks
 from mailproc.config import load_settings
 from mailproc.cycle import run_cycle
 from mailproc.store.models import Ticket
@@ -81,7 +81,7 @@ def _kind(msg) -> str:
 
 
 def test_every_kind_of_mail_reads_right_and_passes_the_lint(mail, mailproc_config, smtp_server):
-    desk = make_desk(load_settings(mailproc_config(smtp={"helo_name": "desk.example.test"})))
+    desk = make_desks(load_settings(mailproc_config(smtp={"helo_name": "desk.example.test"})))[0]
     mail.deliver(make_mail(from_=f"Иван Петров <{CLIENT}>", message_id="<c1@c.test>",
                            subject="Не могу войти в личный кабинет и касса не видит карты покупателей",
                            body="Здравствуйте! Не могу войти в личный кабинет, на экране ошибка. ID аккаунта: 10452",

@@ -261,6 +261,7 @@ def test_stats_json_shape_on_an_empty_desk(db):
         "since": None, "now": "2026-11-27T12:00:00+03:00", "timezone": "Europe/Moscow", "tickets": 0,
         "automated": 0, "by_priority": {"normal": 0, "critical": 0},
         "by_status": {"new": 0, "open": 0, "waiting": 0, "development": 0, "closed": 0, "suspended": 0}, "by_label": {},
+        "by_mailbox": {},
         "first_response": {"met": 0, "breached": 0, "pending": 0, "percent": None, "answered": 0,
                            "median_working_minutes": None, "p90_working_minutes": None},
         "resolution": {"met": 0, "breached": 0, "pending": 0, "percent": None},

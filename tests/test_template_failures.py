@@ -5,7 +5,7 @@ import shutil
 import signal
 
 from mailproc import templating
-from mailproc.cli import make_desk
+from mailproc.cli import make_desks
 from mailproc.config import SHIPPED_TEMPLATES, load_settings
 from mailproc.cycle import run_cycle
 from tests.mailfactory import make_mail, text_of
@@ -84,7 +84,7 @@ def test_a_mail_no_template_can_answer_waits_in_inbox_without_blocking_the_mail_
     shutil.copytree(templates, shipped)
     monkeypatch.setattr(templating, "SHIPPED_TEMPLATES", shipped)  # the fallback fails alike
     config = mailproc_config(templates={"directory": str(templates)})
-    desk = make_desk(load_settings(config))
+    desk = make_desks(load_settings(config))[0]
     mail.deliver(make_mail(from_="Пётр <client@example.test>", subject=NORMAL[0], body=NORMAL[1]))
     mail.deliver(make_mail(from_="Пётр Иванов <client3@example.test>", subject=CRITICAL[0], body=CRITICAL[1]))
 
@@ -98,7 +98,7 @@ def test_a_mail_no_template_can_answer_waits_in_inbox_without_blocking_the_mail_
 
     shutil.rmtree(templates)
     shutil.copytree(SHIPPED_TEMPLATES, templates)  # the admin repairs the template
-    report = run_cycle(make_desk(load_settings(config)))
+    report = run_cycle(make_desks(load_settings(config)))
     assert (report.recorded, report.retry, report.quarantined) == (1, 0, 0)
     assert "KB-000002" in mail.wait_for("client@example.test", "Бонусы")["Subject"]
     assert mail.messages(SUPPORT) == [] and len(mail.messages(SUPPORT, "Processed")) == 2

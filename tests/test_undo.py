@@ -124,7 +124,7 @@ def test_a_desk_that_polled_is_no_empty_database(tmp_path):
     folder's progress still shows it ran, so the next poll is no 'lost database'."""
     open_database(sqlite_at(tmp_path / "mailproc.db"))
     assert record.is_empty_desk()
-    record.folder_state("INBOX", 7)
+    record.folder_state("KB", "INBOX", 7)
     assert record.is_empty_desk()  # a first poll of an empty mailbox
-    record.advance_folder("INBOX", 1)
+    record.advance_folder("KB", "INBOX", 1)
     assert not record.is_empty_desk()

@@ -5,8 +5,7 @@ transaction that holds its row lock (SELECT … FOR UPDATE SKIP LOCKED) from bef
 transaction to the commit of its new status, so a second worker passes over a row being sent
 and finds it sent afterwards. A ticket is changed holding its row lock the same way, so a
 deadline warning or a reminder marked on it by one worker is seen by the next (never sent
-twice) and never overwritten by a mail recorded on the ticket at the same time; new tickets are
-numbered one worker at a time. SQLite has one
+twice) and never overwritten by a mail recorded on the ticket at the same time. SQLite has one
 writer and one poller lock: nothing to claim there."""
 from __future__ import annotations
 
@@ -42,12 +41,3 @@ def ticket_row(ticket_id: int, *, skip_locked: bool = False) -> Ticket | None:
         query = query.for_update(skip_locked=skip_locked)
     return query.first()
 
-
-NUMBERING_KEY = 0x6D61696C6E756D62  # advisory lock key of ticket numbering: b"mailnumb"
-
-
-def numbering() -> None:
-    """Hold ticket numbering until the caller's transaction ends: workers polling two mailboxes
-    at once would otherwise both take the highest number plus one."""
-    if _shared():
-        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (NUMBERING_KEY,))

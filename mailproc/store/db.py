@@ -15,7 +15,7 @@ import os
 import pathlib
 import sqlite3
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import peewee
 from playhouse.shortcuts import ReconnectMixin
@@ -135,13 +135,13 @@ def shares_work(place: Database) -> bool:
 
 
 @contextlib.contextmanager
-def poller_lock(place: Database, key: str) -> Iterator[str | None]:
-    """Hold the poller's lock of the mailbox `key` (poller_key) while the block runs. Yields None
-    when it is held, else what holds it (for the message): another process has it and the block
-    must not poll.
+def poller_lock(place: Database, keys: Sequence[str]) -> Iterator[dict[str, str]]:
+    """Hold the pollers' locks of the mailboxes `keys` (poller_key) while the block runs. Yields
+    the keys another process holds, each with what holds it (for the message): those mailboxes
+    must not be polled here; empty: every lock is this process's.
 
-    SQLite: a lock file beside the database, one for the whole desk (the key is not used).
-    PostgreSQL: an advisory lock on the key, on a connection of its own, which the server releases
+    SQLite: a lock file beside the database, one for the whole desk (all keys or none).
+    PostgreSQL: an advisory lock per key, on a connection of its own, which the server releases
     when the process dies (even by SIGKILL: the connection closes with it)."""
     if place.path is not None:
         lock_path = place.path.with_name(place.path.name + ".lock")
@@ -149,21 +149,19 @@ def poller_lock(place: Database, key: str) -> Iterator[str | None]:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                yield f"lock file {lock_path}"
+                yield dict.fromkeys(keys, f"lock file {lock_path}")
                 return
             try:
-                yield None
+                yield {}
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return
     own = connect(place)
     try:
-        if not own.execute_sql("SELECT pg_try_advisory_lock(%s)", (advisory_key(key),)).fetchone()[0]:
-            yield f"advisory lock of {key} in {place.url}"
-            return
-        yield None
+        yield {key: f"advisory lock of {key} in {place.url}" for key in keys
+               if not own.execute_sql("SELECT pg_try_advisory_lock(%s)", (advisory_key(key),)).fetchone()[0]}
     finally:
-        own.close()  # closing the session releases the lock
+        own.close()  # closing the session releases the locks
 
 
 def backup(source: pathlib.Path, target: pathlib.Path) -> None:

@@ -29,7 +29,27 @@ def _tickets_by_account(migrator: SchemaMigrator, tables: set[str]) -> list[Oper
     return [migrator.add_index("ticket", ("account_id",))] if "ticket" in tables else []
 
 
-MIGRATIONS: tuple[Migration, ...] = (_tickets_by_account,)  # MIGRATIONS[n] upgrades version n + 1 to n + 2
+def _mailboxes(migrator: SchemaMigrator, tables: set[str]) -> list[Operation]:
+    """3: several mailboxes. Folder progress, moved counts and quarantined mail are kept per mailbox
+    (rows from before have mailbox "": a desk of one mailbox adopts them); numbering floors per
+    tag prefix (those from before, null, hold for every prefix). A table that has the column
+    already was created with it."""
+    def lacks(table: str, column: str) -> bool:
+        return table in tables and column not in {c.name for c in migrator.database.get_columns(table)}
+
+    operations = []
+    for table in ("folderstate", "movedcount", "quarantined"):
+        if lacks(table, "mailbox"):
+            operations.append(migrator.add_column(table, "mailbox", peewee.CharField(default="")))
+            if table != "quarantined":  # one row per folder becomes one per mailbox and folder
+                operations += [migrator.drop_index(table, f"{table}_folder"),
+                               migrator.add_index(table, ("mailbox", "folder"), unique=True)]
+    if lacks("numberingfloor", "tag_prefix"):
+        operations.append(migrator.add_column("numberingfloor", "tag_prefix", peewee.CharField(null=True)))
+    return operations
+
+
+MIGRATIONS: tuple[Migration, ...] = (_tickets_by_account, _mailboxes)  # MIGRATIONS[n] upgrades version n + 1 to n + 2
 CURRENT = 1 + len(MIGRATIONS)
 
 

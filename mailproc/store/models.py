@@ -49,7 +49,7 @@ class BaseModel(peewee.Model):
 
 
 class Ticket(BaseModel):
-    tag = CharField(unique=True, null=True)  # null only inside the transaction that creates it
+    tag = CharField(unique=True, null=True)  # PREFIX-NNNNNN: the prefix tells the mailbox it belongs to
     status = CharField(index=True)
     priority = CharField()
     client = CharField(index=True)
@@ -128,11 +128,15 @@ class Outbox(BaseModel):
 class FolderState(BaseModel):
     """How far a mailbox folder has been processed (SPEC §2: incremental by UID)."""
 
-    folder = CharField(unique=True)
+    folder = CharField()
     uidvalidity = peewee.BigIntegerField()
     last_uid = peewee.BigIntegerField(default=0)
     inflight_uid = peewee.BigIntegerField(null=True)  # the mail being processed, if the process died on it
     inflight_attempts = peewee.IntegerField(default=0)
+    mailbox = CharField(default="")  # the tag prefix of the mailbox polled
+
+    class Meta:
+        indexes = ((("mailbox", "folder"), True),)
 
 
 class Quarantined(BaseModel):
@@ -147,6 +151,7 @@ class Quarantined(BaseModel):
     raw_sha256 = CharField()
     dedupe_key = CharField(unique=True)
     created_at = UtcDateTimeField()
+    mailbox = CharField(default="")  # the tag prefix of the mailbox it was read from
 
 
 class NumberingFloor(BaseModel):
@@ -156,14 +161,19 @@ class NumberingFloor(BaseModel):
     number = peewee.IntegerField()
     mails_scanned = peewee.IntegerField()
     created_at = UtcDateTimeField()
+    tag_prefix = CharField(null=True)  # null: a floor from before each prefix had its numbering: holds for all
 
 
 class MovedCount(BaseModel):
     """How many mails this database moved into a folder (the processed folder). The folder never
     holds more unless the database is behind the mailbox: a restored backup, or another desk's."""
 
-    folder = CharField(unique=True)
+    folder = CharField()
     mails = peewee.BigIntegerField()
+    mailbox = CharField(default="")  # the tag prefix of the mailbox
+
+    class Meta:
+        indexes = ((("mailbox", "folder"), True),)
 
 
 class Account(BaseModel):

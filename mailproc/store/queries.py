@@ -8,7 +8,7 @@ import peewee
 from mailproc.lifecycle import TicketState
 from mailproc.mail import fold_address
 from mailproc.store.models import Attachment, Message, Outbox, Quarantined, Ticket
-from mailproc.vocab import Kind
+from mailproc.vocab import Kind, Status
 
 QUARANTINED = "quarantined"  # pseudo-status: `tickets --status quarantined` lists poison mail
 
@@ -67,6 +67,15 @@ def list_tickets(zone, status: str | None = None, *, client: str | None = None, 
     if search:
         tickets = _matching(tickets, search.casefold().split())
     return [ticket_json(t, zone, count_of.get(t.id, 0)) for t in tickets]
+
+
+def open_tickets_by_prefix() -> dict[str, int]:
+    """Tickets not closed, by the tag prefix (upper-case) of their mailbox."""
+    counts: dict[str, int] = {}
+    for (tag,) in Ticket.select(Ticket.tag).where(Ticket.status != Status.CLOSED).tuples().iterator():
+        prefix = tag.rpartition("-")[0].upper()
+        counts[prefix] = counts.get(prefix, 0) + 1
+    return counts
 
 
 def _matching(tickets: list[Ticket], words: list[str]) -> list[Ticket]:

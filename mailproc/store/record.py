@@ -12,7 +12,6 @@ from mailproc import lifecycle, thread, tokens
 from mailproc.config import Secrets, Settings
 from mailproc.defaults import TOO_LARGE
 from mailproc.mail import InboundMail, OutboundMail, RawMail, is_delivery_report
-from mailproc.store import claims
 from mailproc.store.db import BlobStore
 from mailproc.store.models import (Account, Attachment, FolderState, Message, MovedCount, NumberingFloor, Outbox,
                                    Quarantined, Ticket)
@@ -40,7 +39,8 @@ def ticket_view(ticket: Ticket) -> thread.TicketView:
 def find_pointers(mail: InboundMail, raw: bytes, settings: Settings, secrets: Secrets) -> thread.Pointers:
     """The tickets a mail points at: by reference, by subject tag, by tokened reply address (SPEC §3),
     and for a delivery report, by the signed Message-ID of ours it quotes (SPEC §6). Tokens verify
-    with the current secret or one kept from before a rotation."""
+    with the current secret or one kept from before a rotation. Only tickets of the mailbox the
+    mail was read from count: whatever it names, a mail never joins another mailbox's ticket."""
     bounced = (tokens.ticket_quoted_in(raw, secrets.token_secret, settings.support.message_id_domain,
                                        secrets.previous_token_secrets)
                if is_delivery_report(mail) else None)
@@ -48,8 +48,15 @@ def find_pointers(mail: InboundMail, raw: bytes, settings: Settings, secrets: Se
         by_reference=_ticket_by_reference(mail, settings, secrets),
         by_tag=_ticket_by_tag(mail, settings),
         by_reply_address=_ticket_by_reply_address(mail, settings, secrets),
-        by_bounce=_view(Ticket.get_or_none(Ticket.tag == bounced)) if bounced else None,
+        by_bounce=_view(ticket_of_mailbox(bounced, settings)),
     )
+
+
+def ticket_of_mailbox(tag: str | None, settings: Settings) -> Ticket | None:
+    """The ticket with this tag, if it belongs to the mailbox of `settings` (its tag prefix)."""
+    if not tag or not thread.of_prefix(tag, settings.support.tag_prefix):
+        return None
+    return Ticket.get_or_none(Ticket.tag == tag)
 
 
 def _view(ticket: Ticket | None) -> thread.TicketView | None:
@@ -60,7 +67,7 @@ def _ticket_by_reply_address(mail: InboundMail, settings: Settings, secrets: Sec
     for address in (*mail.to, *mail.cc):
         tag = tokens.ticket_of_reply_address(secrets.token_secret, address, settings.support.address,
                                              secrets.previous_token_secrets)
-        if tag and (ticket := Ticket.get_or_none(Ticket.tag == tag)):
+        if ticket := ticket_of_mailbox(tag, settings):
             return ticket_view(ticket)
     return None
 
@@ -79,7 +86,7 @@ def message_id_known(message_id: str | None) -> bool:
 
 def _ticket_by_tag(mail: InboundMail, settings: Settings) -> thread.TicketView | None:
     for tag in thread.subject_tags(mail.subject, settings.support.tag_prefix):
-        if ticket := Ticket.get_or_none(Ticket.tag == tag):
+        if ticket := ticket_of_mailbox(tag, settings):
             return ticket_view(ticket)
     return None
 
@@ -90,12 +97,12 @@ def _ticket_by_reference(mail: InboundMail, settings: Settings, secrets: Secrets
         if tokens.looks_like_ours(message_id, domain):
             # Ours only if the signature holds: a forged id naming a ticket is ignored.
             tag = tokens.ticket_of_message_id(secrets.token_secret, message_id, domain, secrets.previous_token_secrets)
-            ticket = Ticket.get_or_none(Ticket.tag == tag) if tag else None
         else:
-            stored = (Message.select(Message.ticket).where(Message.message_id == message_id)
+            stored = (Message.select(Message.ticket).join(Ticket)
+                      .where(Message.message_id == message_id, Ticket.tag.startswith(f"{settings.support.tag_prefix}-"))
                       .order_by(Message.id).first())
-            ticket = stored.ticket if stored else None
-        if ticket:
+            tag = stored.ticket.tag if stored else None
+        if ticket := ticket_of_mailbox(tag, settings):
             return ticket_view(ticket)
     return None
 
@@ -132,12 +139,11 @@ def open_ticket(mail: InboundMail, *, language: str, account_id: str | None, lab
     state = lifecycle.opened(status, priority, first_response_due=first_response_due, resolution_due=resolution_due,
                              now=mail.arrived_at)
     ticket = Ticket(
-        id=next_ticket_id(), client=mail.from_addr, cc=sorted(set(mail.cc) - {settings.support.address}),
-        subject=mail.subject, language=language, account_id=account_id, labels=sorted(labels),
-        created_at=mail.arrived_at, updated_at=mail.arrived_at, follows=follows)
+        tag=next_tag(settings.support.tag_prefix), client=mail.from_addr,
+        cc=sorted(set(mail.cc) - {settings.support.address, *settings.other_addresses}), subject=mail.subject,
+        language=language, account_id=account_id, labels=sorted(labels), created_at=mail.arrived_at,
+        updated_at=mail.arrived_at, follows=follows)
     _write_state(ticket, state)
-    ticket.save(force_insert=True)
-    ticket.tag = f"{settings.support.tag_prefix}-{ticket.id:06d}"
     ticket.save()
     return ticket
 
@@ -148,23 +154,27 @@ def open_split(ticket: Ticket, summary: str, *, by: str, first_response_due: dt.
     on it says where it came from."""
     state = lifecycle.opened(Status.NEW, Priority.NORMAL, first_response_due=first_response_due,
                              resolution_due=None, now=now)
-    second = Ticket(id=next_ticket_id(), client=ticket.client, cc=ticket.cc, subject=summary,
+    second = Ticket(tag=next_tag(settings.support.tag_prefix), client=ticket.client, cc=ticket.cc, subject=summary,
                     language=ticket.language, account_id=ticket.account_id, labels=[], created_at=now,
                     updated_at=now)
     _write_state(second, state)
-    second.save(force_insert=True)
-    second.tag = f"{settings.support.tag_prefix}-{second.id:06d}"
     second.save()
     Message.create(ticket=second, direction=Direction.IN, kind=Kind.NOTE, from_addr=by, subject=summary, date=now,
                    text=f"Split from {ticket.tag} (§2.5): {summary}", verdict="split")
     return second
 
 
-def next_ticket_id() -> int:
-    """After the last ticket, and after any number a lost database once sent out (NumberingFloor)."""
-    claims.numbering()
-    floor = NumberingFloor.select(peewee.fn.MAX(NumberingFloor.number)).scalar() or 0
-    return max(Ticket.select(peewee.fn.MAX(Ticket.id)).scalar() or 0, floor) + 1
+def next_tag(prefix: str) -> str:
+    """Each tag prefix numbers its tickets: after its last one, and after any number a lost
+    database once sent out (NumberingFloor)."""
+    return f"{prefix}-{last_number(prefix) + 1:06d}"
+
+
+def last_number(prefix: str) -> int:
+    floors = NumberingFloor.select(peewee.fn.MAX(NumberingFloor.number)).where(
+        (NumberingFloor.tag_prefix == prefix) | NumberingFloor.tag_prefix.is_null())
+    numbers = Ticket.select(peewee.fn.MAX(peewee.Cast(peewee.fn.SUBSTR(Ticket.tag, len(prefix) + 2), "INTEGER")))
+    return max(numbers.where(Ticket.tag.startswith(f"{prefix}-")).scalar() or 0, floors.scalar() or 0)
 
 
 def is_empty_desk() -> bool:
@@ -173,27 +183,36 @@ def is_empty_desk() -> bool:
             and not FolderState.select().where(FolderState.last_uid > 0).exists())
 
 
-def mails_moved(folder: str) -> int | None:
-    """How many mails this database moved into `folder`; None: not counted yet (a database from
-    before the count was kept)."""
-    row = MovedCount.get_or_none(MovedCount.folder == folder)
+def adopt_progress(mailbox: str) -> None:
+    """A desk of one mailbox takes over the folder progress written before mailboxes were told
+    apart (mailbox ""), unless it has its own already."""
+    for model in (FolderState, MovedCount, Quarantined):
+        if not model.select().where(model.mailbox == mailbox).exists():
+            model.update(mailbox=mailbox).where(model.mailbox == "").execute()
+
+
+def mails_moved(mailbox: str, folder: str) -> int | None:
+    """How many mails this database moved into `folder` of `mailbox`; None: not counted yet (a
+    database from before the count was kept)."""
+    row = MovedCount.get_or_none(MovedCount.mailbox == mailbox, MovedCount.folder == folder)
     return row.mails if row else None
 
 
-def set_mails_moved(folder: str, mails: int) -> None:
-    MovedCount.insert(folder=folder, mails=mails).on_conflict(
-        conflict_target=[MovedCount.folder], update={MovedCount.mails: mails}).execute()
+def set_mails_moved(mailbox: str, folder: str, mails: int) -> None:
+    MovedCount.insert(mailbox=mailbox, folder=folder, mails=mails).on_conflict(
+        conflict_target=[MovedCount.mailbox, MovedCount.folder], update={MovedCount.mails: mails}).execute()
 
 
-def count_moved(folder: str, mails: int = 1) -> None:
+def count_moved(mailbox: str, folder: str, mails: int = 1) -> None:
     """Counted before the move: a crash between the two leaves the count high, never low."""
-    MovedCount.update(mails=MovedCount.mails + mails).where(MovedCount.folder == folder).execute()
+    MovedCount.update(mails=MovedCount.mails + mails).where(MovedCount.mailbox == mailbox,
+                                                            MovedCount.folder == folder).execute()
 
 
-def set_numbering_floor(number: int, mails_scanned: int, now: dt.datetime) -> int:
-    """Never hand out a number up to `number` again; returns the floor in force (this or a higher one)."""
-    NumberingFloor.create(number=number, mails_scanned=mails_scanned, created_at=now)
-    return next_ticket_id() - 1
+def set_numbering_floor(prefix: str, number: int, mails_scanned: int, now: dt.datetime) -> int:
+    """Never hand out a number up to `number` under `prefix` again; returns the floor in force (this or a higher one)."""
+    NumberingFloor.create(tag_prefix=prefix, number=number, mails_scanned=mails_scanned, created_at=now)
+    return last_number(prefix)
 
 
 def update_ticket(ticket: Ticket, *, labels: frozenset[str], account_id: str | None, priority: str | None,
@@ -274,10 +293,10 @@ def outgoing_since(ticket_id: int, since: dt.datetime) -> tuple[int, int]:
     return len(statuses) - held, held
 
 
-def quarantine(raw: RawMail, *, dedupe_key: str, message_id: str | None, reason: str, blobs: BlobStore,
-               now: dt.datetime) -> None:
+def quarantine(mailbox: str, raw: RawMail, *, dedupe_key: str, message_id: str | None, reason: str,
+               blobs: BlobStore, now: dt.datetime) -> None:
     Quarantined.insert(
-        folder=raw.folder, uidvalidity=raw.uidvalidity, uid=raw.uid, message_id=message_id,
+        mailbox=mailbox, folder=raw.folder, uidvalidity=raw.uidvalidity, uid=raw.uid, message_id=message_id,
         arrived_at=raw.arrived_at, reason=reason, raw_sha256=blobs.put(raw.data), dedupe_key=dedupe_key,
         created_at=now).on_conflict_ignore().execute()
 
@@ -292,38 +311,39 @@ def release_outbox(row_id: int) -> None:
     Outbox.update(status="pending", attempts=0, next_attempt_at=None).where(Outbox.id == row_id).execute()
 
 
-def folder_state(folder: str, uidvalidity: int) -> FolderState:
+def folder_state(mailbox: str, folder: str, uidvalidity: int) -> FolderState:
     """The folder's progress; a new UIDVALIDITY restarts from UID 0 (dedupe keeps tickets unique)."""
-    state, _ = FolderState.get_or_create(folder=folder, defaults={"uidvalidity": uidvalidity, "last_uid": 0})
+    state, _ = FolderState.get_or_create(mailbox=mailbox, folder=folder,
+                                         defaults={"uidvalidity": uidvalidity, "last_uid": 0})
     if state.uidvalidity != uidvalidity:
         state.uidvalidity, state.last_uid = uidvalidity, 0
         state.save()
     return state
 
 
-def advance_folder(folder: str, uid: int) -> None:
+def advance_folder(mailbox: str, folder: str, uid: int) -> None:
     FolderState.update(last_uid=uid, inflight_uid=None, inflight_attempts=0).where(
-        FolderState.folder == folder, FolderState.last_uid < uid).execute()
+        FolderState.mailbox == mailbox, FolderState.folder == folder, FolderState.last_uid < uid).execute()
 
 
-def begin_attempt(folder: str, uid: int) -> int:
+def begin_attempt(mailbox: str, folder: str, uid: int) -> int:
     """Count attempts at one mail, committed BEFORE processing it: a mail that kills the
     process every time (hang, OOM, crash in a library) is recognised as poison after a few."""
-    state = FolderState.get(FolderState.folder == folder)
+    state = FolderState.get(FolderState.mailbox == mailbox, FolderState.folder == folder)
     attempts = state.inflight_attempts + 1 if state.inflight_uid == uid else 1
     FolderState.update(inflight_uid=uid, inflight_attempts=attempts).where(FolderState.id == state.id).execute()
     return attempts
 
 
-def forget_attempt(folder: str, uid: int) -> None:
+def forget_attempt(mailbox: str, folder: str, uid: int) -> None:
     """The attempt at this mail failed for the desk's sake, not the mail's: it does not count towards poison."""
     FolderState.update(inflight_uid=None, inflight_attempts=0).where(
-        FolderState.folder == folder, FolderState.inflight_uid == uid).execute()
+        FolderState.mailbox == mailbox, FolderState.folder == folder, FolderState.inflight_uid == uid).execute()
 
 
-def quarantined_uids(folder: str, uidvalidity: int) -> set[int]:
-    return {q.uid for q in Quarantined.select(Quarantined.uid)
-            .where(Quarantined.folder == folder, Quarantined.uidvalidity == uidvalidity)}
+def quarantined_uids(mailbox: str, folder: str, uidvalidity: int) -> set[int]:
+    return {q.uid for q in Quarantined.select(Quarantined.uid).where(
+        Quarantined.mailbox == mailbox, Quarantined.folder == folder, Quarantined.uidvalidity == uidvalidity)}
 
 
 

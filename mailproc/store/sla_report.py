@@ -61,11 +61,12 @@ def queue_key(status: str, priority: str, created_at: dt.datetime, ticket_id: in
             created_at, ticket_id)
 
 
-def queue(zone, now: dt.datetime) -> list[dict]:
-    """Every ticket not closed, in queue order: `tickets --json` fields plus assignee, first reaction
-    time, minutes left to each deadline (negative: breached; null: no running or paused clock) and
-    the deadlines breached."""
-    tickets = sorted(Ticket.select().where(Ticket.status != Status.CLOSED),
+def queue(zone, now: dt.datetime, of_mailbox: peewee.Expression | None = None) -> list[dict]:
+    """Every ticket not closed (of one mailbox, given its condition), in queue order: `tickets --json`
+    fields plus assignee, first reaction time, minutes left to each deadline (negative: breached;
+    null: no running or paused clock) and the deadlines breached."""
+    query = Ticket.select().where(Ticket.status != Status.CLOSED)
+    tickets = sorted(query if of_mailbox is None else query.where(of_mailbox),
                      key=lambda t: queue_key(t.status, t.priority, t.created_at, t.id, t.labels))
     rows = []
     for ticket in tickets:
@@ -123,6 +124,7 @@ def stats(hours: Hours, now: dt.datetime, since: dt.date | None = None) -> dict:
         "by_priority": _count((t.priority for t in tickets), list(Priority)),
         "by_status": _count((t.status for t in tickets), list(Status)),
         "by_label": dict(sorted(by_label.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_mailbox": _count((t.tag.rpartition("-")[0] for t in tickets), []),  # by the tag prefix of its mailbox
         "first_response": first,
         "resolution": _compliance(counted[RESOLUTION]),
         "breaches": sorted(breaches, key=lambda b: (b["due"], b["tag"], b["deadline"])),

@@ -29,7 +29,7 @@ def rate(n: int = 200, url: str = "sqlite:///mailproc.db") -> float:
     open_database(settings.database)
     desk = Desk(settings, Secrets("x", None, b"bench"), BlobStore(settings.database.data_dir / "blobs"),
                 clock=lambda: NOW)
-    record.folder_state("INBOX", 1)
+    record.folder_state(desk.mailbox, "INBOX", 1)
     raws = [RawMail("INBOX", 1, uid, NOW, make_mail(from_=f"c{uid % 20}@example.test", subject=f"Вопрос {uid}",
                                                     body="Не могу войти в личный кабинет. ID аккаунта: 10452"))
             for uid in range(1, n + 1)]

@@ -1,0 +1,73 @@
+"""The database side of several mailboxes: numbering per tag prefix, folder progress per mailbox."""
+from __future__ import annotations
+
+import datetime as dt
+
+from mailproc.config import Database
+from mailproc.store import migrations, record
+from mailproc.store.db import open_database
+from mailproc.store.models import FolderState, MovedCount, NumberingFloor, Ticket
+from mailproc.store.models import database as database_proxy
+from tests.conftest import ON_BOTH_DATABASES, sqlite_at
+
+NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def _ticket(tag: str) -> None:
+    Ticket.create(tag=tag, status="new", priority="normal", client="c@x.test", subject="s", language="ru",
+                  created_at=NOW, updated_at=NOW)
+
+
+def test_each_prefix_numbers_its_tickets_after_its_floor_and_every_older_floor(tmp_path):
+    open_database(sqlite_at(tmp_path / "mailproc.db"))
+    assert (record.next_tag("KB"), record.next_tag("BL")) == ("KB-000001", "BL-000001")
+    _ticket("KB-000001")
+    _ticket("KB-1000000")  # past six digits: compared as a number, not as text
+    assert (record.next_tag("KB"), record.next_tag("BL")) == ("KB-1000001", "BL-000001")
+    record.set_numbering_floor("BL", 40, 0, NOW)
+    assert (record.next_tag("KB"), record.next_tag("BL")) == ("KB-1000001", "BL-000041")
+    NumberingFloor.create(number=2_000_000, mails_scanned=0, created_at=NOW)  # from before prefixes: every one's
+    assert (record.next_tag("KB"), record.next_tag("BL")) == ("KB-2000001", "BL-2000001")
+
+
+def test_one_mailbox_adopts_the_progress_written_before_mailboxes_were_told_apart(tmp_path):
+    open_database(sqlite_at(tmp_path / "mailproc.db"))
+    FolderState.create(mailbox="", folder="INBOX", uidvalidity=7, last_uid=12)
+    MovedCount.create(mailbox="", folder="Processed", mails=12)
+    record.adopt_progress("KB")
+    assert record.folder_state("KB", "INBOX", 7).last_uid == 12 and record.mails_moved("KB", "Processed") == 12
+    assert record.folder_state("BL", "INBOX", 7).last_uid == 0 and record.mails_moved("BL", "Processed") is None
+    record.advance_folder("BL", "INBOX", 3)
+    assert (record.folder_state("KB", "INBOX", 7).last_uid, record.folder_state("BL", "INBOX", 7).last_uid) == (12, 3)
+
+
+DOWN_TO_2 = ["DROP INDEX folderstate_mailbox_folder", "DROP INDEX movedcount_mailbox_folder",
+             "ALTER TABLE folderstate DROP COLUMN mailbox", "ALTER TABLE movedcount DROP COLUMN mailbox",
+             "ALTER TABLE quarantined DROP COLUMN mailbox", "ALTER TABLE numberingfloor DROP COLUMN tag_prefix",
+             "CREATE UNIQUE INDEX folderstate_folder ON folderstate (folder)",
+             "CREATE UNIQUE INDEX movedcount_folder ON movedcount (folder)"]
+
+
+@ON_BOTH_DATABASES
+def test_a_version_2_database_is_upgraded_and_its_progress_adopted(database, tmp_path):
+    place = (sqlite_at(tmp_path / "mailproc.db") if database.startswith("sqlite") else
+             Database(url=database, password_env="MAILPROC_DATABASE_PASSWORD", data_dir=tmp_path, path=None))
+    db = open_database(place)
+    for statement in DOWN_TO_2:
+        db.execute_sql(statement)
+    db.execute_sql("INSERT INTO folderstate (folder, uidvalidity, last_uid, inflight_attempts) VALUES ('INBOX', 7, 12, 0)")
+    db.execute_sql("INSERT INTO movedcount (folder, mails) VALUES ('Processed', 12)")
+    db.execute_sql("INSERT INTO numberingfloor (number, mails_scanned, created_at) VALUES (30, 12, '2026-12-01')")
+    if database.startswith("sqlite"):
+        db.pragma("user_version", 2)
+    else:
+        db.execute_sql(f"UPDATE {migrations.VERSION_TABLE} SET version = 2")
+    db.close()
+
+    open_database(place)
+    assert migrations.version(database_proxy.obj) == migrations.CURRENT
+    record.adopt_progress("KB")
+    assert record.folder_state("KB", "INBOX", 7).last_uid == 12 and record.mails_moved("KB", "Processed") == 12
+    assert (record.next_tag("KB"), record.next_tag("BL")) == ("KB-000031", "BL-000031")
+    record.set_mails_moved("BL", "Processed", 3)  # the same folder name in another mailbox
+    assert (record.mails_moved("KB", "Processed"), record.mails_moved("BL", "Processed")) == (12, 3)
