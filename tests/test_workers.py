@@ -79,9 +79,9 @@ def test_a_worker_killed_mid_batch_is_taken_over_and_nothing_is_lost_or_doubled(
 _ESCALATE = """
 import pathlib, sys
 from mailproc import escalate
-from mailproc.cli import make_desk
+from mailproc.cli import make_desks
 from mailproc.config import load_settings
-desk = make_desk(load_settings(pathlib.Path(sys.argv[1])))
+[desk] = make_desks(load_settings(pathlib.Path(sys.argv[1])))
 pathlib.Path(sys.argv[2]).touch()
 while not pathlib.Path(sys.argv[3]).exists():
     pass
