@@ -304,7 +304,7 @@ def _naming_mailboxes(settings: Settings, rows: list[dict]) -> list[dict]:
 
 def cmd_show(settings: Settings, args) -> int:
     _open_read_side(settings)
-    data = queries.show_ticket(args.ticket, settings.hours.timezone)
+    data = queries.show_ticket(args.ticket, settings.hours.timezone, _blob_store(settings))
     if data is None:
         print(f"error: no ticket {args.ticket!r} (see `mailproc tickets`)", file=sys.stderr)
         return EXIT_RUNTIME
@@ -322,7 +322,8 @@ def cmd_show(settings: Settings, args) -> int:
         print(m["text"])
         for a in m["attachments"]:
             verdict = {True: "accepted", False: f"REJECTED: {a['detail']}", None: a["detail"]}[a["accepted"]]
-            print(f"  [attachment] {a['filename']} ({a['size']} bytes): {verdict}")
+            print(f"  [attachment] {a['filename']} ({a['size']} bytes): {verdict}"
+                  + (f"; stored at {a['stored_at']}" if a["stored_at"] else ""))
     return EXIT_OK
 
 

@@ -385,6 +385,12 @@ class Limits:
                                       "and the agents alerted; 0: no limit")
     relay_max_recipients: int = _key(_int(1), 20, "recipients of an agent's answer at most; beyond, the agents "
                                      "are asked")
+    forward_attachment_mb: float = _key(_number, 10, "a client's attachment larger than this is not attached to "
+                                        "the agents' notification, only named with its size")
+
+    @property
+    def forward_attachment_bytes(self) -> int:
+        return max(1, int(self.forward_attachment_mb * MiB))
 
 
 @dataclass(frozen=True, slots=True)

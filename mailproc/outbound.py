@@ -16,6 +16,7 @@ from mailproc.actions import Reason, ReplyBlock
 from mailproc.decide import Decision
 from mailproc.desk import Desk
 from mailproc.mail import Attachment, OutboundMail
+from mailproc.parse.attachments import megabytes
 from mailproc.parse.names import greeting_name
 from mailproc.rules.context import Context
 from mailproc.store import record
@@ -57,7 +58,7 @@ def mails_for(
             "notification.txt.j2",
             _notification_facts(ctx, ticket, event, decision.reasons),
             now,
-            attachments=tuple(a for a in mail.attachments if a.verdict and a.verdict.accepted is not False),
+            attachments=tuple(a for a in mail.attachments if _forwarded(ctx, a)),
             not_to=mail.from_addr,
             threading=agents_thread,
         )
@@ -218,10 +219,23 @@ def _notification_facts(
                 "name": a.filename,
                 "accepted": a.verdict.accepted if a.verdict else None,
                 "detail": a.verdict.detail if a.verdict else "",
+                "size": megabytes(len(a.data)),
+                "attached": _forwarded(ctx, a),
             }
             for a in ctx.mail.attachments
         ],
     }
+
+
+def _forwarded(ctx: Context, attachment: Attachment) -> bool:
+    """Whether the agents' notification carries the client's file: not when it was rejected, nor when
+    it is past `[limits].forward_attachment_mb` (a mail that big may not get through, and building
+    it costs the desk several times its size in memory); `show` tells where such a file is kept."""
+    return (
+        attachment.verdict is not None
+        and attachment.verdict.accepted is not False
+        and len(attachment.data) <= ctx.settings.limits.forward_attachment_bytes
+    )
 
 
 def split_notification(

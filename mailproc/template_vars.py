@@ -72,10 +72,14 @@ VARIABLES: dict[str, dict[str, tuple[Any, ...]]] = {
                        {"label": "review_several_problems", "why": "several", "words": ["два вопроса"],
                         "against": []},
                        {"label": "review_other", "why": "", "words": ["что-то"], "against": []}], []),
-        "attachments": ("a list of: name, accepted (true/false/empty: not an image), detail",
-                        [{"name": "screen.png", "accepted": True, "detail": ""},
-                         {"name": "photo.heic", "accepted": False, "detail": "HEIC is not accepted"},
-                         {"name": "log.txt", "accepted": None, "detail": "not an image"}], []),
+        "attachments": ("a list of: name, size, accepted (true/false/empty: not an image), detail, attached "
+                        "(false: rejected, or past [limits].forward_attachment_mb)",
+                        [{"name": "screen.png", "size": "310 KB", "accepted": True, "detail": "", "attached": True},
+                         {"name": "video.png", "size": "24.8 MB", "accepted": True, "detail": "", "attached": False},
+                         {"name": "photo.heic", "size": "2.1 MB", "accepted": False, "detail": "HEIC is not accepted",
+                          "attached": False},
+                         {"name": "log.txt", "size": "12 KB", "accepted": None, "detail": "not an image",
+                          "attached": True}], []),
     },
     "on_call.txt.j2": {
         **_FOR_AGENTS,

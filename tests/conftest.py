@@ -9,7 +9,6 @@ import os
 import pathlib
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,8 @@ from imap_tools import MailBoxUnencrypted
 from mailproc.config import Database, load_settings
 from mailproc.store import db
 from tests.mailstack import postgres
-from tests.mailstack.relay import Relay, free_port, lmtp_deliver
+from tests.mailstack.dovecot import Dovecot, Unavailable as DovecotUnavailable
+from tests.mailstack.relay import Relay, lmtp_deliver
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "tests" / "mailstack"
@@ -71,28 +71,13 @@ def _unavailable(reason: str):
 
 @pytest.fixture(scope="session")
 def mailstack():
-    d = tempfile.mkdtemp(prefix="mp-", dir="/tmp")
-    ports = set()
-    while len(ports) < 3:
-        ports.add(free_port())
-    imap, lmtp, imaps = ports
-    env = dict(os.environ, MAILSTACK_IMAP_PORT=str(imap), MAILSTACK_LMTP_PORT=str(lmtp),
-               MAILSTACK_IMAPS_PORT=str(imaps), MAILSTACK_USERS=" ".join(f"{u}:{PASSWORD}" for u in USERS))
-    stop = [str(SCRIPTS / "stop-dovecot.sh"), d, "--fast", "--purge"]
     try:
-        p = subprocess.run([str(SCRIPTS / "start-dovecot.sh"), d], env=env, text=True,
-                           capture_output=True, stdin=subprocess.DEVNULL, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        p = subprocess.CompletedProcess(e, 1, "", str(e))
-    if p.returncode != 0:
-        subprocess.run(stop, capture_output=True)
-        shutil.rmtree(d, ignore_errors=True)
-        _unavailable(f"Dovecot could not be installed or started:\n{p.stderr.strip()[-3000:]}")
-    info = dict(line.split("=", 1) for line in p.stdout.splitlines() if "=" in line)
-    yield Mailstack(dir=pathlib.Path(d), imap_port=imap, imaps_port=imaps,
-                    imaps_cafile=info["IMAPS_CAFILE"], lmtp_port=lmtp,
-                    log=pathlib.Path(info["DOVECOT_LOG"]))
-    subprocess.run(stop, capture_output=True)
+        server = Dovecot(USERS, PASSWORD)
+    except DovecotUnavailable as exc:
+        _unavailable(str(exc))
+    yield Mailstack(dir=server.dir, imap_port=server.imap_port, imaps_port=server.imaps_port,
+                    imaps_cafile=server.imaps_cafile, lmtp_port=server.lmtp_port, log=server.log)
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -138,3 +138,30 @@ def test_tnef_and_calendar_parts_are_named_for_agents():
     assert (tnef.detected_format, tnef.accepted) == ("tnef", None) and "TNEF container" in tnef.detail
     ics = classify("invite.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
     assert (ics.detected_format, ics.accepted) == ("calendar", None)
+
+
+def _big_mail(part_headers: str, body: bytes, eol: bytes, text: str = "see the file") -> bytes:
+    head = (f"From: c@example.test\nTo: support@example.test\nSubject: big\nMIME-Version: 1.0\n"
+            f'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n{text}\n'
+            f"--b\n{part_headers}\n\n").encode()
+    return (head + body + b"\n--b--\n").replace(b"\n", eol)
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+@pytest.mark.parametrize("text", ["see the file", "a line [mailproc base64 #0] written by the client"])
+def test_a_big_base64_attachment_is_decoded_exactly(eol, text):
+    import base64
+    import os
+
+    data = os.urandom(3 * 2**20 + 1)
+    headers = 'Content-Type: application/octet-stream; name="x.bin"\nContent-Transfer-Encoding: base64'
+    mail = inbound(raw=_big_mail(headers, base64.encodebytes(data).rstrip(b"\n"), eol, text))
+    assert [(a.filename, a.data) for a in mail.attachments] == [("x.bin", data)]
+    assert mail.text == text
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+def test_a_long_run_of_base64_looking_lines_in_a_plain_part_is_kept_as_written(eol):
+    lines = b"\n".join(b"QUJD%06d" % n for n in range(200_000))  # over a megabyte, 7bit, not base64
+    mail = inbound(raw=_big_mail('Content-Type: text/plain; name="dump.txt"', lines, eol))
+    assert [(a.filename, a.data) for a in mail.attachments] == [("dump.txt", lines.replace(b"\n", eol))]

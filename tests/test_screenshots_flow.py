@@ -66,3 +66,27 @@ def test_a_follow_up_with_a_bad_file_gets_a_reply_about_it_only(mail, mailproc_c
     second = text_of(replies[1])
     assert "«shot.webp» — формат WebP не принимается" in second
     assert "зарегистрировано" not in second  # no second acknowledgement
+
+
+def test_a_file_past_forward_attachment_mb_is_named_in_the_notification_not_attached(mail, mailproc_config,
+                                                                                     mailproc_cli):
+    config = mailproc_config(limits={"forward_attachment_mb": 0.5})
+    noise = io.BytesIO()
+    Image.frombytes("RGB", (600, 600), bytes(range(256)) * 4218 + bytes(192)).save(noise, "PNG", compress_level=0)
+    big = noise.getvalue()
+    mail.deliver(make_mail(from_=CLIENT, subject="Касса", body="Касса выдаёт ошибку, скриншоты во вложении.",
+                           attachments=[("small.png", _image("PNG"), "image/png"), ("big.png", big, "image/png")]))
+    mailproc_cli(config, "poll")
+
+    notification = mail.wait_for("agent1@example.test", "KB-000001")
+    attached = {part.get_filename(): part.get_content() for part in notification.iter_attachments()}
+    assert attached == {"small.png": _image("PNG")}
+    text = text_of(notification)
+    assert f"small.png ({len(_image('PNG'))} bytes) — принято, приложено" in text
+    assert (f"big.png ({-(-len(big) * 10 // 2**20) / 10:g} MB) — принято, НЕ приложено (слишком большой файл для "
+            "пересылки): где он хранится, покажет `mailproc show KB-000001`") in text
+    shown = mailproc_cli(config, "show", "KB-000001").stdout
+    [stored_at] = [line.rpartition("; stored at ")[2] for line in shown.splitlines() if "[attachment] big.png" in line]
+    with open(stored_at, "rb") as kept:
+        assert kept.read() == big
+    assert "зарегистрировано" in text_of(mail.wait_for(CLIENT, "KB-000001"))  # the client is answered as ever

@@ -196,7 +196,7 @@ def _count(pixels: int) -> str:
     return f"{pixels / 1_000_000:g} million" if pixels >= 1_000_000 else f"{pixels:,}"
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     """A size for people, rounded up, so that a file just over a limit never reads as equal to it."""
     if size < 1024:
         return f"{size} bytes"
@@ -404,8 +404,8 @@ def classify(filename: str, declared_type: str, data: bytes,
         return Verdict(is_image, detected, False, reason, f"{name} {says}")
 
     if len(data) > limits.max_file_bytes:
-        return rejected(TOO_LARGE, f"is too large: {_megabytes(len(data))}, "
-                                   f"the limit is {_megabytes(limits.max_file_bytes)}")
+        return rejected(TOO_LARGE, f"is too large: {megabytes(len(data))}, "
+                                   f"the limit is {megabytes(limits.max_file_bytes)}")
     if not is_image:
         says = f"is {_KIND[detected]}, not an image" if detected in _KIND else "is not an image"
         return Verdict(False, detected, None, ACCEPTED, f"{name} {says}")
@@ -436,7 +436,7 @@ def judge_all(attachments: tuple, limits: AttachmentLimits) -> tuple:
         if total > limits.max_total_bytes:
             verdict = Verdict(part.content_type.startswith("image/") or extension_format(part.filename) is not None,
                               sniff(part.data), False, TOO_LARGE,
-                              f"{_shown(part.filename)} is past the limit of {_megabytes(limits.max_total_bytes)} "
+                              f"{_shown(part.filename)} is past the limit of {megabytes(limits.max_total_bytes)} "
                               "for all files of one mail")
         else:
             verdict = classify(part.filename, part.content_type, part.data, limits)

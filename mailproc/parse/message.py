@@ -14,8 +14,9 @@ import email.message
 import email.parser
 import email.policy
 import email.utils
+import functools
 import re
-from typing import cast
+from typing import Iterator, cast
 
 from mailproc.errors import MailError
 from mailproc.mail import Attachment, InboundMail, RawMail
@@ -36,6 +37,8 @@ class _AsWritten(email.policy.Compat32):
 
 _POLICY = _AsWritten(max_line_length=0)
 _CHUNK = 1 << 16
+_HIDDEN_MIN = 1 << 20
+_BASE64_RUN = re.compile(rb"^(?:[A-Za-z0-9+/=]++\r?\n)++", re.MULTILINE)  # possessive: no backtracking stack
 
 
 def parse_mail(raw: RawMail) -> InboundMail:
@@ -80,13 +83,72 @@ def parse_mail(raw: RawMail) -> InboundMail:
 
 
 def _parse_bytes(data: bytes) -> email.message.Message:
-    """Feed the parser in chunks: fed whole, it splits the entire mail into lines at once
-    (for a 25 MB attachment the peak grows by a third, see `make bench`)."""
-    parser = email.parser.BytesFeedParser(policy=_POLICY)
-    view = memoryview(data)
-    for start in range(0, len(data), _CHUNK):
-        parser.feed(bytes(view[start:start + _CHUNK]))
+    """Feed the parser in chunks: fed whole, it splits the entire mail into lines at once.
+    Long runs of base64 lines (big attachments) are not fed at all but stand in the parsed
+    mail as a placeholder line (_Hidden): the parser would keep each of their lines as a
+    string and then join them, three times the attachment's size in memory."""
+    hidden = _Hidden(data)
+    parser = email.parser.BytesFeedParser(policy=_POLICY.clone(message_factory=functools.partial(_Part, hidden)))
+    for piece in hidden.fed():
+        for start in range(0, len(piece), _CHUNK):
+            parser.feed(bytes(piece[start:start + _CHUNK]))
     return parser.close()
+
+
+class _Hidden:
+    """The runs of base64 lines of at least _HIDDEN_MIN bytes in a raw mail, each fed to the parser
+    as the line `[mailproc base64 #N]` and read in place from the raw bytes."""
+
+    _MARK = "[mailproc base64 #"
+    _PLACEHOLDER = re.compile(r"\[mailproc base64 #(\d+)\]")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = memoryview(data)
+        self.runs: list[tuple[int, int]] = []
+        if len(data) >= _HIDDEN_MIN and self._MARK.encode() not in data:  # else a placeholder could be the mail's
+            for run in _BASE64_RUN.finditer(data):
+                if run.end() - run.start() >= _HIDDEN_MIN:  # the last line end stays: it may precede a boundary
+                    self.runs.append((run.start(), run.end() - (2 if data[run.end() - 2] == 13 else 1)))
+
+    def fed(self) -> Iterator[memoryview | bytes]:
+        """The mail as the parser gets it: each run replaced by its placeholder."""
+        done = 0
+        for n, (start, end) in enumerate(self.runs):
+            yield self.data[done:start]
+            yield f"{self._MARK}{n}]".encode()
+            done = end
+        yield self.data[done:]
+
+    def run_of(self, payload: str) -> memoryview | None:
+        """The base64 text in place of `payload` when it is exactly one placeholder."""
+        found = self._PLACEHOLDER.fullmatch(payload.rstrip("\r\n")) if payload.startswith(self._MARK) else None
+        return self._run(found) if found and self.runs else None
+
+    def restore(self, payload: str) -> str:
+        if not self.runs or self._MARK not in payload:
+            return payload
+        return self._PLACEHOLDER.sub(lambda found: str(self._run(found), "ascii"), payload)
+
+    def _run(self, placeholder: re.Match) -> memoryview:
+        start, end = self.runs[int(placeholder[1])]
+        return self.data[start:end]
+
+
+class _Part(email.message.Message):
+    """A parsed part whose body may hold placeholders of _Hidden: every ordinary read of the
+    payload gets the text as written; `base64_run` reads a hidden base64 body in place."""
+
+    def __init__(self, hidden: _Hidden, policy: email.policy.Compat32) -> None:
+        super().__init__(policy)
+        self._hidden = hidden
+
+    def get_payload(self, i=None, decode=False):
+        if isinstance(self._payload, str):
+            self._payload = self._hidden.restore(self._payload)
+        return super().get_payload(i, decode)
+
+    def base64_run(self) -> memoryview | None:
+        return self._hidden.run_of(self._payload) if isinstance(self._payload, str) else None
 
 
 def _decoded_headers(msg: email.message.Message, charset: str | None) -> tuple[tuple[str, str], ...]:
@@ -283,11 +345,14 @@ def _filename(part: email.message.Message, mail_charset: str | None) -> str:
 
 
 def _payload_bytes(part: email.message.Message, defects: list[str]) -> bytes | None:
-    payload = _payload(part)
-    if isinstance(payload, str) and part.get("content-transfer-encoding", "").strip().lower() == "base64":
-        # Straight from the text: the email package first copies it line by line (3x the size).
+    if part.get("content-transfer-encoding", "").strip().lower() == "base64":
+        # Straight from the text (in place in the raw mail when it is long): the email
+        # package first copies it line by line (3x the size).
+        run = part.base64_run() if isinstance(part, _Part) else None
+        text = run if run is not None else _payload(part)
         try:
-            return binascii.a2b_base64(payload)
+            if not isinstance(text, list):
+                return binascii.a2b_base64(text)
         except (binascii.Error, ValueError):
             pass  # padding trouble or non-ASCII: the package's lenient decoder records a defect
     try:

@@ -7,6 +7,7 @@ import peewee
 
 from mailproc.lifecycle import TicketState
 from mailproc.mail import fold_address
+from mailproc.store.db import BlobStore
 from mailproc.store.models import Attachment, Message, Outbox, Quarantined, Ticket
 from mailproc.vocab import Kind, Status
 
@@ -110,7 +111,9 @@ def list_outbox(zone) -> list[dict]:
             for row in rows]
 
 
-def show_ticket(tag: str, zone) -> dict | None:
+def show_ticket(tag: str, zone, blobs: BlobStore) -> dict | None:
+    """A ticket with its messages; an attachment's `stored_at` is its file in the blob store (None:
+    not stored), where agents find a file too large to be forwarded to them."""
     ticket = Ticket.get_or_none(Ticket.tag == tag.strip("[]").upper())
     if ticket is None:
         return None
@@ -120,7 +123,8 @@ def show_ticket(tag: str, zone) -> dict | None:
         attachments.setdefault(a.message_id, []).append({
             "filename": a.filename, "content_type": a.content_type, "size": a.size,
             "detected_format": a.detected_format, "accepted": a.accepted, "reason": a.reason,
-            "detail": a.detail, "stored": a.sha256 is not None})
+            "detail": a.detail, "stored": a.sha256 is not None,
+            "stored_at": a.sha256 and str(blobs.path(a.sha256))})
     outbox = {o.message_id: o for o in Outbox.select(Outbox.message, Outbox.status, Outbox.last_error)
               .where(Outbox.message.in_([m.id for m in messages]))}
     data = ticket_json(ticket, zone)

@@ -7,7 +7,6 @@ import dataclasses
 import imaplib
 import os
 import pathlib
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +16,8 @@ from typing import Iterator
 
 from aiosmtpd.controller import Controller
 
-from tests.conftest import PASSWORD, SCRIPTS, USERS, Mailstack, _base_config, _merge, to_toml
+from tests.conftest import PASSWORD, USERS, Mailstack, _base_config, _merge, to_toml
+from tests.mailstack.dovecot import Dovecot, Unavailable as DovecotUnavailable
 from tests.mailstack.relay import HOST, free_port
 
 SUPPORT = "support@example.test"
@@ -42,23 +42,15 @@ class Stack(Mailstack):
 @contextlib.contextmanager
 def started() -> Iterator[Stack]:
     """Dovecot in a temporary directory on free ports, stopped and removed afterwards."""
-    d = tempfile.mkdtemp(prefix="mp-bench-", dir="/tmp")
-    imap, lmtp = free_port(), free_port()
-    env = dict(os.environ, MAILSTACK_IMAP_PORT=str(imap), MAILSTACK_LMTP_PORT=str(lmtp), MAILSTACK_IMAPS_PORT="0",
-               MAILSTACK_USERS=" ".join(f"{u}:{PASSWORD}" for u in USERS))
-    stop = [str(SCRIPTS / "stop-dovecot.sh"), d, "--fast", "--purge"]
-    p = subprocess.run([str(SCRIPTS / "start-dovecot.sh"), d], env=env, text=True, capture_output=True,
-                       stdin=subprocess.DEVNULL)
-    if p.returncode != 0:
-        subprocess.run(stop, capture_output=True)
-        shutil.rmtree(d, ignore_errors=True)
-        raise Unavailable(f"Dovecot could not be installed or started: {p.stderr.strip()[-500:]}")
-    info = dict(line.split("=", 1) for line in p.stdout.splitlines() if "=" in line)
     try:
-        yield Stack(dir=pathlib.Path(d), imap_port=imap, imaps_port=0, imaps_cafile="", lmtp_port=lmtp,
-                    log=pathlib.Path(info["DOVECOT_LOG"]))
+        server = Dovecot(USERS, PASSWORD)
+    except DovecotUnavailable as exc:
+        raise Unavailable(str(exc)) from None
+    try:
+        yield Stack(dir=server.dir, imap_port=server.imap_port, imaps_port=server.imaps_port,
+                    imaps_cafile=server.imaps_cafile, lmtp_port=server.lmtp_port, log=server.log)
     finally:
-        subprocess.run(stop, capture_output=True)
+        server.stop()
 
 
 class Sink:
@@ -100,13 +92,12 @@ def sink() -> Iterator[Sink]:
         controller.stop()
 
 
-def new_desk(ms: Stack, sink: Sink, user: str = SUPPORT, database: dict | None = None, **mailbox) -> pathlib.Path:
+def new_desk(ms: Stack, sink: Sink, user: str = SUPPORT, sections: dict | None = None, **mailbox) -> pathlib.Path:
     """A fresh desk directory with its config.toml, reading the mailbox of `user` (each measure
     gets a mailbox of its own: emptying one of 20,000 mails takes longer than a command may);
-    `database` changes the [database] keys (its url)."""
+    `sections`: more config, e.g. {"attachments": {"max_file_mb": 40}}."""
     desk = pathlib.Path(tempfile.mkdtemp(prefix="desk-", dir=ms.dir))
-    config = _merge(_base_config(ms, sink.port), {"mailbox": {"user": user, **mailbox},
-                                                    **({"database": database} if database else {})})
+    config = _merge(_base_config(ms, sink.port), {**(sections or {}), "mailbox": {"user": user, **mailbox}})
     (desk / "config.toml").write_text(to_toml(config))
     return desk
 

@@ -35,7 +35,7 @@ def _backlog_seconds(ms: stack.Stack, sink: stack.Sink, user: str, url: str, wor
     from mailproc.store import db
 
     ms.append([small(i) for i in range(n)], user)
-    desk = stack.new_desk(ms, sink, user, database={"url": url}, poll_seconds=1)
+    desk = stack.new_desk(ms, sink, user, sections={"database": {"url": url}}, poll_seconds=1)
     start = time.perf_counter()
     with contextlib.ExitStack() as running:
         for worker in range(workers):
