@@ -20,7 +20,7 @@ import peewee
 import mailproc
 from mailproc import accounts, logs, report_svg, report_text, shipped, status, template_check, templating, undo
 from mailproc.config import Settings, config_path, database_at, load_settings, read_mailboxes_secrets
-from mailproc.cycle import one_poller, run_cycle
+from mailproc.cycle import every_mailbox, one_poller, run_cycle
 from mailproc.daemon import Daemon
 from mailproc.desk import Desk
 from mailproc.errors import ConfigError, MailprocError
@@ -446,7 +446,7 @@ def cmd_db(settings: Settings, args) -> int:
     source = open_database(settings.database)
     target = db.connect(target_place)
     try:
-        with one_poller(settings.database):
+        with one_poller(settings.database, every_mailbox(settings)):
             counts = desk_copy.copy_desk(source, target, target_place.where)
     finally:
         target.close()
@@ -491,7 +491,7 @@ def cmd_purge(settings: Settings, args) -> int:
     if not args.yes:
         print(f"would purge {retention.plan(blobs, before)}; nothing removed (add --yes)", file=sys.stderr)
         return EXIT_OK
-    with one_poller(settings.database):  # a mail stored meanwhile may name a file about to go
+    with one_poller(settings.database, every_mailbox(settings)):  # a mail stored meanwhile may name a file about to go
         purged = retention.apply(blobs, before)
     print(f"purged {purged}", file=sys.stderr)
     return EXIT_OK

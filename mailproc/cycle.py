@@ -32,6 +32,8 @@ class CycleReport:
     chased: int = 0  # reminders and closings of tickets waiting on the client
     send: send.SendReport | None = None
     imap_errors: dict[str, str] = dataclasses.field(default_factory=dict)  # mailbox -> why it could not be read
+    # mailbox -> what holds its poller's lock: another worker polls it (PostgreSQL), not polled here
+    standby: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def imap_error(self) -> str | None:
@@ -52,7 +54,9 @@ class CycleReport:
                 + f"{self.escalations} escalation(s); "
                 + (f"{self.chased} waiting reminder(s) or closing(s); " if self.chased else "")
                 + f"{sent.sent} sent, {sent.deferred} deferred, {sent.failed} failed")
-        return text + (f"; {sent.error}" if sent.error else "")
+        text += f"; {sent.error}" if sent.error else ""
+        return text + "".join(f"; mailbox {mailbox} polled by another worker ({holder})"
+                              for mailbox, holder in self.standby.items())
 
 
 Connection = Callable[[], ContextManager[fetch.ImapSession]]
@@ -182,11 +186,12 @@ def _leftovers(imap: fetch.ImapSession, desk: Desk, uidvalidity: int, leftovers:
 
 def run_cycle(desks: Desk | Sequence[Desk], stop: Callable[[], bool] = lambda: False, send_outbox: bool = True,
               poll: bool = True, resume_numbering: bool = False, connection: Connection | None = None,
-              skip: Collection[str] = ()) -> CycleReport:
+              skip: Collection[str] = (), standby: bool = False) -> CycleReport:
     """Poll each mailbox in turn (but those in `skip`) and check its deadlines, then send.
     Escalations and mail already in the outbox go out even when IMAP is unreachable (the report
     then carries `imap_error`); a mailbox that cannot be read does not keep the others from being
-    read. `connection`: the session kept for a desk of one mailbox."""
+    read. `connection`: the session kept for a desk of one mailbox. With `standby`, on PostgreSQL,
+    a mailbox another worker polls is left to it (the report's `standby`) and the rest is done."""
     desks = (desks,) if isinstance(desks, Desk) else tuple(desks)
     first = desks[0]  # the SMTP server and the database are every mailbox's
 
@@ -197,10 +202,12 @@ def run_cycle(desks: Desk | Sequence[Desk], stop: Callable[[], bool] = lambda: F
         return sent
 
     report = CycleReport()
-    with one_poller(first.settings.database):
+    keys = {db.poller_key(desk.settings.mailbox): desk.mailbox for desk in desks}
+    with one_poller(first.settings.database, list(keys), standby) as busy:
+        report.standby = {keys[key]: holder for key, holder in busy.items()}
         for desk in desks:
             try:
-                if poll and desk.mailbox not in skip:
+                if poll and desk.mailbox not in skip and desk.mailbox not in report.standby:
                     poll_mailbox(desk, report, stop, resume_numbering, connection if len(desks) == 1 else None)
             except fetch.ImapError as exc:
                 log.debug("the IMAP error in full:", exc_info=True)  # a traceback only with -v
@@ -231,12 +238,22 @@ class BusyError(MailprocError):
     pass
 
 
+def every_mailbox(settings: config.Settings) -> list[str]:
+    """The poller keys of every mailbox of the desk: what a desk-wide change (copy, purge) holds."""
+    return [db.poller_key(one.mailbox) for one in settings.each_mailbox()]
+
+
 @contextlib.contextmanager
-def one_poller(place: config.Database) -> Iterator[None]:
-    """One cycle at a time per database: a `poll` run by hand beside `run` would fetch the same
-    mail twice (the second would be refused as a duplicate, but only after both did the work)."""
-    with db.poller_lock(place) as holder:
-        if holder:
-            raise BusyError(f"another mailproc process is polling this desk ({holder}); "
-                            "this cycle is skipped, try again later")
-        yield
+def one_poller(place: config.Database, keys: Sequence[str], standby: bool = False) -> Iterator[dict[str, str]]:
+    """One poller at a time per mailbox (`keys`: db.poller_key of each): a second one would fetch the
+    same mail twice (refused as a duplicate, but only after both did the work). Yields the keys held
+    elsewhere, each with what holds it: with `standby`, on PostgreSQL, the caller works on without
+    polling those (workers claim rows). Otherwise, and always on SQLite, BusyError."""
+    with db.poller_lock(place, keys) as busy:
+        if busy and not (standby and db.shares_work(place)):
+            single = "" if db.shares_work(place) else (
+                "; on SQLite one mailproc process works on a desk at a time (for several, see README, "
+                "\"Running on PostgreSQL\")")
+            raise BusyError(f"another mailproc process is polling this desk ({'; '.join(sorted(set(busy.values())))}); "
+                            f"this cycle is skipped, try again later{single}")
+        yield busy

@@ -10,6 +10,10 @@ edited templates are picked up without a restart (or at once on SIGHUP); invalid
 template that fails its check included) are reported and the running ones kept. An IMAP
 or SMTP server that is away is retried with exponential backoff and jitter, and said once
 when the outage starts and once when it ends.
+
+On PostgreSQL several `run` processes may share a desk: the one holding the mailbox's poller
+lock polls; the others are standbys that send, check deadlines and ask for the lock every
+LOCK_RETRY_SECONDS, so one takes over within that time when the poller dies.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 
 IDLE_REFRESH_SECONDS = 300  # IDLE re-issued this often: servers may log off a client idle for 30 minutes (RFC 2177)
 RECONNECT_SECONDS = 2  # first pause before reconnecting a kept connection that was lost
+LOCK_RETRY_SECONDS = 5  # a standby worker (PostgreSQL) asks for the poller's lock this often
 
 
 def backoff(failures: int, base: float, cap: float) -> float:
@@ -85,6 +90,7 @@ class Daemon:
         self.kept = self._kept_session()
         self._idle_since_connected: fetch.ImapSession | None = None  # said once per connection
         self.reconnect_now = False
+        self.standby: dict[str, str] = {}  # mailbox -> what holds its poller's lock: another worker polls it
 
     @property
     def desk(self) -> Desk:
@@ -154,7 +160,7 @@ class Daemon:
         try:
             report = run_cycle(self.desks, stop=lambda: self.stopping, send_outbox=send, poll=poll,
                                resume_numbering=self.resume_numbering, connection=self.kept and self.kept.use,
-                               skip=waiting)
+                               skip=waiting, standby=True)
         except LostDatabaseError as exc:  # polling on would reuse ticket numbers: the admin must act
             log.error("%s", exc)
             self.exit_code, self.stopping = 1, True
@@ -167,6 +173,9 @@ class Daemon:
             status.note_cycle(settings, dt.datetime.now(dt.timezone.utc), polled=True,
                               poll_error=f"{type(exc).__name__}: {exc}", send=None)
             return
+        self._note_standby(report.standby)
+        waiting |= report.standby.keys()  # polled by another worker: neither worked nor failed here
+        poll = len(waiting) < len(self.desks)
         status.note_cycle(settings, dt.datetime.now(dt.timezone.utc), polled=poll, poll_error=report.imap_error,
                           send=report.send)
         for desk in self.desks if poll else ():
@@ -187,6 +196,15 @@ class Daemon:
         if self.kept and not self.kept.can_idle:  # no IDLE to wait in: polled, a connection per cycle
             self.kept.close()
         log.log(logging.DEBUG if report.idle else logging.INFO, "cycle: %s", report)
+
+    def _note_standby(self, busy: dict[str, str]) -> None:
+        for mailbox in busy.keys() - self.standby.keys():
+            log.info("another worker polls the mailbox %s (%s): this one sends and checks deadlines, and asks "
+                     "for the lock every %ds to take over when that worker stops", mailbox, busy[mailbox],
+                     LOCK_RETRY_SECONDS)
+        for mailbox in self.standby.keys() - busy.keys():
+            log.info("polling the mailbox %s: the poller's lock is this worker's now", mailbox)
+        self.standby = busy
 
     def _schedule(self) -> None:
         schedule.clear()
@@ -226,6 +244,8 @@ class Daemon:
         seconds = 0.0 if seconds is None else max(0.0, seconds)
         now = time.monotonic()
         retries = [o.retry_at - now for o in (*self.imap.values(), self.smtp) if self.kept and o.retry_at > now]
+        if self.standby:
+            retries.append(LOCK_RETRY_SECONDS)
         retry = min(retries) if retries else None
         if retry is not None and retry < seconds:
             if not _asleep(wakeup, retry):

@@ -1,5 +1,6 @@
 """Deadline escalations (edge: database, clock): agents are mailed when a §2.3/§2.4 deadline
-is near and again when it passes — each once, never repeatedly. Runs in every poll cycle."""
+is near and again when it passes — each once, never repeatedly, also when several workers check
+at the same time (the ticket's row is claimed, store/claims.py). Runs in every poll cycle."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 from mailproc import lifecycle
 from mailproc.desk import Desk
 from mailproc.outbound import to_agents
-from mailproc.store import record
+from mailproc.store import claims, record
 from mailproc.store.queries import state_of
 from mailproc.store.models import Ticket, database
 from mailproc.views import TicketFacts
@@ -26,18 +27,24 @@ class EscalationReport:
 def escalate(desk: Desk) -> EscalationReport:
     settings, now = desk.settings, desk.clock()
     warning = dt.timedelta(minutes=settings.sla.warning_minutes)
+
+    def due(ticket: Ticket | None) -> list[tuple[str, str, dt.datetime]]:
+        return lifecycle.escalations_due(state_of(ticket), now=now, warning=warning) if ticket else []
+
     report = EscalationReport()
-    for ticket in Ticket.select().where(desk.tickets, Ticket.escalation_due <= now + warning):
-        state = state_of(ticket)
-        due_now = lifecycle.escalations_due(state, now=now, warning=warning)
-        if not due_now:
-            _correct_escalation_due(ticket, lifecycle.next_escalation(state))
+    for candidate in Ticket.select().where(desk.tickets, Ticket.escalation_due <= now + warning):
+        if not due(candidate):
+            _correct_escalation_due(candidate, lifecycle.next_escalation(state_of(candidate)))
             continue
-        facts = record.facts_of(ticket)
         with database.atomic():
-            for deadline, stage, due in due_now:
-                record.queue_outbound(ticket.id, _escalation_mail(desk, facts, deadline, stage, due, now), now)
-                log.warning("ticket=%s %s deadline %s (%s)", ticket.tag, deadline, stage, due.isoformat())
+            ticket = claims.ticket_row(candidate.id, skip_locked=True)  # None: another worker is at it
+            due_now = due(ticket)  # read again: another worker may have escalated it meanwhile
+            if ticket is None or not due_now:
+                continue
+            facts = record.facts_of(ticket)
+            for deadline, stage, when in due_now:
+                record.queue_outbound(ticket.id, _escalation_mail(desk, facts, deadline, stage, when, now), now)
+                log.warning("ticket=%s %s deadline %s (%s)", ticket.tag, deadline, stage, when.isoformat())
             record.apply_events(ticket, [lifecycle.Escalated(d, s) for d, s, _ in due_now], now)
             ticket.save()
         report.sent += len(due_now)

@@ -27,7 +27,7 @@ from mailproc.parse.text import guess_language
 from mailproc.reader import MailReader, Reading, Unreadable
 from mailproc.rules import machines
 from mailproc.rules.context import Context
-from mailproc.store import record, sla_report
+from mailproc.store import claims, record, sla_report
 from mailproc.store.models import Ticket, database
 from mailproc.thread import VIA_BOUNCE, Pointers, ThreadChoice, TicketView, is_queue_request, match_ticket
 from mailproc.views import TicketFacts
@@ -254,7 +254,7 @@ def _ticket_for(desk: Desk, ctx: Context, decision: Decision, follows: TicketVie
     """The ticket the mail lands on, opened or updated as the decision says."""
     settings, mail = desk.settings, ctx.mail
     if ctx.ticket is not None:
-        ticket = Ticket.get_by_id(ctx.ticket.id)
+        ticket = claims.ticket_row(ctx.ticket.id)  # locked: a deadline mark set meanwhile is not overwritten
         record.update_ticket(ticket, labels=decision.labels - {Label.AUTOMATED}, account_id=ctx.account_id,
                              priority=decision.priority, status=decision.status, now=mail.arrived_at,
                              clear_cc=decision.clear_cc,

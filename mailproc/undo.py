@@ -13,7 +13,7 @@ from mailproc import fetch
 from mailproc.cycle import one_poller
 from mailproc.desk import Desk
 from mailproc.errors import MailprocError
-from mailproc.store import record
+from mailproc.store import db, record
 from mailproc.store.models import Outbox, Quarantined, database
 from mailproc.store.queries import STUCK
 
@@ -31,7 +31,7 @@ def retry_quarantined(desks: Sequence[Desk], quarantined_id: int) -> str:
         raise MailprocError(f"quarantined mail {quarantined_id} came from mailbox {row.mailbox}, which the config "
                             "no longer has: put it back by hand")
     mb = desk.settings.mailbox
-    with one_poller(desk.settings.database), fetch.connect(mb, desk.secrets.imap_password) as imap:
+    with one_poller(desk.settings.database, [db.poller_key(mb)]), fetch.connect(mb, desk.secrets.imap_password) as imap:
         imap.select(mb.quarantine_folder)
         uid = imap.find(row.raw_sha256, row.message_id)
         with database.atomic():

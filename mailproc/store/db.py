@@ -15,12 +15,12 @@ import os
 import pathlib
 import sqlite3
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import peewee
 from playhouse.shortcuts import ReconnectMixin
 
-from mailproc.config import Database
+from mailproc.config import Database, Mailbox
 from mailproc.errors import MailprocError
 from mailproc.store import migrations
 from mailproc.store.models import ALL_MODELS, database
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 PRIVATE_UMASK = 0o077
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
-POLLER_LOCK = 0x6D61696C70726F63  # PostgreSQL advisory lock key of the poller: b"mailproc"
 
 
 def database_files(path: pathlib.Path) -> tuple[pathlib.Path, ...]:
@@ -118,34 +117,51 @@ def _upgrade(db: peewee.Database, place: Database) -> None:
                     f"; the copy from before is {copy}" if copy else "")
 
 
-@contextlib.contextmanager
-def poller_lock(place: Database) -> Iterator[str | None]:
-    """Hold the desk's poller lock while the block runs. Yields None when it is held, else what
-    holds it (for the message): another process has it and the block must not poll.
+def poller_key(mailbox: Mailbox) -> str:
+    """What the poller's lock is taken on: the polled folder of one IMAP account (two configs naming
+    the same account and folder exclude each other, two mailboxes of one desk do not)."""
+    return f"{mailbox.user}@{mailbox.host}:{mailbox.port}/{mailbox.folder}"
 
-    SQLite: a lock file beside the database. PostgreSQL: an advisory lock on a connection of its
-    own, which the server releases when the process dies."""
+
+def advisory_key(name: str) -> int:
+    """PostgreSQL's advisory lock keys are signed 64-bit integers."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def shares_work(place: Database) -> bool:
+    """PostgreSQL lets several processes work on one desk at a time (they claim rows); SQLite has one
+    writer and the lock file: one process works at a time."""
+    return place.path is None
+
+
+@contextlib.contextmanager
+def poller_lock(place: Database, keys: Sequence[str]) -> Iterator[dict[str, str]]:
+    """Hold the pollers' locks of the mailboxes `keys` (poller_key) while the block runs. Yields
+    the keys another process holds, each with what holds it (for the message): those mailboxes
+    must not be polled here; empty: every lock is this process's.
+
+    SQLite: a lock file beside the database, one for the whole desk (all keys or none).
+    PostgreSQL: an advisory lock per key, on a connection of its own, which the server releases
+    when the process dies (even by SIGKILL: the connection closes with it)."""
     if place.path is not None:
         lock_path = place.path.with_name(place.path.name + ".lock")
         with open(lock_path, "a+") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                yield str(lock_path)
+                yield dict.fromkeys(keys, f"lock file {lock_path}")
                 return
             try:
-                yield None
+                yield {}
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return
     own = connect(place)
     try:
-        if not own.execute_sql("SELECT pg_try_advisory_lock(%s)", (POLLER_LOCK,)).fetchone()[0]:
-            yield f"advisory lock {POLLER_LOCK} of {place.url}"
-            return
-        yield None
+        yield {key: f"advisory lock of {key} in {place.url}" for key in keys
+               if not own.execute_sql("SELECT pg_try_advisory_lock(%s)", (advisory_key(key),)).fetchone()[0]}
     finally:
-        own.close()  # closing the session releases the lock
+        own.close()  # closing the session releases the locks
 
 
 def backup(source: pathlib.Path, target: pathlib.Path) -> None:

@@ -19,7 +19,7 @@ import statistics
 import sys
 import time
 
-from tests.bench import pipeline, stack
+from tests.bench import pipeline, stack, workers
 from tests.bench.mails import Backlog, small
 from tests.mailfactory import make_mail
 
@@ -173,6 +173,15 @@ def main(argv: list[str]) -> int:
         rows += [("pipeline alone (no IMAP/SMTP), SQLite", f"{sqlite:.0f} mails/s", ""),
                  ("pipeline alone, PostgreSQL", f"{postgresql:.0f} mails/s" if isinstance(postgresql, float)
                   else postgresql, "")]
+
+        backlog = min(n, 500)
+        print(f"`mailproc run` on PostgreSQL, {backlog} mails, one worker then two ...", file=sys.stderr)
+        by_workers = workers.rates(ms, sink, backlog)
+        results["run_on_postgresql_per_s"] = (by_workers if isinstance(by_workers, str)
+                                              else {str(k): round(v, 1) for k, v in by_workers.items()})
+        rows += ([(f"`run` on PostgreSQL, {backlog} mails", by_workers, "")] if isinstance(by_workers, str) else
+                 [(f"`run` on PostgreSQL, {backlog} mails, {k} worker(s)", f"{v:.1f} mails/s", "")
+                  for k, v in by_workers.items()])
 
         # the longest part last: the figures above are not lost when it is interrupted
         if idle_at > n:

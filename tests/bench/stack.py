@@ -159,10 +159,10 @@ def poll(desk: pathlib.Path) -> tuple[float, float]:
 
 
 @contextlib.contextmanager
-def running(desk: pathlib.Path) -> Iterator[subprocess.Popen]:
+def running(desk: pathlib.Path, log: str = "run.log") -> Iterator[subprocess.Popen]:
     """`mailproc run` in the background, ended with SIGTERM."""
     proc = subprocess.Popen(_command(desk, "run"), env=ENV, cwd=desk, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=open(desk / "run.log", "w"))
+                            stdout=subprocess.DEVNULL, stderr=open(desk / log, "w"))
     try:
         yield proc
     finally:
