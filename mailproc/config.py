@@ -514,6 +514,15 @@ def _shown(value: Any) -> str:
     return "a table" if isinstance(value, dict) else str(value)
 
 
+def _converted(check: Check, raw: Any, name: str, problems: list[str]) -> Any:
+    """The checked value of one key; None, and the problem said, when it does not pass."""
+    try:
+        return check(raw)
+    except _Bad as bad:
+        problems.append(f"{name}: expected {bad.expected}, got {_shown(raw)}")
+        return None
+
+
 def _unknown(kind: str, name: str, known: list[str]) -> str:
     near = difflib.get_close_matches(name.rpartition(".")[2], known, n=1)
     hint = f'did you mean "{near[0]}"? ' if near else ""
@@ -561,12 +570,7 @@ def load_settings(path: Path) -> Settings:
         problems += [_unknown("key", f"{section}.{k}", list(schema)) for k in table if k not in schema]
         v[section] = {}
         for key, (check, default, _doc) in schema.items():
-            raw = table.get(key, default)
-            try:
-                v[section][key] = check(raw)
-            except _Bad as bad:
-                v[section][key] = None
-                problems.append(f"{section}.{key}: expected {bad.expected}, got {_shown(raw)}")
+            v[section][key] = _converted(check, table.get(key, default), f"{section}.{key}", problems)
     faq = _faq_entries(data.get("faq", []), problems)
     if entries is None:
         problems += _cross_problems(v, source.parent)
@@ -619,12 +623,7 @@ def _mailbox_entries(tables: list[Any], support_table: Any, v: dict[str, dict[st
             section = "mailbox" if key in SCHEMA["mailbox"] else "templates" if key == "default_language" else "support"
             check, default, _doc = SCHEMA[section][key]
             if key in table or section == "mailbox":
-                raw = table.get(key, default)
-                try:
-                    values[section][key] = check(raw)
-                except _Bad as bad:
-                    values[section][key] = None
-                    problems.append(f"mailbox[{n}].{key}: expected {bad.expected}, got {_shown(raw)}")
+                values[section][key] = _converted(check, table.get(key, default), f"mailbox[{n}].{key}", problems)
         on_call, agents = values["sla"]["on_call"], values["support"]["agents"]
         if None not in (on_call, agents):  # each mailbox pages its own on-call agents
             values["sla"]["on_call"] = tuple(a for a in on_call if a in agents)
