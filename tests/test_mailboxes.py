@@ -19,10 +19,13 @@ pytestmark = ON_BOTH_DATABASES
 PROBLEM = "Здравствуйте! Касса не начисляет бонусы покупателям со вчерашнего дня. ID аккаунта: 10452"
 
 
-def _two_mailboxes(mailproc_config, mailstack, **billing) -> str:
-    """support@ (KB, agent1) and billing@ (BL, agent2, English by default), one after the other."""
-    config = mailproc_config(mailbox=None, support={"address": None, "tag_prefix": None, "agents": None})
-    imap = {"host": mailstack.host, "port": mailstack.imap_port, "security": "none"}
+def _two_mailboxes(mailproc_config, mailstack, both: dict | None = None, support: dict | None = None,
+                   **billing) -> str:
+    """support@ (KB, agent1) and billing@ (BL, agent2, English by default), one after the other;
+    `both`: keys given to each entry, `support`: shared [support] keys."""
+    config = mailproc_config(mailbox=None, support={"address": None, "tag_prefix": None, "agents": None,
+                                                    **(support or {})})
+    imap = {"host": mailstack.host, "port": mailstack.imap_port, "security": "none", **(both or {})}
     entries = [{**imap, "user": SUPPORT, "address": SUPPORT, "tag_prefix": "KB", "agents": [AGENT1]},
                {**imap, "user": BILLING, "address": BILLING, "tag_prefix": "BL", "agents": [AGENT2],
                 "name": "Billing", "default_language": "en", **billing}]

@@ -1,5 +1,5 @@
-"""Several workers on one PostgreSQL desk: one polls the mailbox, the others send and check
-deadlines; a worker killed mid-batch is taken over, and nothing is lost or done twice."""
+"""Several workers on one PostgreSQL desk of two mailboxes: one polls each mailbox at a time, the others
+send and check deadlines; a worker killed mid-batch is taken over, and nothing is lost or done twice."""
 from __future__ import annotations
 
 import email
@@ -16,23 +16,27 @@ from mailproc.store.db import poller_lock
 from tests.conftest import ROOT, desk_database
 from tests.mailfactory import make_mail
 from tests.test_daemon import _wait_for_log
+from tests.test_mailboxes import BILLING, _two_mailboxes
 
 pytestmark = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 
 SUPPORT = "support@example.test"
+MAILBOXES = (SUPPORT, BILLING)
 CLIENTS = ("client@example.test", "client2@example.test")
-THREADS = 250  # each a client's mail and its follow-up: 500 mails
+THREADS = 250  # each a client's mail and its follow-up: 500 mails, half to each mailbox
 
 
 def _append_backlog(mail, threads: int) -> None:
-    """A backlog in the support INBOX: each client writes, then writes again in the same thread."""
-    with mail.ms.imap(SUPPORT) as imap:
-        for n in range(threads):
-            first, client = f"<backlog{n}@client.example.test>", CLIENTS[n % 2]
-            imap.append(make_mail(from_=client, subject=f"Касса {n} не печатает чек",
-                                  body="Не печатает чек.", message_id=first), "INBOX")
-            imap.append(make_mail(from_=client, subject=f"Re: Касса {n} не печатает чек",
-                                  body="Дополню: после обновления.", in_reply_to=first, references=first), "INBOX")
+    """A backlog in both INBOXes: each client writes, then writes again in the same thread."""
+    for parity, mailbox in enumerate(MAILBOXES):
+        with mail.ms.imap(mailbox) as imap:
+            for n in range(parity, threads, 2):
+                first, client = f"<backlog{n}@client.example.test>", CLIENTS[n % 2]
+                imap.append(make_mail(from_=client, to=mailbox, subject=f"Касса {n} не печатает чек",
+                                      body="Не печатает чек.", message_id=first), "INBOX")
+                imap.append(make_mail(from_=client, to=mailbox, subject=f"Re: Касса {n} не печатает чек",
+                                      body="Дополню: после обновления.", in_reply_to=first, references=first),
+                            "INBOX")
 
 
 def _wait_until(done, timeout: float, what: str) -> None:
@@ -44,9 +48,9 @@ def _wait_until(done, timeout: float, what: str) -> None:
 
 
 def test_a_worker_killed_mid_batch_is_taken_over_and_nothing_is_lost_or_doubled(
-        mail, mailproc_config, mailproc_cli, smtp_server):
-    config = mailproc_config(mailbox={"poll_seconds": 2, "batch_size": 20},
-                             support={"max_auto_replies_per_day": 4 * THREADS})
+        mail, mailstack, mailproc_config, mailproc_cli, smtp_server):
+    config = _two_mailboxes(mailproc_config, mailstack, both={"poll_seconds": 2, "batch_size": 20},
+                            support={"max_auto_replies_per_day": 4 * THREADS})
     _append_backlog(mail, THREADS)
     first = mailproc_cli.popen(config, "run", env={"MAILPROC_KILL_AT": f"after_commit:{THREADS // 2}"})
     _wait_for_log(first, "ticket=KB-000001", timeout=60)  # the first worker holds the mailbox
@@ -56,7 +60,7 @@ def test_a_worker_killed_mid_batch_is_taken_over_and_nothing_is_lost_or_doubled(
     assert first.returncode == -9
 
     _wait_for_log(second, "the poller's lock is this worker's now", timeout=60)
-    _wait_until(lambda: mail.messages(SUPPORT) == [], 600, "the INBOX emptied")
+    _wait_until(lambda: all(mail.messages(m) == [] for m in MAILBOXES), 600, "both INBOXes emptied")
     db = desk_database(config)
     _wait_until(lambda: db.execute_sql("SELECT count(*) FROM outbox WHERE status <> 'sent'").fetchone()[0] == 0
                 and db.execute_sql("SELECT count(*) FROM outbox").fetchone()[0] == len(smtp_server.envelopes),
@@ -71,9 +75,10 @@ def test_a_worker_killed_mid_batch_is_taken_over_and_nothing_is_lost_or_doubled(
     assert len(ids) == len(set(ids))  # nothing sent twice
     tags = {tag for (tag,) in db.execute_sql("SELECT tag FROM ticket").fetchall()}
     acknowledged = {tag for e in smtp_server.envelopes if set(e.rcpt_tos) & set(CLIENTS)
-                    for tag in re.findall(r"KB-\d{6}", email.message_from_bytes(e.content, policy=default)["Subject"])}
+                    for tag in re.findall(r"(?:KB|BL)-\d{6}", email.message_from_bytes(e.content, policy=default)["Subject"])}
     assert tags <= acknowledged  # every client was answered
-    assert len(mail.messages(SUPPORT, "Processed")) == 2 * THREADS
+    assert [len(mail.messages(m, "Processed")) for m in MAILBOXES] == [THREADS, THREADS]  # no mailbox crossed
+    assert {tag[:2] for (tag,) in db.execute_sql("SELECT tag FROM ticket").fetchall()} == {"KB", "BL"}
 
 
 _ESCALATE = """
