@@ -12,6 +12,7 @@ from mailproc.mail import InboundMail, RawMail
 from mailproc.parse.message import parse_mail
 from mailproc.rules import RULES, Rule
 from mailproc.rules.context import Context
+from mailproc.templating import render_text, zone_text
 from tests.mailfactory import make_mail
 
 MOSCOW = dt.timezone(dt.timedelta(hours=3))
@@ -38,3 +39,17 @@ def inbound(arrived_at: dt.datetime | None = None, raw: bytes | None = None, **m
 def run_rule(rule: Rule, ctx: Context) -> list[Action]:
     """A rule's actions on a mail, or none when mailproc/rules.RULES says it does not read such a mail."""
     return rule(ctx) if dict(RULES)[rule](ctx) else []
+
+
+def reply_text(ctx: Context, blocks, *, first_response_due: dt.datetime, tag: str = "KB-000001",
+               client_name: str | None = None) -> str:
+    """The automatic reply to ctx's mail as the client reads it, made of a decision's blocks
+    (no critical term, opening time or on-call page)."""
+    settings, language = ctx.settings, ctx.language
+    return render_text(settings, language, "reply.txt.j2", {
+        "tag": tag, "subject": ctx.mail.subject,
+        "client_name": ctx.mail.from_name if client_name is None else client_name,
+        "blocks": blocks, "first_response_due": first_response_due, "resolution_due": None,
+        "opens_at": None, "on_call": False,
+        "zone_text": zone_text(settings, language), "support_name": settings.support.name,
+        "signature": settings.support.sign_off(language)})[1]

@@ -7,12 +7,11 @@ from mailproc.actions import AddLabel, Reason, ReplyBlock, SetStatus
 from mailproc.config import Abuse
 from mailproc.decide import decide
 from mailproc.parse import quotes
-from mailproc.templating import render_text, zone_text
 from mailproc.rules import abuse
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label, Status
-from tests.pure import default_settings, inbound, moscow, run_rule
+from tests.pure import default_settings, inbound, moscow, reply_text, run_rule
 
 SETTINGS = default_settings()
 NOW = moscow("2026-11-27 12:00")
@@ -161,12 +160,7 @@ def test_the_suspension_notice_replaces_the_whole_reply():
 def test_the_notice_is_calm_and_says_how_to_continue(language, lines):
     ctx = _ctx("Касса", "Вы там охуели?", language=language)
     decision = decide(ctx)
-    text = render_text(SETTINGS, language, "reply.txt.j2", {
-        "tag": "KB-000005", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
-        "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
-        "opens_at": None, "on_call": False,
-        "zone_text": zone_text(SETTINGS, language), "support_name": SETTINGS.support.name,
-        "signature": SETTINGS.support.sign_off(language)})[1]
+    text = reply_text(ctx, decision.reply_blocks, first_response_due=NOW, tag="KB-000005")
     for line in lines:
         assert line in text
     assert "охуели" not in text  # the word is never quoted back

@@ -6,12 +6,11 @@ from mailproc.actions import AddLabel, ReplyBlock, SetStatus
 from mailproc.decide import decide
 from mailproc.parse import quotes
 from mailproc.parse.account import find_account_id
-from mailproc.templating import render_text, zone_text
 from mailproc.rules import account
 from mailproc.rules.context import AccountRecord, Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label, Status
-from tests.pure import default_settings, inbound, moscow, run_rule
+from tests.pure import default_settings, inbound, moscow, reply_text, run_rule
 
 SETTINGS = default_settings()
 NOW = moscow("2026-11-27 12:00")
@@ -88,12 +87,7 @@ def test_registry_check(ctx, expected):
 
 def _reply(ctx) -> tuple[list[str], str]:
     decision = decide(ctx)
-    text = render_text(SETTINGS, ctx.language, "reply.txt.j2", {
-        "tag": "KB-000001", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
-        "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
-        "opens_at": None, "on_call": False,
-        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name,
-        "signature": SETTINGS.support.sign_off(ctx.language)})[1]
+    text = reply_text(ctx, decision.reply_blocks, first_response_due=NOW)
     return [b.name for b in decision.reply_blocks], text
 
 

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from mailproc import templating
 from mailproc.actions import AddLabel, ReplyBlock
 from mailproc.config import load_settings
 from mailproc.decide import decide
@@ -13,7 +12,7 @@ from mailproc.rules import faq
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label
-from tests.pure import inbound, moscow, run_rule
+from tests.pure import inbound, moscow, reply_text, run_rule
 
 SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 
@@ -167,11 +166,7 @@ def test_the_client_reads_the_links(shipped, language, intro, agent_line):
     decision = decide(ctx)
     assert Label.FAQ in decision.labels
     assert [b.name for b in decision.reply_blocks][0] == "ack" and "faq" in [b.name for b in decision.reply_blocks]
-    _, text = templating.render_text(shipped, language, "reply.txt.j2", {
-        "tag": "KB-000001", "subject": "Бонусы", "client_name": "", "blocks": decision.reply_blocks,
-        "first_response_due": ctx.now, "resolution_due": None, "zone_text": templating.zone_text(shipped, language),
-        "opens_at": None, "on_call": False,
-        "support_name": shipped.support.name, "signature": shipped.support.sign_off(language)})
+    text = reply_text(ctx, decision.reply_blocks, first_response_due=ctx.now, client_name="")
     title = {"ru": "Начисление и списание бонусов", "en": "Accruing and redeeming bonus points"}[language]
     assert intro in text and agent_line in text
     assert f"  • {title} — https://help.kilbil.ru/loyalty/bonuses\n" in text

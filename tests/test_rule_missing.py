@@ -11,12 +11,11 @@ from mailproc.decide import decide
 from mailproc.parse import quotes
 from mailproc.parse.account import find_account_id
 from mailproc.parse.attachments import judge_all
-from mailproc.templating import render_text, zone_text
 from mailproc.rules import missing
 from mailproc.rules.context import Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label
-from tests.pure import default_settings, inbound, moscow, run_rule
+from tests.pure import default_settings, inbound, moscow, reply_text, run_rule
 
 SETTINGS = default_settings()
 NOW = moscow("2026-11-27 12:00")
@@ -131,12 +130,7 @@ def test_error_words_come_from_the_config():
 
 def _reply_text(ctx) -> str:
     decision = decide(ctx)
-    return render_text(SETTINGS, ctx.language, "reply.txt.j2", {
-        "tag": "KB-000001", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
-        "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
-        "opens_at": None, "on_call": False,
-        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name,
-        "signature": SETTINGS.support.sign_off(ctx.language)})[1]
+    return reply_text(ctx, decision.reply_blocks, first_response_due=NOW)
 
 
 @pytest.mark.parametrize("language,lines", [

@@ -7,12 +7,11 @@ from mailproc.actions import AddLabel, Reason, ReplyBlock
 from mailproc.config import Scope
 from mailproc.decide import decide
 from mailproc.parse import quotes
-from mailproc.templating import render_text, zone_text
 from mailproc.rules import scope
 from mailproc.rules.context import AccountRecord, Context
 from mailproc.thread import TicketView
 from mailproc.vocab import Label
-from tests.pure import default_settings, inbound, moscow, run_rule
+from tests.pure import default_settings, inbound, moscow, reply_text, run_rule
 
 SETTINGS = default_settings()
 NOW = moscow("2026-11-27 12:00")
@@ -139,12 +138,7 @@ def test_extra_phrases_come_from_the_config():
 def _reply_text(ctx) -> str:
     decision = decide(ctx)
     assert Label.OUT_OF_SCOPE in decision.labels and decision.status is None
-    return render_text(SETTINGS, ctx.language, "reply.txt.j2", {
-        "tag": "KB-000001", "subject": ctx.mail.subject, "client_name": ctx.mail.from_name,
-        "blocks": decision.reply_blocks, "first_response_due": NOW, "resolution_due": None,
-        "opens_at": None, "on_call": False,
-        "zone_text": zone_text(SETTINGS, ctx.language), "support_name": SETTINGS.support.name,
-        "signature": SETTINGS.support.sign_off(ctx.language)})[1]
+    return reply_text(ctx, decision.reply_blocks, first_response_due=NOW)
 
 
 @pytest.mark.parametrize("language,account,lines,absent", [
