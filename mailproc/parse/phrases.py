@@ -55,6 +55,7 @@ class Tokens:
         for word in self._index:
             self._by_stem.setdefault(stem(word)[:4], []).append(word)
         self._memo: dict[str, frozenset[int]] = {}
+        self._any_memo: dict[tuple[str, ...], frozenset[int]] = {}
 
     @classmethod
     def of(cls, *parts: str) -> "Tokens":
@@ -96,7 +97,27 @@ class Tokens:
         return list(itertools.takewhile(lambda w: w.startswith(prefix), self._sorted[start:]))
 
     def any_positions(self, alternatives: tuple[str, ...]) -> frozenset[int]:
-        return frozenset().union(*(self.positions(a) for a in alternatives))
+        if alternatives not in self._any_memo:
+            self._any_memo[alternatives] = frozenset().union(*(self.positions(a) for a in alternatives))
+        return self._any_memo[alternatives]
+
+
+MAX_CHARS = 20_000  # of subject + text a rule reads: a request is stated at the top, not in pasted logs
+
+
+def cut(texts: tuple[str, ...], max_chars: int = MAX_CHARS) -> tuple[str, ...]:
+    """The texts cut to max_chars together, the first ones kept whole first."""
+    budget, parts = max_chars, []
+    for text in texts:
+        parts.append(text[:budget])
+        budget = max(0, budget - len(text))
+    return tuple(parts)
+
+
+@functools.lru_cache(maxsize=4)  # the rules read the same mail: one tokenisation, one memo of look-ups
+def tokens_of(texts: tuple[str, ...]) -> Tokens:
+    """The Tokens of the texts as `cut` leaves them."""
+    return Tokens.of(*cut(texts))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -159,9 +180,12 @@ def find(tokens: Tokens, pattern: Pattern, gap: int = 1) -> list[Hit]:
     """Every place where the pattern's words occur in order (the nearest next word wins at each start)."""
     if not pattern.words:
         return []
+    starts = tokens.any_positions(pattern.words[0])
+    if not starts:  # the common case: the rest of the pattern is never looked up
+        return []
     hits = []
     later = [tokens.any_positions(alternatives) for alternatives in pattern.words[1:]]
-    for start in sorted(tokens.any_positions(pattern.words[0])):
+    for start in sorted(starts):
         positions = [start]
         for allowed in later:
             last = positions[-1]
