@@ -112,6 +112,14 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time the process itself used so far (its children not included)."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
 def _peak_kb(pid: int) -> int:
     with contextlib.suppress(OSError, IndexError):
         for line in open(f"/proc/{pid}/status"):
@@ -126,8 +134,10 @@ class Peaks:
 
     root: int
     kb: dict[int, int] = dataclasses.field(default_factory=dict)
+    root_cpu: float = 0.0  # seconds of CPU of the root process, at the last sample
 
     def sample(self) -> None:
+        self.root_cpu = _cpu_seconds(self.root) or self.root_cpu
         tree, todo = _children(), [self.root]
         while todo:
             pid = todo.pop()
@@ -143,19 +153,26 @@ def _command(desk: pathlib.Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "mailproc", "--config", str(desk / "config.toml"), *args]
 
 
-def poll(desk: pathlib.Path) -> tuple[float, float]:
-    """Run `mailproc poll`: (seconds, peak RSS in MiB of its largest process, readers included)."""
+@dataclasses.dataclass(frozen=True)
+class Polled:
+    seconds: float
+    peak_mb: float  # peak RSS of its largest process, readers and sender included
+    main_cpu: float  # CPU seconds of the `mailproc poll` process itself (its readers and sender not included)
+
+
+def poll(desk: pathlib.Path) -> Polled:
+    """Run `mailproc poll` and say what it took."""
     start = time.perf_counter()
     proc = subprocess.Popen(_command(desk, "poll"), env=ENV, cwd=desk, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=open(desk / "poll.log", "w"))
     peaks = Peaks(proc.pid)
     while proc.poll() is None:
         peaks.sample()
-        time.sleep(0.05)
+        time.sleep(0.02)
     took = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"mailproc poll failed ({proc.returncode}):\n{(desk / 'poll.log').read_text()[-3000:]}")
-    return took, peaks.largest_mb
+    return Polled(took, peaks.largest_mb, peaks.root_cpu)
 
 
 @contextlib.contextmanager
