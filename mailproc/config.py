@@ -205,6 +205,7 @@ class Smtp:
     password_env: str = _key(_env, "MAILPROC_SMTP_PASSWORD", "environment variable holding the SMTP password")
     timeout_seconds: float = _key(_number, 30, "network timeout in seconds")
     retry_max_seconds: int = _key(_int(1), 900, "cap of the retry backoff for unsent mail")
+    connections: int = _key(_int(1, 10), 3, "connections sending at once while a poll runs")
     ca_file: Path | None = _ca_file_key()
     helo_name: str = _key(_text(f"|{_DOMAIN}", "a host name, or empty"), "",
                           "the name mailproc gives in EHLO; empty: this machine's fully qualified name")

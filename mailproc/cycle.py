@@ -1,7 +1,8 @@
 """One poll cycle (edge: IMAP, SMTP, database): fetch new mail, process it, move it, send.
 
 Order matters for "never a lost mail": a mail is moved out of the polled folder only
-after its effects are committed; the outbox is sent after the mail that filled it.
+after its effects are committed; the outbox is sent after the mail that filled it (while the
+poll goes on, by the sender; what is left, at the end of the cycle).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from mailproc.desk import Desk
 from mailproc.errors import MailprocError
 from mailproc.pipeline import process_mail
 from mailproc.reader import MailReader
+from mailproc.sender import OutboxSender
 from mailproc.store import db, record
 from mailproc.store.models import database
 
@@ -63,10 +65,12 @@ Connection = Callable[[], ContextManager[fetch.ImapSession]]
 
 
 def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lambda: False,
-                 resume_numbering: bool = False, connection: Connection | None = None) -> None:
+                 resume_numbering: bool = False, connection: Connection | None = None,
+                 sender: OutboxSender | None = None) -> None:
     """Process every new mail of the polled folder, counting into `report` (what was done before
     a lost connection counts too); returns early (between mails) when `stop()`. `connection`
-    gives a session kept from an earlier cycle; by default one is opened for this cycle."""
+    gives a session kept from an earlier cycle; by default one is opened for this cycle. The
+    `sender` is started at the first new mail."""
     mb = desk.settings.mailbox
     connection = connection or (lambda: fetch.connect(mb, desk.secrets.imap_password))
     with connection() as imap, MailReader(desk.settings.limits.mail_seconds) as reader:
@@ -78,6 +82,8 @@ def poll_mailbox(desk: Desk, report: CycleReport, stop: Callable[[], bool] = lam
         new_uids = retried + [u for u in uids if u > state.last_uid]
         for batch in batches(imap.sizes(new_uids), mb.batch_size, MAX_BATCH_BYTES):
             raws = list(imap.fetch(mb.folder, imap.uidvalidity, batch))
+            if sender is not None:
+                sender.start()
             reader.expect(raws, desk.settings.attachments.limits, desk.settings.accounts.id_patterns)
             moves: dict[str, list[int]] = {}  # one MOVE per folder and batch, after every mail of it is committed
             try:
@@ -195,20 +201,27 @@ def run_cycle(desks: Desk | Sequence[Desk], stop: Callable[[], bool] = lambda: F
     desks = (desks,) if isinstance(desks, Desk) else tuple(desks)
     first = desks[0]  # the SMTP server and the database are every mailbox's
 
-    def drain() -> send.SendReport:
-        sent = send.drain_outbox(first.settings.smtp, first.secrets.smtp_password, first.clock())
-        if sum(outbound.tell_agents_undelivered(desk, sent.failed_rows, desk.clock()) for desk in desks):
+    def drain(early: send.SendReport | None) -> send.SendReport:
+        """What the sender sent while polling, and what it left, sent now."""
+        sent = early or send.SendReport()
+        if sent.error:  # the rows it could not send are tried again now: that outcome is the one to say
+            log.debug("sending while polling stopped: %s", sent.error)
+            sent.error = None
+        with db.outbox_lock(first.settings.database):
             sent.add(send.drain_outbox(first.settings.smtp, first.secrets.smtp_password, first.clock()))
+            if sum(outbound.tell_agents_undelivered(desk, sent.failed_rows, desk.clock()) for desk in desks):
+                sent.add(send.drain_outbox(first.settings.smtp, first.secrets.smtp_password, first.clock()))
         return sent
 
     report = CycleReport()
     keys = {db.poller_key(desk.settings.mailbox): desk.mailbox for desk in desks}
-    with one_poller(first.settings.database, list(keys), standby) as busy:
+    with one_poller(first.settings.database, list(keys), standby) as busy, \
+            OutboxSender(first, enabled=send_outbox) as sender:
         report.standby = {keys[key]: holder for key, holder in busy.items()}
         for desk in desks:
             try:
                 if poll and desk.mailbox not in skip and desk.mailbox not in report.standby:
-                    poll_mailbox(desk, report, stop, resume_numbering, connection if len(desks) == 1 else None)
+                    poll_mailbox(desk, report, stop, resume_numbering, connection if len(desks) == 1 else None, sender)
             except fetch.ImapError as exc:
                 log.debug("the IMAP error in full:", exc_info=True)  # a traceback only with -v
                 report.imap_errors[desk.mailbox] = f"mailbox {desk.mailbox}: {exc}" if len(desks) > 1 else str(exc)
@@ -216,7 +229,7 @@ def run_cycle(desks: Desk | Sequence[Desk], stop: Callable[[], bool] = lambda: F
             report.chased += chase.chase(desk)
             _alert_template_fallbacks(desk)
         if send_outbox:
-            report.send = drain()
+            report.send = drain(sender.finish())
     return report
 
 

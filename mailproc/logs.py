@@ -25,9 +25,20 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+_configured: tuple[int, bool] | None = None
+
+
 def configure(verbosity: int, json_lines: bool) -> None:
+    global _configured
+    _configured = (verbosity, json_lines)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines() if json_lines else logging.Formatter(TEXT_FORMAT))
     logging.basicConfig(level=_LEVELS.get(verbosity, logging.DEBUG), handlers=[handler], force=True)
     # peewee logs every statement at debug level
     logging.getLogger("peewee").setLevel(logging.DEBUG if verbosity >= 2 else logging.INFO)
+
+
+def configured() -> tuple[int, bool] | None:
+    """The arguments of `configure` in this process (None: not called), for a process working
+    beside it to log alike."""
+    return _configured

@@ -7,20 +7,18 @@ and serve the mails after it, each reading the next expected mail while the call
 the one before; after a kill or a crash the next mail gets a fresh worker. Only pure work goes
 there: the database stays with the caller.
 
-Workers are forked from multiprocessing's fork server (started once, with this module
-loaded), not from the caller: a worker forked from the caller would inherit its open files,
-the database and the poll lock among them, and keep that lock after the caller was killed.
+Workers are forked from the fork server (mailproc.forkserver), never from the caller.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import multiprocessing
 import multiprocessing.connection
 import signal
 import time
 
 from mailproc.errors import DeskError
+from mailproc.forkserver import CONTEXT
 from mailproc.mail import InboundMail, RawMail
 from mailproc.parse import quotes
 from mailproc.parse.account import find_account_id
@@ -64,17 +62,13 @@ class ReaderUnavailable(DeskError):
     """The worker could not be started: the desk's failure, not the mail's."""
 
 
-_CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload([__name__])
-
-
 class _Worker:
     """One process reading one mail at a time; `job` is the key of the mail it reads, None when idle."""
 
     def __init__(self) -> None:
         try:
-            self.conn, child = _CONTEXT.Pipe()
-            self.process = _CONTEXT.Process(target=_serve, args=(child,), name="mailproc-reader", daemon=True)
+            self.conn, child = CONTEXT.Pipe()
+            self.process = CONTEXT.Process(target=_serve, args=(child,), name="mailproc-reader", daemon=True)
             self.process.start()
         except Exception as exc:
             raise ReaderUnavailable(f"cannot start the process that reads mail: {exc}") from exc

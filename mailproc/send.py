@@ -22,7 +22,7 @@ import itertools
 import logging
 import socket
 import ssl
-from typing import Iterator
+from typing import Callable, Iterator
 
 import aiosmtplib
 
@@ -58,11 +58,11 @@ class Unsendable(MailprocError):
 OUTBOX_PAGE = 100  # rows read at a time: the outbox of a backlog is never held in memory whole
 
 
-def due_rows(now: dt.datetime) -> Iterator[Outbox]:
+def due_rows(now: dt.datetime, after: int = 0) -> Iterator[Outbox]:
+    """The rows to send at `now` in the order they were queued, those after the row `after` only."""
     due = Outbox.select().where(
         Outbox.status == "pending",
         (Outbox.next_attempt_at.is_null()) | (Outbox.next_attempt_at <= now)).order_by(Outbox.id)
-    after = 0
     while page := list(due.where(Outbox.id > after).limit(OUTBOX_PAGE)):
         yield from page
         after = page[-1].id
@@ -73,8 +73,16 @@ def drain_outbox(settings: Smtp, password: str | None, now: dt.datetime) -> Send
     report = SendReport()
     first = next(rows, None)
     if first is not None:
-        asyncio.run(_send_rows(settings, password, itertools.chain([first], rows), now, report))
+        send_rows(settings, password, itertools.chain([first], rows), lambda: now, report)
     return report
+
+
+def send_rows(settings: Smtp, password: str | None, rows: Iterator[Outbox], clock: Callable[[], dt.datetime],
+              report: SendReport) -> None:
+    """Send `rows` in turn over one connection, counting into `report`; `clock` dates each row's
+    new state. Stops at the first row when the server cannot be reached, at a row when the
+    connection is lost (`report.error` says why; the rows left stay pending)."""
+    asyncio.run(_send_rows(settings, password, rows, clock, report))
 
 
 async def _logged_in(settings: Smtp, password: str | None) -> aiosmtplib.SMTP:
@@ -92,8 +100,8 @@ async def _logged_in(settings: Smtp, password: str | None) -> aiosmtplib.SMTP:
     return smtp
 
 
-async def _send_rows(settings: Smtp, password: str | None, rows: Iterator[Outbox], now: dt.datetime,
-                     report: SendReport) -> None:
+async def _send_rows(settings: Smtp, password: str | None, rows: Iterator[Outbox],
+                     clock: Callable[[], dt.datetime], report: SendReport) -> None:
     try:
         smtp = await _logged_in(settings, password)
     except (aiosmtplib.SMTPException, OSError) as exc:
@@ -104,7 +112,7 @@ async def _send_rows(settings: Smtp, password: str | None, rows: Iterator[Outbox
     try:
         for row in rows:
             with claims.outbox_row(row.id) as mine:
-                if mine and not await _send_one(smtp, row, settings, now, report):
+                if mine and not await _send_one(smtp, row, settings, clock(), report):
                     break
     finally:
         if smtp.is_connected:

@@ -29,11 +29,12 @@ log = logging.getLogger(__name__)
 
 PRIVATE_UMASK = 0o077
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
+OUTBOX_LOCK = ".outbox.lock"  # beside the SQLite file: see outbox_lock
 
 
 def database_files(path: pathlib.Path) -> tuple[pathlib.Path, ...]:
-    """The SQLite file, its WAL companions and the poller's lock file."""
-    return tuple(path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm", ".lock"))
+    """The SQLite file, its WAL companions and the lock files of the poller and of the sender."""
+    return tuple(path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm", ".lock", OUTBOX_LOCK))
 
 
 def make_private(path: pathlib.Path, *, tree: bool = False) -> None:
@@ -69,8 +70,11 @@ def connect(place: Database, environ: Mapping[str, str] = os.environ) -> peewee.
     password = None
     if place.path is not None:
         place.path.parent.mkdir(parents=True, exist_ok=True)
+        # Two processes write (the poll and its sender): a transaction takes the write lock when it
+        # begins (IMMEDIATE), waiting for the other's if need be, instead of failing at its first
+        # write because the other wrote since it read (WAL's snapshot rule, which no timeout helps).
         db: peewee.Database = peewee.SqliteDatabase(
-            str(place.path),
+            str(place.path), lock_type="IMMEDIATE",
             pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": "normal"})
     else:
         password = environ.get(place.password_env)
@@ -162,6 +166,23 @@ def poller_lock(place: Database, keys: Sequence[str]) -> Iterator[dict[str, str]
                if not own.execute_sql("SELECT pg_try_advisory_lock(%s)", (advisory_key(key),)).fetchone()[0]}
     finally:
         own.close()  # closing the session releases the locks
+
+
+@contextlib.contextmanager
+def outbox_lock(place: Database) -> Iterator[None]:
+    """On SQLite, where outbox rows are not claimed, one process sends at a time: a poll's sender
+    while the poll runs, then the poll's own drain; the sender of a poll killed meanwhile finishes
+    the mail in hand before the next one starts. A lock file beside the database, waited for, and
+    released by the system when its holder dies. PostgreSQL claims each row (claims.outbox_row)."""
+    if place.path is None:
+        yield
+        return
+    fd = os.open(place.path.with_name(place.path.name + OUTBOX_LOCK), os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def backup(source: pathlib.Path, target: pathlib.Path) -> None:

@@ -2,7 +2,8 @@
 
 Dovecot's LMTP port does not speak SMTP (it answers EHLO with 500), so an SMTP
 client such as aiosmtplib needs this front. Every accepted envelope is also
-kept in `envelopes`, across restarts, with the client's EHLO name as `helo_name`.
+kept in `envelopes`, across restarts, with the client's EHLO name as `helo_name` and its
+address and port as `peer` (one per connection).
 
     relay = Relay(lmtp_port=...)       # port=0 picks a free port, kept on restart
     relay.start(); relay.stop(); relay.restart()
@@ -54,6 +55,7 @@ class Relay:
 
     async def handle_DATA(self, server, session, envelope):
         envelope.helo_name = session.host_name
+        envelope.peer = session.peer
         self.envelopes.append(envelope)
         loop = asyncio.get_running_loop()
         failures = []
