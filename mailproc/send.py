@@ -5,6 +5,9 @@ only way a mail goes out twice (SPEC §2). Temporary failures back off per row; 
 that cannot be reached leaves every row as it was for the next cycle. Whatever is wrong with
 one row (an address the server cannot take, a refusal) fails or defers that row only.
 
+While a poll works, the sender (mailproc.sender) sends rows as they are committed, over several
+connections; the cycle then drains what is left.
+
 The bytes are sent as composed: 8bit text goes with BODY=8BITMIME (RFC 6152) when the
 server offers it, else as quoted-printable; nothing else is re-encoded or re-folded.
 """

@@ -6,7 +6,7 @@ transaction to the commit of its new status, so a second worker passes over a ro
 and finds it sent afterwards. A ticket is changed holding its row lock the same way, so a
 deadline warning or a reminder marked on it by one worker is seen by the next (never sent
 twice) and never overwritten by a mail recorded on the ticket at the same time. SQLite has one
-writer and one poller lock: nothing to claim there."""
+poller lock and one process sending at a time (db.outbox_lock): nothing to claim there."""
 from __future__ import annotations
 
 import contextlib
