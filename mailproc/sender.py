@@ -99,7 +99,8 @@ class OutboxSender:
         if self.process is None or self.conn is None:
             return None
         try:
-            self.conn.send(FINISH)
+            with contextlib.suppress(OSError):  # ended by itself (no connection could be made): its answer waits
+                self.conn.send(FINISH)
             answer = self.conn.recv()
         except (EOFError, OSError):
             answer = None

@@ -111,7 +111,7 @@ def test_a_reader_that_cannot_start_is_the_desks_failure_not_the_mails(desk, mon
     def refuse(*args, **kwargs):
         raise RuntimeError("no processes left")
 
-    monkeypatch.setattr(mailproc.reader._CONTEXT, "Process", refuse)
+    monkeypatch.setattr(mailproc.reader.CONTEXT, "Process", refuse)
     with MailReader(2) as mail_reader:
         outcome = process_mail(desk, raw(1, "Касса не работает."), mail_reader)
     assert outcome.status == "retry" and outcome.folder == "INBOX"  # left for the next cycle

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import os
+import pathlib
 import re
 import signal
 import time
@@ -48,13 +49,19 @@ def _outbox(config) -> tuple[int, int, int]:
         database.close()
 
 
-def _wait_until_sent(config, tickets: int, timeout: float = 60) -> int:
-    """Outbox rows once `tickets` tickets are committed and none of their mail is pending."""
+def _wait_until(done, why=lambda: "", timeout: float = 60) -> None:
+    """Until done() (generously: the order of events is asserted, not their time); why() says what failed."""
     deadline = time.monotonic() + timeout
-    while (now := _outbox(config))[0] < tickets or now[2]:
-        assert time.monotonic() < deadline, f"nothing sent while the poll was held (tickets, rows, pending): {now}"
+    while not done():
+        assert time.monotonic() < deadline, why() or f"not done within {timeout}s"
         time.sleep(0.2)
-    return now[1]
+
+
+def _wait_until_sent(config, tickets: int) -> int:
+    """Outbox rows once `tickets` tickets are committed and none of their mail is pending."""
+    _wait_until(lambda: (now := _outbox(config))[0] >= tickets and not now[2],
+                lambda: f"nothing sent while the poll was held (tickets, rows, pending): {_outbox(config)}")
+    return _outbox(config)[1]
 
 
 def _message_ids(smtp_server) -> list[str]:
@@ -119,3 +126,34 @@ def test_the_cycle_sends_alone_when_no_sender_can_be_started(mail, mailproc_conf
     ids = _message_ids(smtp_server)
     assert report.send.sent == len(ids) == len(set(ids)) > 0 and not report.send.error
     assert mail.messages(SUPPORT) == []
+
+
+def _ended(pid: int) -> bool:
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_smtp_down_while_polling_is_said_as_before_and_the_mail_waits(mail, mailproc_config, mailproc_cli,
+                                                                      smtp_server, tmp_path):
+    config = mailproc_config()
+    smtp_server.stop()
+    _deliver_backlog(mail, BACKLOG)
+    release = tmp_path / "release"
+    poll = mailproc_cli.popen(config, "-v", "poll", env=_held(release))
+    _wait_until(lambda: re.search(r"sending while polling: process (\d+)", poll.stderr_path.read_text()))
+    pid = int(re.search(r"sending while polling: process (\d+)", poll.stderr_path.read_text())[1])
+    _wait_until(lambda: _ended(pid))  # no connection could be made: it ended before the poll did
+    release.touch()
+    assert poll.wait(timeout=120) == 1
+    log = poll.stderr_path.read_text()
+    assert re.search(r"error: cannot send via SMTP 127\.0\.0\.1:\d+: .*; unsent mails stay in the outbox", log)
+    assert " WARNING " not in log  # the sender's failed connections are the cycle's one error
+    tickets, rows, pending = _outbox(config)
+    assert tickets == BACKLOG and rows == pending > 0
+    smtp_server.start()
+    mailproc_cli(config, "poll")
+
+    ids = _message_ids(smtp_server)
+    assert len(ids) == len(set(ids)) == rows and _outbox(config)[2] == 0
