@@ -148,7 +148,8 @@ def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple
         fields.append(wire.field("In-Reply-To", [f"<{threading.in_reply_to}>"]))
     if threading.references:
         fields.append(wire.field("References", [f"<{r}>" for r in threading.references]))
-    fields += [wire.field(name, value.split(" ")) for name, value in {LOOP_HEADER: support.address, **(extra_headers or {})}.items()]
+    fixed = {LOOP_HEADER: support.address, **(extra_headers or {})}  # single words: nothing to fold
+    fields += [wire.field(name, [value]) for name, value in fixed.items()]
     out = io.BytesIO()
     out.write("".join(fields).encode("utf-8"))
     wire.write_body(out, wire.flowed(body), html, attachments)

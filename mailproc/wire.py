@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import binascii
 import email.utils
+import functools
 import io
 import re
 import secrets
@@ -35,12 +36,27 @@ def field(name: str, tokens: Iterable[str], joiner: str = " ") -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def mailbox(name: str, address: str) -> list[str]:
+@functools.lru_cache(maxsize=16)
+def mailbox(name: str, address: str) -> tuple[str, ...]:
     """`Name <address>` as the words of a header field: a name in ASCII as it is (quoted when it
     holds specials), any other as encoded-words."""
     if name.isascii():
-        return email.utils.formataddr((name, address)).split(" ")
-    return [*_encoded_words(name), f"<{address}>"]
+        return tuple(re.split(r" (?=\S)", email.utils.formataddr((name, address))))  # no line of blanks alone
+    return (*_phrase_words(name), f"<{address}>")
+
+
+def _phrase_words(name: str) -> list[str]:
+    """A display name as encoded-words that end after a space, the space inside: readers drop the
+    white space between two encoded-words (RFC 2047 §6.2); those that keep it (the email package
+    for names) then show one space more, never a word cut in two. A word too long for one
+    encoded-word is cut between characters."""
+    texts = [""]
+    for piece in re.findall(r"\S+\s*", name):
+        if len(_encoded_words(texts[-1] + piece)) == 1:
+            texts[-1] += piece
+        else:
+            texts.append(piece)
+    return [word for text in texts for word in _encoded_words(text)]
 
 
 def ascii_domain(address: str) -> str:
@@ -125,22 +141,29 @@ def _encoded_words(text: str) -> list[str]:
     holding whole characters only (RFC 2047 §5)."""
     words, start, octets, q_length = [], 0, 0, 0
     for at, char in enumerate(text):
-        data = char.encode("utf-8")
-        q_char = sum(1 if c == 32 or (c < 128 and chr(c).isalnum()) else 3 for c in data)
-        b_length = 12 + 4 * -(-(octets + len(data)) // 3)  # "=?utf-8?b?" ... "?="
-        if min(b_length, 12 + q_length + q_char) > _ENCODED_WORD_MAX and at > start:
-            words.append(_encoded_word(text[start:at]))
+        char_octets, char_q = _sizes(char)
+        b_length = 12 + 4 * -(-(octets + char_octets) // 3)  # "=?utf-8?b?" ... "?="
+        if min(b_length, 12 + q_length + char_q) > _ENCODED_WORD_MAX and at > start:
+            words.append(_encoded_word(text[start:at], q_length))
             start, octets, q_length = at, 0, 0
-        octets, q_length = octets + len(data), q_length + q_char
-    return words + [_encoded_word(text[start:])] if text else []
+        octets, q_length = octets + char_octets, q_length + char_q
+    return words + [_encoded_word(text[start:], q_length)] if text else []
 
 
-def _encoded_word(text: str) -> str:
+@functools.lru_cache(maxsize=1024)
+def _sizes(char: str) -> tuple[int, int]:
+    """A character's octets in UTF-8 and its length in Q encoding."""
+    data = char.encode("utf-8")
+    return len(data), sum(1 if c == 32 or (c < 128 and chr(c).isalnum()) else 3 for c in data)
+
+
+def _encoded_word(text: str, q_length: int) -> str:
+    """`text` in base64, or in Q when that is shorter (`q_length`: its length in Q)."""
     data = text.encode("utf-8")
-    b = "=?utf-8?b?" + binascii.b2a_base64(data, newline=False).decode("ascii") + "?="
-    q = "=?utf-8?q?" + "".join(chr(c) if chr(c).isalnum() and c < 128 else "_" if c == 32 else f"={c:02X}"
-                               for c in data) + "?="
-    return min(b, q, key=len)
+    if 4 * -(-len(data) // 3) <= q_length:
+        return "=?utf-8?b?" + binascii.b2a_base64(data, newline=False).decode("ascii") + "?="
+    return "=?utf-8?q?" + "".join(chr(c) if chr(c).isalnum() and c < 128 else "_" if c == 32 else f"={c:02X}"
+                                  for c in data) + "?="
 
 
 def filename(name: str) -> list[str]:
