@@ -24,10 +24,8 @@ words between two of them ("не могу никак войти" matches "не �
 """
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import functools
-import itertools
 import re
 
 from mailproc.parse.wordforms import normalize, same_word, stem
@@ -50,7 +48,9 @@ class Tokens:
         self._index: dict[str, list[int]] = {}
         for position, word in enumerate(words):
             self._index.setdefault(word, []).append(position)
-        self._sorted = sorted(self._index)
+        self._by_start: dict[str, list[str]] = {}  # first 2 letters -> words
+        for word in self._index:
+            self._by_start.setdefault(word[:2], []).append(word)
         self._by_stem: dict[str, list[str]] = {}  # first 4 letters of a stem (or the whole short stem) -> words
         for word in self._index:
             self._by_stem.setdefault(stem(word)[:4], []).append(word)
@@ -76,25 +76,18 @@ class Tokens:
 
     def positions(self, pattern_word: str) -> frozenset[int]:
         """Where a pattern word (notation in the module docstring) matches."""
-        if pattern_word not in self._memo:
-            if pattern_word.endswith("="):
-                word = pattern_word[:-1]
-                candidates = [word, *(_swaps(word) if len(word) >= _TYPO_WORD else ())]
-            elif pattern_word.endswith("*"):
-                prefix = pattern_word[:-1]
-                # words starting with the prefix, with it read through a swapped pair, or with the pair
-                # straddling its end (all words starting with prefix[:-1]); word_matches says which match
-                starts = (prefix[:-1], *_swaps(prefix)) if len(prefix) >= _TYPO_STEM else (prefix,)
-                candidates = [w for p in starts for w in self._starting_with(p)]
-            else:
-                candidates = self._by_stem.get(stem(pattern_word)[:4], []) + [pattern_word]
-            self._memo[pattern_word] = frozenset(
+        found = self._memo.get(pattern_word)
+        if found is None:
+            kind, keys = _plan(pattern_word)
+            if kind == "=":  # the word, or the word with a swapped pair
+                candidates = [w for w in keys if w in self._index]
+            elif kind == "*":  # words starting as the prefix may, read through a typo; word_matches says which
+                candidates = [w for key in keys for w in self._by_start.get(key, ())] if keys else list(self._index)
+            else:  # words of the same stem start
+                candidates = [*self._by_stem.get(keys[0], ()), pattern_word]
+            found = self._memo[pattern_word] = frozenset(
                 p for w in candidates if w in self._index and word_matches(pattern_word, w) for p in self._index[w])
-        return self._memo[pattern_word]
-
-    def _starting_with(self, prefix: str) -> list[str]:
-        start = bisect.bisect_left(self._sorted, prefix)
-        return list(itertools.takewhile(lambda w: w.startswith(prefix), self._sorted[start:]))
+        return found
 
     def any_positions(self, alternatives: tuple[str, ...]) -> frozenset[int]:
         if alternatives not in self._any_memo:
@@ -141,6 +134,22 @@ class Pattern:
 
 
 _TYPO_WORD, _TYPO_STEM = 6, 5  # shortest word, and stem, read through a swapped pair of letters
+
+
+@functools.lru_cache(maxsize=8192)
+def _plan(pattern_word: str) -> tuple[str, tuple[str, ...]]:
+    """How Tokens.positions looks a pattern word up: its kind ("=", "*" or "" for a stem) and keys:
+    the words to find (=), the first two letters a word may start with (*: those of the prefix,
+    and with a swapped pair among the first three letters, those of the typo), or the first 4
+    letters of the stem. No keys: every word is looked at (a prefix of one letter)."""
+    if pattern_word.endswith("="):
+        word = pattern_word[:-1]
+        return "=", (word, *(_swaps(word) if len(word) >= _TYPO_WORD else ()))
+    if pattern_word.endswith("*"):
+        prefix = pattern_word[:-1]
+        starts = (prefix, *_swaps(prefix[:3])) if len(prefix) >= _TYPO_STEM else (prefix,)
+        return "*", tuple(dict.fromkeys(start[:2] for start in starts)) if len(prefix) >= 2 else ()
+    return "", (stem(pattern_word)[:4],)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,5 +1,6 @@
 """`make bench`: throughput, idle-poll time, memory and push latency of mailproc against a
-Dovecot and an SMTP sink it starts itself, printed as one table and written to
+Dovecot and an SMTP sink it starts itself, and the CPU time of writing one outgoing mail,
+printed as one table and written to
 bench/results.json. Figures are printed, never asserted.
 
     python -m tests.bench [N]    # N generated mails (default 2000, or BENCH_MAILS)
@@ -19,7 +20,7 @@ import statistics
 import sys
 import time
 
-from tests.bench import pipeline, stack, workers
+from tests.bench import composing, pipeline, stack, workers
 from tests.bench.mails import Backlog, small
 from tests.mailfactory import make_mail
 
@@ -78,7 +79,7 @@ def big_attachment_rss(ms: stack.Stack, sink: stack.Sink) -> float:
     raw = make_mail(subject="big", body="see attachment", attachments=[("big.png", png.getvalue(), "image/png")])
     ms.append([raw], BIG_MAILBOX)
     accepted = {"attachments": {"max_file_mb": 40, "max_total_mb": 40}}
-    return stack.poll(stack.new_desk(ms, sink, BIG_MAILBOX, accepted)).peak_mb
+    return stack.poll(stack.new_desk(ms, sink, BIG_MAILBOX, accepted))[1]
 
 
 def idle_latency(ms: stack.Stack, sink: stack.Sink, count: int = 50) -> list[float] | None:
@@ -137,17 +138,22 @@ def main(argv: list[str]) -> int:
         raw, one_by_one = raw_fetch_rate(ms, n), raw_fetch_rate(ms, n, bulk=False)
         desk = stack.new_desk(ms, sink)
         print(f"mailproc poll on {n} mails ({results['backlog_mb']} MB) ...", file=sys.stderr)
-        polled = stack.poll(desk)
-        e2e, rss, cpu_ms = n / polled.seconds, polled.peak_mb, polled.main_cpu * 1000 / n
+        cpu: dict[str, float] = {}
+        before = ms.dovecot_cpu(), sink.cpu()
+        took, rss = stack.poll(desk, cpu)
+        cpu.update(dovecot=ms.dovecot_cpu() - before[0], smtp_sink=sink.cpu() - before[1])
+        e2e = n / took
         results.update(raw_fetch_per_s=round(raw, 1), raw_fetch_one_by_one_per_s=round(one_by_one, 1),
                        end_to_end_per_s=round(e2e, 1), ratio=round(e2e / raw, 3),
-                       backlog_rss_mb=round(rss), sent=sink.count, poll_process_cpu_ms_per_mail=round(cpu_ms, 2))
+                       cpu_ms_per_mail={k: round(1000 * v / n, 2) for k, v in cpu.items()},
+                       backlog_rss_mb=round(rss), sent=sink.count)
         rows += [("raw imap-tools fetch, 50 mails a command", f"{raw:.0f} mails/s", "(the limit)"),
                  ("raw imap-tools fetch, one mail a command", f"{one_by_one:.0f} mails/s", "(its default)"),
                  ("mailproc poll end to end", f"{e2e:.1f} mails/s, {sink.count} mails sent", ""),
                  ("  ratio to raw fetch", f"{e2e / raw:.1%}", ">= 50%"),
                  ("  ratio to one-by-one fetch", f"{e2e / one_by_one:.1%}", ""),
-                 ("  CPU of the poll process", f"{cpu_ms:.1f} ms per mail", "(readers and sender apart)"),
+                 ("  CPU per mail: " + ", ".join(cpu), " + ".join(f"{1000 * s / n:.1f}" for s in cpu.values())
+                  + f" = {1000 * sum(cpu.values()) / n:.1f} ms", f"(2 cores: {2 * took / n * 1000:.1f} ms a mail)"),
                  (f"peak RSS, poll of {n} mails", f"{rss:.0f} MiB", "< 150 MiB, flat in N")]
 
         seconds, commands = idle_poll(desk)
@@ -179,6 +185,10 @@ def main(argv: list[str]) -> int:
                  ("pipeline alone, PostgreSQL", f"{postgresql:.0f} mails/s" if isinstance(postgresql, float)
                   else postgresql, "")]
 
+        composed = composing.cpu_ms_per_mail()
+        results["compose_cpu_ms"] = {kind: round(ms, 3) for kind, ms in composed.items()}
+        rows += [(f"writing one {kind}", f"{ms:.2f} ms CPU", "") for kind, ms in composed.items()]
+
         backlog = min(n, 500)
         print(f"`mailproc run` on PostgreSQL, {backlog} mails, one worker then two ...", file=sys.stderr)
         by_workers = workers.rates(ms, sink, backlog)
@@ -192,7 +202,7 @@ def main(argv: list[str]) -> int:
         if idle_at > n:
             print(f"growing the desk to {idle_at} processed mails ...", file=sys.stderr)
             ms.append([small(i) for i in range(idle_at - n)])
-            took = stack.poll(desk).seconds
+            took, _ = stack.poll(desk)
             seconds, commands = idle_poll(desk)
             results["small_mails_per_s"] = round((idle_at - n) / took, 1)
             results["idle_poll"][str(idle_at)] = {"ms": round(seconds * 1000, 1), "imap_commands": commands}
