@@ -33,7 +33,7 @@ from mailproc import faults
 from mailproc.config import Smtp
 from mailproc.errors import MailprocError
 from mailproc.store import claims
-from mailproc.store.models import Outbox
+from mailproc.store.models import Message, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,9 @@ OUTBOX_PAGE = 100  # rows read at a time: the outbox of a backlog is never held 
 
 
 def due_rows(now: dt.datetime, after: int = 0) -> Iterator[Outbox]:
-    """The rows to send at `now` in the order they were queued, those after the row `after` only."""
-    due = Outbox.select().where(
+    """The rows to send at `now` in the order they were queued, those after the row `after` only;
+    each with the `ticket_id` of its mail (None: of no ticket)."""
+    due = Outbox.select(Outbox, Message.ticket.alias("ticket_id")).join(Message).objects().where(
         Outbox.status == "pending",
         (Outbox.next_attempt_at.is_null()) | (Outbox.next_attempt_at <= now)).order_by(Outbox.id)
     while page := list(due.where(Outbox.id > after).limit(OUTBOX_PAGE)):

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 SCAN_SECONDS = 0.05  # how often the sender looks for newly committed rows while the poll goes on
 IDLE_SECONDS = 10.0  # a connection with nothing to send this long is closed: servers drop idle clients
 FINISH = "finish"  # the poll committed all it will: send that, then end
-_END = object()  # in the queue of rows: no more rows
+_END = object()  # in a connection's queue of rows: no more rows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,40 +143,34 @@ def _send_while_polling(conn: multiprocessing.connection.Connection, job: _Job) 
     def clock() -> dt.datetime:
         return dt.datetime.now(dt.timezone.utc) + job.skew
 
-    rows: queue.Queue = queue.Queue(maxsize=job.smtp.connections)  # rows carry their mail: a few at a time
-    reports = [send.SendReport() for _ in range(job.smtp.connections)]
-    threads = [threading.Thread(target=_connection, args=(job, rows, clock, report), name=f"smtp-{n}")
-               for n, report in enumerate(reports)]
-    for thread in threads:
-        thread.start()
+    connections = [_Connection(job, clock, n) for n in range(job.smtp.connections)]
     finished = False
     try:
-        finished = _feed(conn, rows, threads, clock)
+        finished = _feed(conn, connections, clock)
     finally:
-        if not finished:  # the poll is gone (or this failed): the rows in hand are sent, no others
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    rows.get_nowait()
-        _hand_over(rows, _END, threads)
-        for thread in threads:
-            thread.join()
+        for connection in connections:
+            connection.end(drop=not finished)  # the poll gone (or this failed): the rows in hand are sent, no others
     total = send.SendReport()
-    for report in reports:
-        total.add(report)
+    for connection in connections:
+        total.add(connection.report)
     return total
 
 
-def _feed(conn: multiprocessing.connection.Connection, rows: queue.Queue, threads: list[threading.Thread],
+def _feed(conn: multiprocessing.connection.Connection, connections: list[_Connection],
           clock: Callable[[], dt.datetime]) -> bool:
-    """Hand each due row to the connections as the poll commits it, until the poll says it
-    committed all and that is handed over, or no connection is left (True); False: the poll is gone."""
+    """Hand each due row to a connection as the poll commits it, until the poll says it committed
+    all and that is handed over, or no connection is left (True); False: the poll is gone.
+
+    The mail of one ticket goes through one connection, so it arrives in the order it was
+    written (a client's two answers, a notification and its follow-up); a row whose connection
+    failed is left to the poll's drain, which sends in that order too."""
     after, finishing = 0, False
     while True:
         for row in send.due_rows(clock(), after):
-            if not _hand_over(rows, row, threads):
-                return True  # every connection failed: the poll's drain sends the rest (or says why not)
             after = row.id
-        if finishing:
+            key = row.ticket_id or hash(tuple(row.rcpt_to))
+            connections[key % len(connections)].hand_over(row)
+        if finishing or not any(connection.alive for connection in connections):
             return True
         if conn.poll(SCAN_SECONDS):
             try:
@@ -186,38 +180,60 @@ def _feed(conn: multiprocessing.connection.Connection, rows: queue.Queue, thread
             finishing = True
 
 
-def _hand_over(rows: queue.Queue, item: object, threads: list[threading.Thread]) -> bool:
-    """Queue `item` for the connections once one has room; False when none is left to take it."""
-    while any(thread.is_alive() for thread in threads):
+class _Connection:
+    """One SMTP connection in a thread of its own, with the rows queued for it: opened when a row
+    comes, closed after IDLE_SECONDS without one. It ends when the server cannot be reached or
+    drops it (`report.error`), leaving its row pending. Its database connection is its own too
+    (peewee keeps one per thread): on PostgreSQL its claim holds a transaction across the send."""
+
+    def __init__(self, job: _Job, clock: Callable[[], dt.datetime], number: int):
+        self.rows: queue.Queue = queue.Queue(maxsize=2)  # rows carry their mail: a few at a time
+        self.report = send.SendReport()
+        self.ended = False
+        self.thread = threading.Thread(target=self._run, args=(job, clock), name=f"smtp-{number}")
+        self.thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def hand_over(self, item: object) -> bool:
+        """Queue `item` once there is room; False when the connection has ended."""
+        while self.alive:
+            try:
+                self.rows.put(item, timeout=SCAN_SECONDS)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def end(self, drop: bool) -> None:
+        """Send the rows queued (unless `drop`), then end; wait for it."""
+        if drop:
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self.rows.get_nowait()
+        self.hand_over(_END)
+        self.thread.join()
+
+    def _next(self, seconds: float | None = None) -> Outbox | None:
+        """The next row; None at the end or after `seconds` without one."""
         try:
-            rows.put(item, timeout=SCAN_SECONDS)
-            return True
-        except queue.Full:
-            pass
-    return False
+            row = self.rows.get(timeout=seconds)
+        except queue.Empty:
+            return None
+        if row is _END:
+            self.ended = True
+            return None
+        return row
 
-
-def _take(rows: queue.Queue, seconds: float | None = None) -> Outbox | None:
-    """The next row; None at the end (left queued for the other connections) or after `seconds` without one."""
-    try:
-        row = rows.get(timeout=seconds)
-    except queue.Empty:
-        return None
-    if row is _END:
-        rows.put(_END)
-        return None
-    return row
-
-
-def _connection(job: _Job, rows: queue.Queue, clock: Callable[[], dt.datetime], report: send.SendReport) -> None:
-    """One SMTP connection: opened when a row comes, closed after IDLE_SECONDS without one; ends
-    when the server cannot be reached or drops it (`report.error`), leaving its row pending."""
-    try:
-        while not report.error and (row := _take(rows)) is not None:
-            later = iter(lambda: _take(rows, IDLE_SECONDS), None)
-            send.send_rows(job.smtp, job.smtp_password, itertools.chain([row], later), clock, report)
-    except Exception as exc:  # the database failed: the rows left are the poll's drain's
-        log.error("sending while polling stopped: %s: %s", type(exc).__name__, exc)
-        report.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        database.close()
+    def _run(self, job: _Job, clock: Callable[[], dt.datetime]) -> None:
+        try:
+            while not (self.report.error or self.ended) and (row := self._next()) is not None:
+                later = iter(lambda: self._next(IDLE_SECONDS), None)
+                send.send_rows(job.smtp, job.smtp_password, itertools.chain([row], later), clock, self.report)
+        except Exception as exc:  # the database failed: the rows left are the poll's drain's
+            log.error("sending while polling stopped: %s: %s", type(exc).__name__, exc)
+            self.report.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            database.close()
