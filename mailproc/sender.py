@@ -10,7 +10,8 @@ be started, or dies, leaves its mail to that drain.
 Every row still goes out at most once, crashes aside (send.py): on PostgreSQL each connection
 claims its row (claims.outbox_row) on a database connection of its own (a thread each: peewee
 keeps a connection per thread); on SQLite, where rows are not claimed, the sender holds the outbox
-lock (db.outbox_lock) while it runs and hands each row to one connection.
+lock (db.outbox_lock) while it runs and hands each row to one connection. The mail of one ticket
+always goes to the same connection, in the order it was written.
 """
 from __future__ import annotations
 
