@@ -498,10 +498,11 @@ def run(out: TextIO | None = None) -> DemoOutcome:
                 }
                 with environment(secrets_env):
                     exit_code = _demo_round(config, smtp, sent, say, "1. mailproc reads the client mails")
-                    notification = next((m for m in sent if AGENT_ADDRESS in m.rcpt_tos), None)
+                    notification = first_ticket_notification(sent)
                     if exit_code == 0 and notification is not None:
                         say("")
-                        say(f"2. {AGENT_ADDRESS} answers the first notification from their mail program")
+                        say(f"2. {AGENT_ADDRESS} answers the notification of the first ticket from their mail "
+                            "program")
                         append_mails(imap, [agent_reply(notification.data)], arrival_times(1))
                         exit_code = _demo_round(config, smtp, sent, say, "   mailproc relays the answer")
             say("Servers stopped, temporary files removed.")
@@ -533,6 +534,17 @@ def _demo_round(config: Path, smtp: "SmtpSink", sent: list[SentMail], say: Calla
         print(f"mailproc demo: `mailproc {failed}` failed (see above)", file=sys.stderr)
         return 1
     return 0
+
+
+def first_ticket_notification(sent: Sequence[SentMail]) -> SentMail | None:
+    """The agent's notification of the lowest-numbered ticket (Ivan's), whichever arrived first: the
+    replies go out over several connections at once."""
+    def number(mail: SentMail) -> str:
+        subject = str(BytesParser(policy=email.policy.default).parsebytes(mail.data, headersonly=True)["Subject"])
+        found = re.search(r"-(\d+)\]", subject)
+        return found[1] if found else "~"
+
+    return min((mail for mail in sent if AGENT_ADDRESS in mail.rcpt_tos), key=number, default=None)
 
 
 def agent_reply(notification: bytes) -> bytes:
