@@ -17,8 +17,8 @@ from mailproc.defaults import TOO_LARGE
 from mailproc.mail import Attachment as AttachedFile
 from mailproc.mail import InboundMail, OutboundMail, RawMail, is_delivery_report
 from mailproc.store.db import BlobStore
-from mailproc.store.models import (Account, Attachment, FolderState, Message, MovedCount, NumberingFloor, Outbox,
-                                   Quarantined, Ticket, database)
+from mailproc.store.models import (Account, Attachment, FolderState, LastNumber, Message, MovedCount, NumberingFloor,
+                                   Outbox, Quarantined, Ticket, database)
 from mailproc.store.queries import state_of
 from mailproc.views import TicketFacts, Thread
 from mailproc.vocab import AccountRecord, Direction, Kind, Label, Priority, Status
@@ -194,12 +194,33 @@ def open_split(ticket: Ticket, summary: str, *, by: str, first_response_due: dt.
 
 
 def next_tag(prefix: str) -> str:
-    """Each tag prefix numbers its tickets: after its last one, and after any number a lost
-    database once sent out (NumberingFloor)."""
-    return f"{prefix}-{last_number(prefix) + 1:06d}"
+    """The tag of a new ticket, in the caller's transaction: each tag prefix numbers its tickets,
+    after its last one and after any number a lost database once sent out (NumberingFloor). The
+    count's row stays locked to the commit: two workers never take one number."""
+    return f"{prefix}-{_take_number(prefix):06d}"
+
+
+def _take_number(prefix: str) -> int:
+    def counted() -> int | None:
+        rows = (LastNumber.update(number=LastNumber.number + 1).where(LastNumber.tag_prefix == prefix)
+                .returning(LastNumber.number).tuples().execute())
+        return next((number for (number,) in rows), None)
+
+    taken = counted()
+    if taken is None:  # the prefix's first ticket on this database, or the first since it counts
+        LastNumber.insert(tag_prefix=prefix, number=_last_shown(prefix)).on_conflict_ignore().execute()
+        taken = counted()
+    return taken
 
 
 def last_number(prefix: str) -> int:
+    """The last number handed out under `prefix`, or the floor above it."""
+    row = LastNumber.get_or_none(LastNumber.tag_prefix == prefix)
+    return row.number if row else _last_shown(prefix)
+
+
+def _last_shown(prefix: str) -> int:
+    """The highest number the prefix's tags and the floors show: where its count starts."""
     floors = NumberingFloor.select(peewee.fn.MAX(NumberingFloor.number)).where(
         (NumberingFloor.tag_prefix == prefix) | NumberingFloor.tag_prefix.is_null())
     numbers = Ticket.select(peewee.fn.MAX(peewee.Cast(peewee.fn.SUBSTR(Ticket.tag, len(prefix) + 2), "INTEGER")))
@@ -241,6 +262,7 @@ def count_moved(mailbox: str, folder: str, mails: int = 1) -> None:
 def set_numbering_floor(prefix: str, number: int, mails_scanned: int, now: dt.datetime) -> int:
     """Never hand out a number up to `number` under `prefix` again; returns the floor in force (this or a higher one)."""
     NumberingFloor.create(tag_prefix=prefix, number=number, mails_scanned=mails_scanned, created_at=now)
+    LastNumber.update(number=number).where(LastNumber.tag_prefix == prefix, LastNumber.number < number).execute()
     return last_number(prefix)
 
 
