@@ -136,9 +136,12 @@ def _ticket_by_reference(mail: InboundMail, settings: Settings, secrets: Secrets
 
 def lookup_account(account_id: str | None) -> tuple[AccountRecord | None, bool]:
     """(the registry row of an account ID, whether a registry is in use at all)."""
-    if not Account.select().exists():
+    # one read: the account's row, and the registry's first row, which tells it is in use
+    rows = list(Account.select().where((Account.account_id == (account_id or None))
+                                       | (Account.id == Account.select(peewee.fn.MIN(Account.id)))))
+    if not rows:
         return None, False
-    row = Account.get_or_none(Account.account_id == account_id) if account_id else None
+    row = next((row for row in rows if account_id and row.account_id == account_id), None)
     record = row and AccountRecord(account_id=row.account_id, name=row.name, status=row.status,
                                    partner=row.partner, partner_contact=row.partner_contact)
     return record, True
