@@ -37,7 +37,7 @@ class _AsWritten(email.policy.Compat32):
 
 _POLICY = _AsWritten(max_line_length=0)
 _CHUNK = 1 << 16
-_HIDDEN_MIN = 1 << 20
+_HIDDEN_MIN = 16 << 10
 _BASE64_RUN = re.compile(rb"^(?:[A-Za-z0-9+/=]++\r?\n)++", re.MULTILINE)  # possessive: no backtracking stack
 
 
@@ -84,9 +84,10 @@ def parse_mail(raw: RawMail) -> InboundMail:
 
 def _parse_bytes(data: bytes) -> email.message.Message:
     """Feed the parser in chunks: fed whole, it splits the entire mail into lines at once.
-    Long runs of base64 lines (big attachments) are not fed at all but stand in the parsed
-    mail as a placeholder line (_Hidden): the parser would keep each of their lines as a
-    string and then join them, three times the attachment's size in memory."""
+    Long runs of base64 lines (attachments from a screenshot up) are not fed at all but stand
+    in the parsed mail as a placeholder line (_Hidden): the parser would walk them line by
+    line in Python, keep each line as a string and then join them, three times the
+    attachment's size in memory."""
     hidden = _Hidden(data)
     parser = email.parser.BytesFeedParser(policy=_POLICY.clone(message_factory=functools.partial(_Part, hidden)))
     for piece in hidden.fed():

@@ -24,10 +24,8 @@ words between two of them ("не могу никак войти" matches "не �
 """
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import functools
-import itertools
 import re
 
 from mailproc.parse.wordforms import normalize, same_word, stem
@@ -50,11 +48,14 @@ class Tokens:
         self._index: dict[str, list[int]] = {}
         for position, word in enumerate(words):
             self._index.setdefault(word, []).append(position)
-        self._sorted = sorted(self._index)
+        self._by_start: dict[str, list[str]] = {}  # first 2 letters -> words
+        for word in self._index:
+            self._by_start.setdefault(word[:2], []).append(word)
         self._by_stem: dict[str, list[str]] = {}  # first 4 letters of a stem (or the whole short stem) -> words
         for word in self._index:
             self._by_stem.setdefault(stem(word)[:4], []).append(word)
         self._memo: dict[str, frozenset[int]] = {}
+        self._any_memo: dict[tuple[str, ...], frozenset[int]] = {}
 
     @classmethod
     def of(cls, *parts: str) -> "Tokens":
@@ -75,28 +76,41 @@ class Tokens:
 
     def positions(self, pattern_word: str) -> frozenset[int]:
         """Where a pattern word (notation in the module docstring) matches."""
-        if pattern_word not in self._memo:
-            if pattern_word.endswith("="):
-                word = pattern_word[:-1]
-                candidates = [word, *(_swaps(word) if len(word) >= _TYPO_WORD else ())]
-            elif pattern_word.endswith("*"):
-                prefix = pattern_word[:-1]
-                # words starting with the prefix, with it read through a swapped pair, or with the pair
-                # straddling its end (all words starting with prefix[:-1]); word_matches says which match
-                starts = (prefix[:-1], *_swaps(prefix)) if len(prefix) >= _TYPO_STEM else (prefix,)
-                candidates = [w for p in starts for w in self._starting_with(p)]
-            else:
-                candidates = self._by_stem.get(stem(pattern_word)[:4], []) + [pattern_word]
-            self._memo[pattern_word] = frozenset(
+        found = self._memo.get(pattern_word)
+        if found is None:
+            kind, keys = _plan(pattern_word)
+            if kind == "=":  # the word, or the word with a swapped pair
+                candidates = [w for w in keys if w in self._index]
+            elif kind == "*":  # words starting as the prefix may, read through a typo; word_matches says which
+                candidates = [w for key in keys for w in self._by_start.get(key, ())] if keys else list(self._index)
+            else:  # words of the same stem start
+                candidates = [*self._by_stem.get(keys[0], ()), pattern_word]
+            found = self._memo[pattern_word] = frozenset(
                 p for w in candidates if w in self._index and word_matches(pattern_word, w) for p in self._index[w])
-        return self._memo[pattern_word]
-
-    def _starting_with(self, prefix: str) -> list[str]:
-        start = bisect.bisect_left(self._sorted, prefix)
-        return list(itertools.takewhile(lambda w: w.startswith(prefix), self._sorted[start:]))
+        return found
 
     def any_positions(self, alternatives: tuple[str, ...]) -> frozenset[int]:
-        return frozenset().union(*(self.positions(a) for a in alternatives))
+        if alternatives not in self._any_memo:
+            self._any_memo[alternatives] = frozenset().union(*(self.positions(a) for a in alternatives))
+        return self._any_memo[alternatives]
+
+
+MAX_CHARS = 20_000  # of subject + text a rule reads: a request is stated at the top, not in pasted logs
+
+
+def cut(texts: tuple[str, ...], max_chars: int = MAX_CHARS) -> tuple[str, ...]:
+    """The texts cut to max_chars together, the first ones kept whole first."""
+    budget, parts = max_chars, []
+    for text in texts:
+        parts.append(text[:budget])
+        budget = max(0, budget - len(text))
+    return tuple(parts)
+
+
+@functools.lru_cache(maxsize=4)  # the rules read the same mail: one tokenisation, one memo of look-ups
+def tokens_of(texts: tuple[str, ...]) -> Tokens:
+    """The Tokens of the texts as `cut` leaves them."""
+    return Tokens.of(*cut(texts))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -120,6 +134,22 @@ class Pattern:
 
 
 _TYPO_WORD, _TYPO_STEM = 6, 5  # shortest word, and stem, read through a swapped pair of letters
+
+
+@functools.lru_cache(maxsize=8192)
+def _plan(pattern_word: str) -> tuple[str, tuple[str, ...]]:
+    """How Tokens.positions looks a pattern word up: its kind ("=", "*" or "" for a stem) and keys:
+    the words to find (=), the first two letters a word may start with (*: those of the prefix,
+    and with a swapped pair among the first three letters, those of the typo), or the first 4
+    letters of the stem. No keys: every word is looked at (a prefix of one letter)."""
+    if pattern_word.endswith("="):
+        word = pattern_word[:-1]
+        return "=", (word, *(_swaps(word) if len(word) >= _TYPO_WORD else ()))
+    if pattern_word.endswith("*"):
+        prefix = pattern_word[:-1]
+        starts = (prefix, *_swaps(prefix[:3])) if len(prefix) >= _TYPO_STEM else (prefix,)
+        return "*", tuple(dict.fromkeys(start[:2] for start in starts)) if len(prefix) >= 2 else ()
+    return "", (stem(pattern_word)[:4],)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -159,9 +189,12 @@ def find(tokens: Tokens, pattern: Pattern, gap: int = 1) -> list[Hit]:
     """Every place where the pattern's words occur in order (the nearest next word wins at each start)."""
     if not pattern.words:
         return []
+    starts = tokens.any_positions(pattern.words[0])
+    if not starts:  # the common case: the rest of the pattern is never looked up
+        return []
     hits = []
     later = [tokens.any_positions(alternatives) for alternatives in pattern.words[1:]]
-    for start in sorted(tokens.any_positions(pattern.words[0])):
+    for start in sorted(starts):
         positions = [start]
         for allowed in later:
             last = positions[-1]

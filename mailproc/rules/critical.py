@@ -51,12 +51,11 @@ import functools
 from collections.abc import Sequence
 
 from mailproc.actions import Action, AddLabel, ReplyBlock, SetPriority
-from mailproc.parse.phrases import Hit, Pattern, Tokens, after, before, find, find_any, negated, word_matches
+from mailproc.parse.phrases import Hit, Pattern, Tokens, after, before, find, find_any, negated, tokens_of, word_matches
 from mailproc.rules.context import Context
 from mailproc.vocab import Label, Priority
 
 LOGIN, POS, OTHER = "login", "pos", "other"  # OTHER: one of [critical].extra_phrases
-MAX_CHARS = 20_000  # of subject + new text: the problem is stated at the top, not in pasted logs
 
 _MODAL_RU = "{могу=|можем=|может=|могут=|получается=|получилось=|удается=|удалось=|выходит=}"
 _ENTER_RU = "{войти=|зайти=|попасть=|авторизоваться=|авторизироваться=|залогиниться=}"
@@ -249,11 +248,7 @@ def check(ctx: Context) -> list[Action]:
 @functools.lru_cache(maxsize=4)  # asked by this rule and by the scope rule about the same mail
 def find_problem(*texts: str, extra_phrases: tuple[str, ...] = ()) -> str | None:
     """LOGIN, POS, OTHER or None: the critical problem the texts report, if any (see the module docstring)."""
-    budget, parts = MAX_CHARS, []
-    for text in texts:
-        parts.append(text[:budget])
-        budget = max(0, budget - len(text))
-    tokens = Tokens.of(*parts)
+    tokens = tokens_of(texts)
     resolved_at = [h.start for h in find_any(tokens, _RESOLVED, gap=2) if not negated(tokens, h, window=1)]
 
     def live(hit: Hit) -> bool:

@@ -27,7 +27,7 @@ import functools
 
 from mailproc.actions import Action, AddLabel, ReplyBlock
 from mailproc.config import FaqEntry
-from mailproc.parse.phrases import Hit, Pattern, Tokens, before, find
+from mailproc.parse.phrases import Hit, Pattern, Tokens, before, cut, find, tokens_of
 from mailproc.parse.wordforms import STOP_WORDS, Phrase, Text, same_word, stem
 from mailproc.parse.wordforms import words as words_of
 from mailproc.rules import scope
@@ -35,7 +35,6 @@ from mailproc.rules.context import Context
 from mailproc.vocab import Label
 
 SELF_SERVICE = frozenset({"account_settings"})  # declined, yet the documentation shows how to do it alone
-MAX_CHARS = 20_000  # of subject + text looked at: questions are asked at the top, not in pasted logs
 # A one-word phrase is asked about when a question word stands before it in its sentence, or a
 # problem word within two words of it.
 _QUESTION = Pattern.of("{как=|какой=|какая=|какие=|каким=|где=|почему=|зачем=|когда=|можно=|ли=|"
@@ -87,11 +86,7 @@ def match_faq(entries: tuple[FaqEntry, ...], *texts: str, limit: int) -> list[Fa
     """The best matching entries for these texts (e.g. subject and body), best first, at most `limit`."""
     if limit <= 0 or not entries:
         return []
-    budget, parts = MAX_CHARS, []
-    for text in texts:
-        parts.append(text[:budget])
-        budget = max(0, budget - len(text))
-    index, tokens = Text(*parts), Tokens.of(*parts)
+    index, tokens = Text(*cut(texts)), tokens_of(texts)
     found = []
     for compiled in _compiled(tuple(entries)):
         hits = tuple(p.text for p in compiled.phrases if index.contains(p)

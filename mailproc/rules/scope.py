@@ -32,12 +32,11 @@ import dataclasses
 import functools
 
 from mailproc.actions import Action, AddLabel, Reason, ReplyBlock
-from mailproc.parse.phrases import Hit, Pattern, Tokens, after, before, find, find_any, negated
+from mailproc.parse.phrases import Hit, Pattern, Tokens, after, before, find, find_any, negated, tokens_of
 from mailproc.rules import critical
 from mailproc.rules.context import Context
 from mailproc.vocab import Label
 
-MAX_CHARS = 20_000
 
 _POS = "{касс*|рмк=|pos=|терминал*|terminal*|frontol*|фронтол*|iiko=|айко=|keeper=|кипер*|атол*|штрих*|till=|tills=}"
 _SETTINGS_RU = ("{акци*|рассылк*|программ*|уровн*|сегмент*|шаблон*|бонус*|кэшбэк*|кешбэк*|скидк*|купон*|"
@@ -186,7 +185,7 @@ def check(ctx: Context) -> list[Action]:
 @functools.lru_cache(maxsize=4)  # asked by this rule and by the FAQ rule about the same mail
 def judge(*texts: str, extra_phrases: tuple[str, ...] = ()) -> Verdict | None:
     """The §3.2 topics asked for, and whether that is sure: not when the mail also reports a fault."""
-    tokens = _tokens(texts)
+    tokens = tokens_of(texts)
     hits = _topic_hits(tokens, extra_phrases)
     if not hits:
         return None
@@ -199,7 +198,7 @@ def judge(*texts: str, extra_phrases: tuple[str, ...] = ()) -> Verdict | None:
 
 def find_topics(*texts: str, extra_phrases: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The §3.2 topics the texts ask for, in `TOPICS` order ("other" last for an extra phrase)."""
-    return tuple(topic for topic, _ in _topic_hits(_tokens(texts), extra_phrases))
+    return tuple(topic for topic, _ in _topic_hits(tokens_of(texts), extra_phrases))
 
 
 def _written(tokens: Tokens, hit: Hit) -> str:
@@ -224,15 +223,6 @@ def _topic_hits(tokens: Tokens, extra_phrases: tuple[str, ...]) -> list[tuple[st
                 found.append((topic, hit))
                 break
     return found
-
-
-@functools.lru_cache(maxsize=4)  # the same texts are looked at for several kinds of phrase
-def _tokens(texts: tuple[str, ...]) -> Tokens:
-    budget, parts = MAX_CHARS, []
-    for text in texts:
-        parts.append(text[:budget])
-        budget = max(0, budget - len(text))
-    return Tokens.of(*parts)
 
 
 @functools.lru_cache(maxsize=8)

@@ -17,11 +17,10 @@ bonuses"). Only the first 20,000 characters are read.
 from __future__ import annotations
 
 from mailproc.actions import Action, AddLabel, Reason, ReplyBlock
-from mailproc.parse.phrases import NEGATORS, Hit, Pattern, Tokens, after, find_any, negated
+from mailproc.parse.phrases import NEGATORS, Hit, Pattern, Tokens, after, find_any, negated, tokens_of
 from mailproc.rules.context import Context
 from mailproc.vocab import Label
 
-MAX_CHARS = 20_000
 
 _SMALL_RU = "{один=|одна=|одно=|такой=|такая=|есть=|вот=|маленький=|небольшой=|небольшая=|короткий=}"
 _SMALL_EN = "{quick=|small=|little=|minor=|short=|unrelated=|separate=|different=}"
@@ -51,7 +50,7 @@ _ABOUT = frozenset("по about on regarding concerning with".split())  # "два
 
 def several_problems(subject: str, text: str) -> str | None:
     """The words that say the mail brings several problems, or None."""
-    tokens = Tokens.of(subject[:MAX_CHARS], text[:MAX_CHARS])
+    tokens = tokens_of((subject, text))
     hit = next((h for h in find_any(tokens, _MARKERS, gap=0) if _plain(tokens, h)), None)
     return " ".join(tokens.words[hit.start:hit.end]) if hit else None
 

@@ -28,11 +28,12 @@ RESULTS = ROOT / "bench" / "results.json"
 BIG_MAILBOX, IDLE_MAILBOX = "client3@example.test", "client4@example.test"  # beside the backlog's support@
 
 
-def raw_fetch_rate(ms: stack.Stack, n: int) -> float:
-    """mails/s of imap-tools fetching every mail of INBOX (parsed into its MailMessage), the physical limit."""
+def raw_fetch_rate(ms: stack.Stack, n: int, bulk: int | bool = 50) -> float:
+    """mails/s of imap-tools fetching every mail of INBOX (parsed into its MailMessage): with 50 mails
+    a command, the physical limit; with bulk=False (imap-tools' default), one command a mail."""
     with ms.imap("support@example.test") as mb:
         start = time.perf_counter()
-        got = sum(1 for msg in mb.fetch(mark_seen=False, bulk=50) if msg.uid)
+        got = sum(1 for msg in mb.fetch(mark_seen=False, bulk=bulk) if msg.uid)
         took = time.perf_counter() - start
     assert got == n, f"fetched {got} of {n}"
     return n / took
@@ -133,16 +134,25 @@ def main(argv: list[str]) -> int:
         results["backlog_mb"] = round(sum(map(len, backlog)) / 2**20, 1)
         ms.append(backlog)
 
-        raw = raw_fetch_rate(ms, n)
+        raw, one_by_one = raw_fetch_rate(ms, n), raw_fetch_rate(ms, n, bulk=False)
         desk = stack.new_desk(ms, sink)
         print(f"mailproc poll on {n} mails ({results['backlog_mb']} MB) ...", file=sys.stderr)
-        took, rss = stack.poll(desk)
+        cpu: dict[str, float] = {}
+        before = ms.dovecot_cpu(), sink.cpu()
+        took, rss = stack.poll(desk, cpu)
+        cpu.update(dovecot=ms.dovecot_cpu() - before[0], smtp_sink=sink.cpu() - before[1])
         e2e = n / took
-        results.update(raw_fetch_per_s=round(raw, 1), end_to_end_per_s=round(e2e, 1), ratio=round(e2e / raw, 3),
+        results.update(raw_fetch_per_s=round(raw, 1), raw_fetch_one_by_one_per_s=round(one_by_one, 1),
+                       end_to_end_per_s=round(e2e, 1), ratio=round(e2e / raw, 3),
+                       cpu_ms_per_mail={k: round(1000 * v / n, 2) for k, v in cpu.items()},
                        backlog_rss_mb=round(rss), sent=sink.count)
-        rows += [("raw imap-tools fetch", f"{raw:.0f} mails/s", "(the limit)"),
+        rows += [("raw imap-tools fetch, 50 mails a command", f"{raw:.0f} mails/s", "(the limit)"),
+                 ("raw imap-tools fetch, one mail a command", f"{one_by_one:.0f} mails/s", "(its default)"),
                  ("mailproc poll end to end", f"{e2e:.1f} mails/s, {sink.count} mails sent", ""),
                  ("  ratio to raw fetch", f"{e2e / raw:.1%}", ">= 50%"),
+                 ("  ratio to one-by-one fetch", f"{e2e / one_by_one:.1%}", ""),
+                 ("  CPU per mail: " + ", ".join(cpu), " + ".join(f"{1000 * s / n:.1f}" for s in cpu.values())
+                  + f" = {1000 * sum(cpu.values()) / n:.1f} ms", f"(2 cores: {2 * took / n * 1000:.1f} ms a mail)"),
                  (f"peak RSS, poll of {n} mails", f"{rss:.0f} MiB", "< 150 MiB, flat in N")]
 
         seconds, commands = idle_poll(desk)

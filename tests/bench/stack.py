@@ -29,6 +29,18 @@ class Unavailable(Exception):
 
 
 class Stack(Mailstack):
+    def dovecot_cpu(self) -> float:
+        """CPU seconds spent so far by this Dovecot: its master, the processes it runs and those it reaped."""
+        tree = _children()
+        masters = [pid for pids in tree.values() for pid in pids
+                   if _comm(pid) == "dovecot" and str(self.dir) in _cmdline(pid)]
+        total, todo = 0.0, list(masters)
+        while todo:
+            pid = todo.pop()
+            total += _cpu(pid, reaped=True)
+            todo += tree.get(pid, [])
+        return total
+
     def append(self, raws: list[bytes], user: str = SUPPORT) -> None:
         """APPEND to a user's INBOX over one connection."""
         imap = imaplib.IMAP4(self.host, self.imap_port)
@@ -59,6 +71,11 @@ class Sink:
     def __init__(self) -> None:
         self.port = free_port()
         self.accepted: list[tuple[float, bytes]] = []
+        self.thread_id: int | None = None
+
+    def cpu(self) -> float:
+        """CPU seconds of the thread serving SMTP so far."""
+        return _cpu(f"{os.getpid()}/task/{self.thread_id}") if self.thread_id else 0.0
 
     async def handle_DATA(self, server, session, envelope):
         self.accepted.append((time.monotonic(), envelope.original_content))
@@ -86,6 +103,7 @@ def sink() -> Iterator[Sink]:
     handler = Sink()
     controller = Controller(handler, hostname=HOST, port=handler.port, server_hostname="localhost")
     controller.start()
+    handler.thread_id = controller._thread.native_id if controller._thread else None
     try:
         yield handler
     finally:
@@ -112,6 +130,29 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int | str, reaped: bool = False) -> float:
+    """CPU seconds (user + system) of a process or task, with its reaped children's when `reaped`."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
+        return sum(int(f) for f in fields[11:15 if reaped else 13]) / _TICK
+    return 0.0
+
+
+def _comm(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return open(f"/proc/{pid}/comm").read().strip()
+    return ""
+
+
+def _cmdline(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+    return ""
+
+
 def _peak_kb(pid: int) -> int:
     with contextlib.suppress(OSError, IndexError):
         for line in open(f"/proc/{pid}/status"):
@@ -126,12 +167,14 @@ class Peaks:
 
     root: int
     kb: dict[int, int] = dataclasses.field(default_factory=dict)
+    cpu: dict[int, float] = dataclasses.field(default_factory=dict)  # CPU seconds, as last seen
 
     def sample(self) -> None:
         tree, todo = _children(), [self.root]
         while todo:
             pid = todo.pop()
             self.kb[pid] = max(self.kb.get(pid, 0), _peak_kb(pid))
+            self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu(pid))
             todo += tree.get(pid, [])
 
     @property
@@ -143,8 +186,10 @@ def _command(desk: pathlib.Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "mailproc", "--config", str(desk / "config.toml"), *args]
 
 
-def poll(desk: pathlib.Path) -> tuple[float, float]:
-    """Run `mailproc poll`: (seconds, peak RSS in MiB of its largest process, readers included)."""
+def poll(desk: pathlib.Path, cpu: dict[str, float] | None = None) -> tuple[float, float]:
+    """Run `mailproc poll`: (seconds, peak RSS in MiB of its largest process, readers included).
+    `cpu` gets the CPU seconds of its main process and of the processes it started (sampled every
+    50 ms: the last moments of a short-lived one are missed)."""
     start = time.perf_counter()
     proc = subprocess.Popen(_command(desk, "poll"), env=ENV, cwd=desk, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=open(desk / "poll.log", "w"))
@@ -153,6 +198,9 @@ def poll(desk: pathlib.Path) -> tuple[float, float]:
         peaks.sample()
         time.sleep(0.05)
     took = time.perf_counter() - start
+    if cpu is not None:
+        cpu["main"] = peaks.cpu.get(proc.pid, 0.0)
+        cpu["workers"] = sum(seconds for pid, seconds in peaks.cpu.items() if pid != proc.pid)
     if proc.returncode != 0:
         raise SystemExit(f"mailproc poll failed ({proc.returncode}):\n{(desk / 'poll.log').read_text()[-3000:]}")
     return took, peaks.largest_mb
