@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import peewee
 
@@ -71,11 +71,22 @@ def find_pointers(mail: InboundMail, raw: bytes, settings: Settings, secrets: Se
     bounced = (tokens.ticket_quoted_in(raw, secrets.token_secret, settings.support.message_id_domain,
                                        secrets.previous_token_secrets)
                if is_delivery_report(mail) else None)
+    views: dict[str, thread.TicketView | None] = {}  # a ticket named twice (a reply's tag and reference) is read once
+
+    def first(tags: Iterable[str | None]) -> thread.TicketView | None:
+        """The first of these tags that names a ticket of the mailbox."""
+        for tag in tags:
+            if tag and tag not in views:
+                views[tag] = _view(ticket_of_mailbox(tag, settings))
+            if tag and views[tag]:
+                return views[tag]
+        return None
+
     return thread.Pointers(
-        by_reference=_ticket_by_reference(mail, settings, secrets),
-        by_tag=_ticket_by_tag(mail, settings),
-        by_reply_address=_ticket_by_reply_address(mail, settings, secrets),
-        by_bounce=_view(ticket_of_mailbox(bounced, settings)),
+        by_reference=first(_tags_by_reference(mail, settings, secrets)),
+        by_tag=first(thread.subject_tags(mail.subject, settings.support.tag_prefix)),
+        by_reply_address=first(_tags_by_reply_address(mail, settings, secrets)),
+        by_bounce=first([bounced]),
     )
 
 
@@ -90,13 +101,10 @@ def _view(ticket: Ticket | None) -> thread.TicketView | None:
     return ticket_view(ticket) if ticket else None
 
 
-def _ticket_by_reply_address(mail: InboundMail, settings: Settings, secrets: Secrets) -> thread.TicketView | None:
+def _tags_by_reply_address(mail: InboundMail, settings: Settings, secrets: Secrets) -> Iterator[str | None]:
     for address in (*mail.to, *mail.cc):
-        tag = tokens.ticket_of_reply_address(secrets.token_secret, address, settings.support.address,
+        yield tokens.ticket_of_reply_address(secrets.token_secret, address, settings.support.address,
                                              secrets.previous_token_secrets)
-        if ticket := ticket_of_mailbox(tag, settings):
-            return ticket_view(ticket)
-    return None
 
 
 def answers_notification(mail: InboundMail, ticket_id: int) -> bool:
@@ -111,27 +119,17 @@ def message_id_known(message_id: str | None) -> bool:
     return bool(message_id) and Message.select().where(Message.message_id == message_id).exists()
 
 
-def _ticket_by_tag(mail: InboundMail, settings: Settings) -> thread.TicketView | None:
-    for tag in thread.subject_tags(mail.subject, settings.support.tag_prefix):
-        if ticket := ticket_of_mailbox(tag, settings):
-            return ticket_view(ticket)
-    return None
-
-
-def _ticket_by_reference(mail: InboundMail, settings: Settings, secrets: Secrets) -> thread.TicketView | None:
+def _tags_by_reference(mail: InboundMail, settings: Settings, secrets: Secrets) -> Iterator[str | None]:
+    """Looked up one after the other, as far as `find_pointers` asks."""
     domain = settings.support.message_id_domain
     for message_id in mail.thread_ids:
         if tokens.looks_like_ours(message_id, domain):
             # Ours only if the signature holds: a forged id naming a ticket is ignored.
-            tag = tokens.ticket_of_message_id(secrets.token_secret, message_id, domain, secrets.previous_token_secrets)
+            yield tokens.ticket_of_message_id(secrets.token_secret, message_id, domain, secrets.previous_token_secrets)
         else:
-            stored = (Message.select(Message.ticket).join(Ticket)
-                      .where(Message.message_id == message_id, Ticket.tag.startswith(f"{settings.support.tag_prefix}-"))
-                      .order_by(Message.id).first())
-            tag = stored.ticket.tag if stored else None
-        if ticket := ticket_of_mailbox(tag, settings):
-            return ticket_view(ticket)
-    return None
+            yield (Message.select(Ticket.tag).join(Ticket)
+                   .where(Message.message_id == message_id, Ticket.tag.startswith(f"{settings.support.tag_prefix}-"))
+                   .order_by(Message.id).limit(1).scalar())
 
 
 def lookup_account(account_id: str | None) -> tuple[AccountRecord | None, bool]:
