@@ -39,6 +39,7 @@ class Known:
 
 
 def known(dedupe_key: str, message_id: str | None) -> Known:
+    """`Known` of a mail by its dedupe key and the Message-ID of its header."""
     def exists(query: peewee.Select) -> peewee.Function:
         return peewee.fn.EXISTS(query.select(peewee.SQL("1")))
 
