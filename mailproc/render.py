@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import email.message
-import email.policy
 import email.utils
 import io
 
@@ -131,49 +129,30 @@ def render_template_alert(settings: Settings, secret: bytes, fallback: templatin
                    extra_headers={"Auto-Submitted": "auto-generated", **_TO_AGENTS})
 
 
-def _header_line(policy: email.policy.EmailPolicy, name: str, value: str) -> str:
-    """A header line as the policy folds it. A short ASCII value (nearly every one) is already
-    in its final form: it skips the header registry's parse, the most costly step of composing."""
-    if value.isascii() and value.isprintable() and len(name) + 2 + len(value) <= policy.max_line_length:
-        return f"{name}: {value}\r\n"
-    return policy.fold(name, policy.header_store_parse(name, value)[1])
-
-
 def compose(settings: Settings, secret: bytes, *, kind: str, tag: str, to: tuple[str, ...], subject: str,
             body: str, now: dt.datetime, cc: tuple[str, ...] = (), threading: Thread = Thread(),
             extra_headers: dict[str, str] | None = None, attachments: tuple[Attachment, ...] = (),
             html: str | None = None) -> OutboundMail:
     """The bytes that leave mailproc, folded and encoded once: nothing re-folds them afterwards, so a
-    DKIM signature made by the smarthost stays valid. The plain text is format=flowed, in 8bit
-    when it is not ASCII (send.py uses BODY=8BITMIME, or quoted-printable for a server without
-    it); `html`, when given, is its alternative for mail programs that show HTML."""
+    DKIM signature made by the smarthost stays valid. An address with a non-ASCII local part is
+    written in UTF-8 (RFC 6532: send.py sends it with SMTPUTF8); every other value is ASCII."""
     support = settings.support
     to, cc = tuple(map(wire.ascii_domain, to)), tuple(map(wire.ascii_domain, cc))
-    # RFC 6532: an address with a non-ASCII local part can only be written in UTF-8 (sent with SMTPUTF8).
-    policy = email.policy.SMTP if all(a.isascii() for a in (*to, *cc)) else email.policy.SMTPUTF8
     message_id = tokens.new_message_id(secret, tag, support.message_id_domain)
-    headers = [("From", email.utils.formataddr((support.name, support.address))), ("To", ", ".join(to)),
-               *([("Cc", ", ".join(cc))] if cc else []),
-               ("Date", email.utils.format_datetime(now.astimezone(settings.hours.timezone))),
-               ("Message-ID", f"<{message_id}>"),
-               *([("In-Reply-To", f"<{threading.in_reply_to}>")] if threading.in_reply_to else []),
-               *([("References", " ".join(f"<{r}>" for r in threading.references))] if threading.references else []),
-               (LOOP_HEADER, support.address), *(extra_headers or {}).items()]
-    msg = email.message.EmailMessage(policy=policy)  # the MIME structure and its Content-* headers
-    text = wire.flowed(body)
-    msg.set_content(text, cte=wire.transfer_encoding(text), params={"format": "flowed"})
-    if html is not None:
-        msg.make_alternative()
-        msg.attach(wire.html_part(html, policy))
-    contents = [(wire.attachment_placeholder(), part.data) for part in attachments]
-    for part, (placeholder, _) in zip(attachments, contents):
-        maintype, _, subtype = part.content_type.partition("/")
-        msg.add_attachment(placeholder, maintype=maintype or "application", subtype=subtype or "octet-stream",
-                           filename=part.filename)
+    fields = [wire.field("Subject", wire.subject_words(subject)),
+              wire.field("From", wire.mailbox(support.name, support.address)),
+              wire.field("To", to, ", "), *([wire.field("Cc", cc, ", ")] if cc else []),
+              wire.field("Date", [email.utils.format_datetime(now.astimezone(settings.hours.timezone))]),
+              wire.field("Message-ID", [f"<{message_id}>"])]
+    if threading.in_reply_to:
+        fields.append(wire.field("In-Reply-To", [f"<{threading.in_reply_to}>"]))
+    if threading.references:
+        fields.append(wire.field("References", [f"<{r}>" for r in threading.references]))
+    fixed = {LOOP_HEADER: support.address, **(extra_headers or {})}  # single words: nothing to fold
+    fields += [wire.field(name, [value]) for name, value in fixed.items()]
     out = io.BytesIO()
-    out.write((f"Subject: {wire.encode_subject(subject)}\r\n"
-               + "".join(_header_line(policy, n, v) for n, v in headers)).encode("utf-8"))
-    wire.splice_base64(out, msg.as_bytes(), contents)
+    out.write("".join(fields).encode("utf-8"))
+    wire.write_body(out, wire.flowed(body), html, attachments)
     data = out.getvalue()  # shares the buffer: no second copy of a big mail
     return OutboundMail(kind=kind, message_id=message_id, mail_from=support.address, rcpt_to=(*to, *cc),
                         subject=subject, text=body, data=data)

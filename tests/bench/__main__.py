@@ -1,5 +1,6 @@
 """`make bench`: throughput, idle-poll time, memory and push latency of mailproc against a
-Dovecot and an SMTP sink it starts itself, printed as one table and written to
+Dovecot and an SMTP sink it starts itself, and the CPU time of writing one outgoing mail,
+printed as one table and written to
 bench/results.json. Figures are printed, never asserted.
 
     python -m tests.bench [N]    # N generated mails (default 2000, or BENCH_MAILS)
@@ -19,7 +20,7 @@ import statistics
 import sys
 import time
 
-from tests.bench import pipeline, stack, workers
+from tests.bench import composing, pipeline, stack, workers
 from tests.bench.mails import Backlog, small
 from tests.mailfactory import make_mail
 
@@ -183,6 +184,10 @@ def main(argv: list[str]) -> int:
         rows += [("pipeline alone (no IMAP/SMTP), SQLite", f"{sqlite:.0f} mails/s", ""),
                  ("pipeline alone, PostgreSQL", f"{postgresql:.0f} mails/s" if isinstance(postgresql, float)
                   else postgresql, "")]
+
+        composed = composing.cpu_ms_per_mail()
+        results["compose_cpu_ms"] = {kind: round(ms, 3) for kind, ms in composed.items()}
+        rows += [(f"writing one {kind}", f"{ms:.2f} ms CPU", "") for kind, ms in composed.items()]
 
         backlog = min(n, 500)
         print(f"`mailproc run` on PostgreSQL, {backlog} mails, one worker then two ...", file=sys.stderr)
