@@ -69,8 +69,6 @@ def connect(place: Database, environ: Mapping[str, str] = os.environ) -> peewee.
     password = None
     if place.path is not None:
         place.path.parent.mkdir(parents=True, exist_ok=True)
-        # NORMAL in WAL mode: a commit survives the process's death, not a power cut (README,
-        # "How it works"); FULL would cost a disk flush per mail.
         db: peewee.Database = peewee.SqliteDatabase(
             str(place.path),
             pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": "normal"})
