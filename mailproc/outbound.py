@@ -117,33 +117,36 @@ def notice(
     )
 
 
-def queue(desk: Desk, ticket: TicketFacts, mails: Iterable[OutboundMail], now: dt.datetime) -> None:
-    """Queue a ticket's mails, holding those past `[limits].ticket_mails_per_hour` (see breaker)."""
+def queue(
+    desk: Desk, ticket: TicketFacts, mails: Iterable[OutboundMail], now: dt.datetime, *, opened: bool = False
+) -> None:
+    """Queue a ticket's mails, holding those past `[limits].ticket_mails_per_hour` (see breaker).
+    `opened`: the ticket was opened in this transaction, nothing was queued for it before."""
     limit = desk.settings.limits.ticket_mails_per_hour
-    going_out, held = record.outgoing_since(ticket.id, now - breaker.WINDOW)  # counted on below, not asked again
+    # counted on below, not asked again
+    going_out, held = (0, 0) if opened else record.outgoing_since(ticket.id, now - breaker.WINDOW)
+    queued: list[tuple[OutboundMail, bool]] = []
     for mail in mails:
         verdict = breaker.judge(going_out, held, limit)
-        record.queue_outbound(ticket.id, mail, now, held=verdict.hold)
+        queued.append((mail, verdict.hold))
         held, going_out = held + verdict.hold, going_out + (not verdict.hold)
         if verdict.alert:
-            record.queue_outbound(
-                ticket.id,
-                to_agents(
-                    desk,
-                    ticket,
-                    "breaker_alert.txt.j2",
-                    {
-                        "subject": ticket.subject,
-                        "client": ticket.client,
-                        "limit": limit,
-                        "held_to": list(mail.rcpt_to),
-                        "held_subject": mail.subject,
-                    },
-                    now,
-                ),
+            alert = to_agents(
+                desk,
+                ticket,
+                "breaker_alert.txt.j2",
+                {
+                    "subject": ticket.subject,
+                    "client": ticket.client,
+                    "limit": limit,
+                    "held_to": list(mail.rcpt_to),
+                    "held_subject": mail.subject,
+                },
                 now,
             )
+            queued.append((alert, False))
             going_out += 1
+    record.queue_outbound_all(ticket.id, queued, now)
 
 
 def to_agents(

@@ -110,9 +110,11 @@ def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
     mailbox = desk.settings.mailbox
     message_id = _message_id_of(raw.data)
     key = dedupe_key(raw.data, message_id)
-    if record.is_known(key):
+    known = record.known(key, message_id)
+    if known.stored:
         return Outcome("duplicate", mailbox.processed_folder)
-    if record.forget_quarantine_of(key):
+    if known.quarantined:
+        record.forget_quarantine_of(key)
         log.info("uid=%s message-id=%s was quarantined and is back in %s: processed afresh", raw.uid,
                  message_id or "-", raw.folder)
     attempts = record.begin_attempt(desk.mailbox, raw.folder, raw.uid)
@@ -121,7 +123,7 @@ def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
             raise PoisonError(f"processing stopped the program {attempts - 1} times")
         reading = reader.read(raw, desk.settings.attachments.limits, desk.settings.accounts.id_patterns)
         faults.checkpoint("after_parse")
-        return _record(desk, raw, reading, key)
+        return _record(desk, raw, reading, key, known)
     except Exception as exc:
         fault = fault_of(exc)
         if fault != MAIL:
@@ -141,7 +143,7 @@ def process_mail(desk: Desk, raw: RawMail, reader: MailReader) -> Outcome:
         return Outcome("quarantined", mailbox.quarantine_folder, reason)
 
 
-def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
+def _record(desk: Desk, raw: RawMail, reading: Reading, key: str, known: record.Known) -> Outcome:
     settings, now, mail = desk.settings, desk.clock(), reading.mail
     with database.atomic():
         if machines.is_our_own(mail, settings.support.address, settings.support.message_id_domain):
@@ -155,7 +157,7 @@ def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
         if choice.refused:
             log.warning("uid=%s %s pointed at %s without being on it: new ticket", raw.uid, mail.from_addr,
                         choice.refused.tag)
-        ctx = _context(desk, reading, choice, pointers, now)
+        ctx = _context(desk, reading, choice, pointers, known, now)
         decision = decide(ctx)
         ticket = _ticket_for(desk, ctx, decision, follows=choice.follows)
         if decision.split:
@@ -164,14 +166,15 @@ def _record(desk: Desk, raw: RawMail, reading: Reading, key: str) -> Outcome:
                                        settings=settings)
             second_facts = record.facts_of(second)
             outbound.queue(desk, second_facts,
-                           [outbound.split_notification(desk, ctx, ticket.tag, second_facts, now)], now)
+                           [outbound.split_notification(desk, ctx, ticket.tag, second_facts, now)], now, opened=True)
             decision = decision.naming_split(second.tag)
         kind = decision.kind or Kind.CLIENT
-        record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
-                           dedupe_key=key, blobs=desk.blobs)
-        facts = record.facts_of(ticket)
+        message = record.add_inbound(ticket, raw, mail, kind=kind, text=ctx.new_text, verdict=decision.summary,
+                                     dedupe_key=key, blobs=desk.blobs)
+        opened = ctx.ticket is None  # its one mail is this one: nothing to read back
+        facts = record.facts_of(ticket, [message] if opened else None)
         outbound.queue(desk, facts, [*outbound.mails_for(desk, ctx, decision, facts, now),
-                                     *_page_on_call(desk, ctx, facts, now)], now)
+                                     *_page_on_call(desk, ctx, facts, now)], now, opened=opened)
         if ctx.sender_is_agent and kind == Kind.AGENT:
             record.record_agent_answer(ticket, assignee=decision.assignee, relayed=bool(decision.relay),
                                        now=mail.arrived_at)
@@ -230,7 +233,8 @@ def _agent_proof(desk: Desk, mail: InboundMail, ticket: TicketView | None, point
     return by_token or record.answers_notification(mail, ticket.id)
 
 
-def _context(desk: Desk, reading: Reading, choice: ThreadChoice, pointers: Pointers, now: dt.datetime) -> Context:
+def _context(desk: Desk, reading: Reading, choice: ThreadChoice, pointers: Pointers, known: record.Known,
+             now: dt.datetime) -> Context:
     """What the rules see: the mail, its ticket, and the facts only the edge can look up."""
     settings, ticket, mail = desk.settings, choice.ticket, reading.mail
     agent_proof = _agent_proof(desk, mail, ticket, pointers)
@@ -245,7 +249,7 @@ def _context(desk: Desk, reading: Reading, choice: ThreadChoice, pointers: Point
         language=ticket.language if ticket else guess_language(f"{mail.subject}\n{new_text}",
                                                                settings.templates.default_language),
         auto_replies_today=record.auto_replies_today(mail.from_addr, now, settings),
-        message_id_seen=record.message_id_known(mail.message_id),
+        message_id_seen=known.message_id_seen(mail.message_id),
         agents_told_of_machine_mail=bool(ticket and agent_proof is not None
                                          and record.has_machine_mail_from(ticket.id, desk.agents)))
 

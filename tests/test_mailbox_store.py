@@ -20,14 +20,31 @@ def _ticket(tag: str) -> None:
 
 def test_each_prefix_numbers_its_tickets_after_its_floor_and_every_older_floor(tmp_path):
     open_database(sqlite_at(tmp_path / "mailproc.db"))
-    assert (record.next_tag("KB"), record.next_tag("BL")) == ("KB-000001", "BL-000001")
+    NumberingFloor.create(number=30, mails_scanned=0, created_at=NOW)  # from before prefixes: every one's
     _ticket("KB-000001")
     _ticket("KB-1000000")  # past six digits: compared as a number, not as text
-    assert (record.next_tag("KB"), record.next_tag("BL")) == ("KB-1000001", "BL-000001")
-    record.set_numbering_floor("BL", 40, 0, NOW)
-    assert (record.next_tag("KB"), record.next_tag("BL")) == ("KB-1000001", "BL-000041")
-    NumberingFloor.create(number=2_000_000, mails_scanned=0, created_at=NOW)  # from before prefixes: every one's
-    assert (record.next_tag("KB"), record.next_tag("BL")) == ("KB-2000001", "BL-2000001")
+    assert (record.next_tag("KB"), record.next_tag("BL")) == ("KB-1000001", "BL-000031")
+    assert (record.next_tag("KB"), record.next_tag("BL")) == ("KB-1000002", "BL-000032")  # counted on
+    assert record.set_numbering_floor("BL", 40, 0, NOW) == 40
+    assert record.set_numbering_floor("KB", 40, 0, NOW) == 1_000_002  # below the count: changes nothing
+    assert record.set_numbering_floor("AB", 7, 0, NOW) == 30  # below the older floor
+    assert record.set_numbering_floor("CD", 70, 0, NOW) == 70  # before the prefix's first ticket
+    assert [record.next_tag(prefix) for prefix in ("KB", "BL", "AB", "CD")] == [
+        "KB-1000003", "BL-000041", "AB-000031", "CD-000071"]
+
+
+@ON_BOTH_DATABASES
+def test_a_number_taken_in_a_transaction_rolled_back_is_taken_again(database, tmp_path):
+    place = (sqlite_at(tmp_path / "mailproc.db") if database.startswith("sqlite") else
+             Database(url=database, password_env="MAILPROC_DATABASE_PASSWORD", data_dir=tmp_path, path=None))
+    open_database(place)
+    _ticket("KB-000005")
+    with database_proxy.atomic() as transaction:
+        assert record.next_tag("KB") == "KB-000006"
+        transaction.rollback()
+    with database_proxy.atomic():
+        assert (record.next_tag("KB"), record.next_tag("KB")) == ("KB-000006", "KB-000007")
+    assert record.last_number("KB") == 7
 
 
 def test_one_mailbox_adopts_the_progress_written_before_mailboxes_were_told_apart(tmp_path):

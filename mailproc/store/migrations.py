@@ -71,7 +71,14 @@ def _next_checks(migrator: SchemaMigrator, tables: set[str]) -> list[Operation]:
     return operations
 
 
-MIGRATIONS: tuple[Migration, ...] = (_tickets_by_account, _mailboxes, _next_checks)  # MIGRATIONS[n] upgrades version n + 1 to n + 2
+def _last_numbers(migrator: SchemaMigrator, tables: set[str]) -> list[Operation]:
+    """5: the table `lastnumber` (created after the migrations). Nothing to change: a prefix's row is
+    made from its tickets and floors when it numbers its next ticket. The version keeps an older
+    mailproc, which would number from the tags alone, away from a database that counts."""
+    return []
+
+
+MIGRATIONS: tuple[Migration, ...] = (_tickets_by_account, _mailboxes, _next_checks, _last_numbers)  # MIGRATIONS[n] upgrades version n + 1 to n + 2
 CURRENT = 1 + len(MIGRATIONS)
 
 

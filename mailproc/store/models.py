@@ -171,6 +171,14 @@ class NumberingFloor(BaseModel):
     tag_prefix = CharField(null=True)  # null: a floor from before each prefix had its numbering: holds for all
 
 
+class LastNumber(BaseModel):
+    """The last ticket number handed out under a tag prefix: the next is counted on from it (in the
+    transaction that opens the ticket), never searched for among the tags. Raised by every floor."""
+
+    tag_prefix = CharField(unique=True)
+    number = peewee.BigIntegerField()
+
+
 class MovedCount(BaseModel):
     """How many mails this database moved into a folder (the processed folder). The folder never
     holds more unless the database is behind the mailbox: a restored backup, or another desk's."""
@@ -203,4 +211,5 @@ class Liveness(BaseModel):
     last_error = peewee.TextField(default="")
 
 
-ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, NumberingFloor, MovedCount, Account, Liveness)
+ALL_MODELS = (Ticket, Message, Attachment, Outbox, FolderState, Quarantined, NumberingFloor, LastNumber, MovedCount,
+              Account, Liveness)

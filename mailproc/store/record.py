@@ -4,31 +4,58 @@ The caller (pipeline) wraps one mail's writes in one transaction; nothing here c
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterable, Iterator, Sequence
 
 import peewee
 
 from mailproc import lifecycle, thread, tokens
 from mailproc.config import Secrets, Settings
 from mailproc.defaults import TOO_LARGE
+from mailproc.mail import Attachment as AttachedFile
 from mailproc.mail import InboundMail, OutboundMail, RawMail, is_delivery_report
 from mailproc.store.db import BlobStore
-from mailproc.store.models import (Account, Attachment, FolderState, Message, MovedCount, NumberingFloor, Outbox,
-                                   Quarantined, Ticket)
+from mailproc.store.models import (Account, Attachment, FolderState, LastNumber, Message, MovedCount, NumberingFloor,
+                                   Outbox, Quarantined, Ticket, database)
 from mailproc.store.queries import state_of
 from mailproc.views import TicketFacts, Thread
 from mailproc.vocab import AccountRecord, Direction, Kind, Label, Priority, Status
 
 
-def is_known(dedupe_key: str) -> bool:
-    return Message.select().where(Message.dedupe_key == dedupe_key).exists()
+@dataclasses.dataclass(frozen=True, slots=True)
+class Known:
+    """What the desk holds of a mail before processing it, read in one query."""
+
+    stored: bool  # this very mail (its dedupe key): a duplicate
+    quarantined: bool  # ... quarantined: put back by hand after a fix
+    message_id: str | None  # the Message-ID looked up
+    message_id_stored: bool  # a mail with that Message-ID is stored, on any ticket
+
+    def message_id_seen(self, message_id: str | None) -> bool:
+        """Whether a mail with this Message-ID is stored (asked again if it is not the one looked up)."""
+        return self.message_id_stored if message_id == self.message_id else message_id_known(message_id)
 
 
-def forget_quarantine_of(dedupe_key: str) -> bool:
+def known(dedupe_key: str, message_id: str | None) -> Known:
+    """`Known` of a mail by its dedupe key and the Message-ID of its header."""
+    def exists(query: peewee.Select) -> peewee.Function:
+        return peewee.fn.EXISTS(query.select(peewee.SQL("1")))
+
+    stored, quarantined, message_id_stored = peewee.Select(columns=[
+        exists(Message.select().where(Message.dedupe_key == dedupe_key)),
+        exists(Quarantined.select().where(Quarantined.dedupe_key == dedupe_key)),
+        exists(Message.select().where(Message.message_id == message_id)),  # None: IS NULL, ignored below
+    ]).bind(database).scalar(as_tuple=True)
+    return Known(stored=bool(stored), quarantined=bool(quarantined), message_id=message_id,
+                 message_id_stored=bool(message_id) and bool(message_id_stored))
+
+
+def forget_quarantine_of(dedupe_key: str) -> None:
     """A quarantined mail fetched again was put back by hand after a fix: it is processed afresh
-    (poison again, it is quarantined again). True if there was such a record."""
-    return bool(Quarantined.delete().where(Quarantined.dedupe_key == dedupe_key).execute())
+    (poison again, it is quarantined again)."""
+    Quarantined.delete().where(Quarantined.dedupe_key == dedupe_key).execute()
 
 
 def ticket_view(ticket: Ticket) -> thread.TicketView:
@@ -45,11 +72,22 @@ def find_pointers(mail: InboundMail, raw: bytes, settings: Settings, secrets: Se
     bounced = (tokens.ticket_quoted_in(raw, secrets.token_secret, settings.support.message_id_domain,
                                        secrets.previous_token_secrets)
                if is_delivery_report(mail) else None)
+    views: dict[str, thread.TicketView | None] = {}  # a ticket named twice (a reply's tag and reference) is read once
+
+    def first(tags: Iterable[str | None]) -> thread.TicketView | None:
+        """The first of these tags that names a ticket of the mailbox."""
+        for tag in tags:
+            if tag and tag not in views:
+                views[tag] = _view(ticket_of_mailbox(tag, settings))
+            if tag and views[tag]:
+                return views[tag]
+        return None
+
     return thread.Pointers(
-        by_reference=_ticket_by_reference(mail, settings, secrets),
-        by_tag=_ticket_by_tag(mail, settings),
-        by_reply_address=_ticket_by_reply_address(mail, settings, secrets),
-        by_bounce=_view(ticket_of_mailbox(bounced, settings)),
+        by_reference=first(_tags_by_reference(mail, settings, secrets)),
+        by_tag=first(thread.subject_tags(mail.subject, settings.support.tag_prefix)),
+        by_reply_address=first(_tags_by_reply_address(mail, settings, secrets)),
+        by_bounce=first([bounced]),
     )
 
 
@@ -64,13 +102,10 @@ def _view(ticket: Ticket | None) -> thread.TicketView | None:
     return ticket_view(ticket) if ticket else None
 
 
-def _ticket_by_reply_address(mail: InboundMail, settings: Settings, secrets: Secrets) -> thread.TicketView | None:
+def _tags_by_reply_address(mail: InboundMail, settings: Settings, secrets: Secrets) -> Iterator[str | None]:
     for address in (*mail.to, *mail.cc):
-        tag = tokens.ticket_of_reply_address(secrets.token_secret, address, settings.support.address,
+        yield tokens.ticket_of_reply_address(secrets.token_secret, address, settings.support.address,
                                              secrets.previous_token_secrets)
-        if ticket := ticket_of_mailbox(tag, settings):
-            return ticket_view(ticket)
-    return None
 
 
 def answers_notification(mail: InboundMail, ticket_id: int) -> bool:
@@ -85,34 +120,27 @@ def message_id_known(message_id: str | None) -> bool:
     return bool(message_id) and Message.select().where(Message.message_id == message_id).exists()
 
 
-def _ticket_by_tag(mail: InboundMail, settings: Settings) -> thread.TicketView | None:
-    for tag in thread.subject_tags(mail.subject, settings.support.tag_prefix):
-        if ticket := ticket_of_mailbox(tag, settings):
-            return ticket_view(ticket)
-    return None
-
-
-def _ticket_by_reference(mail: InboundMail, settings: Settings, secrets: Secrets) -> thread.TicketView | None:
+def _tags_by_reference(mail: InboundMail, settings: Settings, secrets: Secrets) -> Iterator[str | None]:
+    """Looked up one after the other, as far as `find_pointers` asks."""
     domain = settings.support.message_id_domain
     for message_id in mail.thread_ids:
         if tokens.looks_like_ours(message_id, domain):
             # Ours only if the signature holds: a forged id naming a ticket is ignored.
-            tag = tokens.ticket_of_message_id(secrets.token_secret, message_id, domain, secrets.previous_token_secrets)
+            yield tokens.ticket_of_message_id(secrets.token_secret, message_id, domain, secrets.previous_token_secrets)
         else:
-            stored = (Message.select(Message.ticket).join(Ticket)
-                      .where(Message.message_id == message_id, Ticket.tag.startswith(f"{settings.support.tag_prefix}-"))
-                      .order_by(Message.id).first())
-            tag = stored.ticket.tag if stored else None
-        if ticket := ticket_of_mailbox(tag, settings):
-            return ticket_view(ticket)
-    return None
+            yield (Message.select(Ticket.tag).join(Ticket)
+                   .where(Message.message_id == message_id, Ticket.tag.startswith(f"{settings.support.tag_prefix}-"))
+                   .order_by(Message.id).limit(1).scalar())
 
 
 def lookup_account(account_id: str | None) -> tuple[AccountRecord | None, bool]:
     """(the registry row of an account ID, whether a registry is in use at all)."""
-    if not Account.select().exists():
+    # one read: the account's row, and the registry's first row, which tells it is in use
+    rows = list(Account.select().where((Account.account_id == (account_id or None))
+                                       | (Account.id == Account.select(peewee.fn.MIN(Account.id)))))
+    if not rows:
         return None, False
-    row = Account.get_or_none(Account.account_id == account_id) if account_id else None
+    row = next((row for row in rows if account_id and row.account_id == account_id), None)
     record = row and AccountRecord(account_id=row.account_id, name=row.name, status=row.status,
                                    partner=row.partner, partner_contact=row.partner_contact)
     return record, True
@@ -168,12 +196,33 @@ def open_split(ticket: Ticket, summary: str, *, by: str, first_response_due: dt.
 
 
 def next_tag(prefix: str) -> str:
-    """Each tag prefix numbers its tickets: after its last one, and after any number a lost
-    database once sent out (NumberingFloor)."""
-    return f"{prefix}-{last_number(prefix) + 1:06d}"
+    """The tag of a new ticket, in the caller's transaction: each tag prefix numbers its tickets,
+    after its last one and after any number a lost database once sent out (NumberingFloor). The
+    count's row stays locked to the commit: two workers never take one number."""
+    return f"{prefix}-{_take_number(prefix):06d}"
+
+
+def _take_number(prefix: str) -> int:
+    def counted() -> int | None:
+        rows = (LastNumber.update(number=LastNumber.number + 1).where(LastNumber.tag_prefix == prefix)
+                .returning(LastNumber.number).tuples().execute())
+        return next((number for (number,) in rows), None)
+
+    taken = counted()
+    if taken is None:  # the prefix's first ticket on this database, or the first since it counts
+        LastNumber.insert(tag_prefix=prefix, number=_last_shown(prefix)).on_conflict_ignore().execute()
+        taken = counted()
+    return taken
 
 
 def last_number(prefix: str) -> int:
+    """The last number handed out under `prefix`, or the floor above it."""
+    row = LastNumber.get_or_none(LastNumber.tag_prefix == prefix)
+    return row.number if row else _last_shown(prefix)
+
+
+def _last_shown(prefix: str) -> int:
+    """The highest number the prefix's tags and the floors show: where its count starts."""
     floors = NumberingFloor.select(peewee.fn.MAX(NumberingFloor.number)).where(
         (NumberingFloor.tag_prefix == prefix) | NumberingFloor.tag_prefix.is_null())
     numbers = Ticket.select(peewee.fn.MAX(peewee.Cast(peewee.fn.SUBSTR(Ticket.tag, len(prefix) + 2), "INTEGER")))
@@ -215,6 +264,7 @@ def count_moved(mailbox: str, folder: str, mails: int = 1) -> None:
 def set_numbering_floor(prefix: str, number: int, mails_scanned: int, now: dt.datetime) -> int:
     """Never hand out a number up to `number` under `prefix` again; returns the floor in force (this or a higher one)."""
     NumberingFloor.create(tag_prefix=prefix, number=number, mails_scanned=mails_scanned, created_at=now)
+    LastNumber.update(number=number).where(LastNumber.tag_prefix == prefix, LastNumber.number < number).execute()
     return last_number(prefix)
 
 
@@ -266,27 +316,38 @@ def add_inbound(ticket: Ticket | None, raw: RawMail, mail: InboundMail, *, kind:
         header_date=mail.date, text=text, raw_sha256=blobs.put(raw.data), raw_size=len(raw.data),
         dedupe_key=dedupe_key, folder=raw.folder, uidvalidity=raw.uidvalidity, uid=raw.uid,
         defects=list(mail.defects), verdict=verdict)
-    for part in mail.attachments:
-        verdict = part.verdict
-        oversized = verdict is not None and verdict.reason == TOO_LARGE  # recorded, never stored
-        Attachment.create(
-            message=message, filename=part.filename, content_type=part.content_type, size=len(part.data),
-            sha256=None if oversized else blobs.put(part.data),
-            detected_format=verdict and verdict.detected_format, accepted=verdict and verdict.accepted,
-            reason=verdict.reason if verdict else "", detail=verdict.detail if verdict else "")
+    if mail.attachments:
+        Attachment.insert_many([_attachment_row(message, part, blobs) for part in mail.attachments]).execute()
     return message
 
 
-def queue_outbound(ticket_id: int | None, mail: OutboundMail, now: dt.datetime, *, held: bool = False) -> Message:
+def _attachment_row(message: Message, part: AttachedFile, blobs: BlobStore) -> dict:
+    verdict = part.verdict
+    oversized = verdict is not None and verdict.reason == TOO_LARGE  # recorded, never stored
+    return {"message": message, "filename": part.filename, "content_type": part.content_type, "size": len(part.data),
+            "sha256": None if oversized else blobs.put(part.data),
+            "detected_format": verdict and verdict.detected_format, "accepted": verdict and verdict.accepted,
+            "reason": verdict.reason if verdict else "", "detail": verdict.detail if verdict else ""}
+
+
+def queue_outbound(ticket_id: int | None, mail: OutboundMail, now: dt.datetime, *, held: bool = False) -> None:
     """Record an outgoing mail and put it in the outbox (`held`: kept there, not sent; see
     mailproc.breaker), in the caller's transaction."""
-    message = Message.create(
-        ticket=ticket_id, direction=Direction.OUT, kind=mail.kind, message_id=mail.message_id,
-        from_addr=mail.mail_from, to_addrs=list(mail.rcpt_to), subject=mail.subject, date=now, text=mail.text,
-        raw_size=len(mail.data))
-    Outbox.create(message=message, mail_from=mail.mail_from, rcpt_to=list(mail.rcpt_to), data=mail.data,
-                  status="held" if held else "pending")
-    return message
+    queue_outbound_all(ticket_id, [(mail, held)], now)
+
+
+def queue_outbound_all(ticket_id: int | None, mails: Sequence[tuple[OutboundMail, bool]], now: dt.datetime) -> None:
+    """`queue_outbound` for several (mail, held) at once, in their order: two statements for them all."""
+    if not mails:
+        return
+    ids = dict(Message.insert_many([
+        {"ticket": ticket_id, "direction": Direction.OUT, "kind": mail.kind, "message_id": mail.message_id,
+         "from_addr": mail.mail_from, "to_addrs": list(mail.rcpt_to), "subject": mail.subject, "date": now,
+         "text": mail.text, "raw_size": len(mail.data)} for mail, _ in mails])
+        .returning(Message.message_id, Message.id).tuples().execute())  # rows come back in no set order
+    Outbox.insert_many([
+        {"message": ids[mail.message_id], "mail_from": mail.mail_from, "rcpt_to": list(mail.rcpt_to),
+         "data": mail.data, "status": "held" if held else "pending"} for mail, held in mails]).execute()
 
 
 def outgoing_since(ticket_id: int, since: dt.datetime) -> tuple[int, int]:
@@ -333,10 +394,13 @@ def advance_folder(mailbox: str, folder: str, uid: int) -> None:
 def begin_attempt(mailbox: str, folder: str, uid: int) -> int:
     """Count attempts at one mail, committed BEFORE processing it: a mail that kills the
     process every time (hang, OOM, crash in a library) is recognised as poison after a few."""
-    state = FolderState.get(FolderState.mailbox == mailbox, FolderState.folder == folder)
-    attempts = state.inflight_attempts + 1 if state.inflight_uid == uid else 1
-    FolderState.update(inflight_uid=uid, inflight_attempts=attempts).where(FolderState.id == state.id).execute()
-    return attempts
+    attempts = peewee.Case(None, [(FolderState.inflight_uid == uid, FolderState.inflight_attempts + 1)], 1)
+    rows = (FolderState.update(inflight_uid=uid, inflight_attempts=attempts)
+            .where(FolderState.mailbox == mailbox, FolderState.folder == folder)
+            .returning(FolderState.inflight_attempts).tuples().execute())
+    for (count,) in rows:
+        return count
+    raise FolderState.DoesNotExist(f"no progress of {mailbox} {folder} recorded")  # folder_state makes it
 
 
 def forget_attempt(mailbox: str, folder: str, uid: int) -> None:
@@ -351,9 +415,12 @@ def quarantined_uids(mailbox: str, folder: str, uidvalidity: int) -> set[int]:
 
 
 
-def facts_of(ticket: Ticket) -> TicketFacts:
-    """The ticket as its mails describe it, read once: rendering works from this, not the row."""
-    client_thread, agents_thread = _threads(ticket.id)
+def facts_of(ticket: Ticket, mails: Sequence[Message] | None = None) -> TicketFacts:
+    """The ticket as its mails describe it, read once: rendering works from this, not the row.
+    `mails`: every mail of the ticket, when the caller wrote them all (a ticket it opened): not read again."""
+    rows = (_thread_rows(ticket.id) if mails is None
+            else [(m.message_id, m.direction, m.kind) for m in mails if m.message_id is not None])
+    client_thread, agents_thread = _threads(rows)
     return TicketFacts(
         id=ticket.id, tag=ticket.tag, subject=ticket.subject, client=ticket.client, cc=tuple(ticket.cc),
         language=ticket.language, account_id=ticket.account_id, labels=tuple(ticket.labels),
@@ -365,13 +432,17 @@ def facts_of(ticket: Ticket) -> TicketFacts:
 _SEEN_BY_CLIENT = {(Direction.IN, Kind.CLIENT), (Direction.OUT, Kind.AUTO_REPLY), (Direction.OUT, Kind.AGENT)}
 
 
-def _threads(ticket_id: int) -> tuple[Thread, Thread]:
-    """(the client's thread, the agents' thread) of a ticket, from one read of its mails.
+def _thread_rows(ticket_id: int) -> list[tuple[str, str, str]]:
+    """(Message-ID, direction, kind) of the ticket's mails that have a Message-ID, in order."""
+    return list(Message.select(Message.message_id, Message.direction, Message.kind)
+                .where(Message.ticket == ticket_id, Message.message_id.is_null(False)).order_by(Message.id).tuples())
+
+
+def _threads(rows: list[tuple[str, str, str]]) -> tuple[Thread, Thread]:
+    """(the client's thread, the agents' thread) of a ticket, from its mails (_thread_rows).
 
     The client's: under the client's latest mail, in the conversation the client sees: their mail
     program shows one thread (§4.5). The agents': the same for the notifications of the ticket."""
-    rows = list(Message.select(Message.message_id, Message.direction, Message.kind)
-                .where(Message.ticket == ticket_id, Message.message_id.is_null(False)).order_by(Message.id).tuples())
     seen = [(message_id, direction) for message_id, direction, kind in rows if (direction, kind) in _SEEN_BY_CLIENT]
     latest = next((message_id for message_id, direction in reversed(seen) if direction == Direction.IN), None)
     notifications = [message_id for message_id, _, kind in rows if kind == Kind.NOTIFICATION]
