@@ -131,7 +131,7 @@ def _serve(conn: multiprocessing.connection.Connection, job: _Job) -> None:
         logs.configure(*job.logging)
     answer: send.SendReport | str
     try:
-        database.initialize(db.connect(job.place, job.environ))
+        database.initialize(db.connect(job.place, job.environ, prompt=True))
         with db.outbox_lock(job.place):
             answer = _send_while_polling(conn, job)
     except Exception as exc:  # e.g. the database cannot be reached: the poll's drain sends instead

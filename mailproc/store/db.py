@@ -15,6 +15,7 @@ import os
 import pathlib
 import sqlite3
 import stat
+import time
 from collections.abc import Iterator, Mapping, Sequence
 
 import peewee
@@ -65,17 +66,46 @@ class DatabaseUnreachableError(MailprocError):
     """PostgreSQL refused the connection or could not be reached."""
 
 
-def connect(place: Database, environ: Mapping[str, str] = os.environ) -> peewee.Database:
-    """A connection to the database the config names (not yet bound to the models)."""
+class _PromptSqlite(peewee.SqliteDatabase):
+    """SQLite for a process that writes a little beside one that writes most of the time (the
+    sender beside the poll): SQLite's own wait for the write lock sleeps longer and longer (up to
+    100 ms) and seldom hits the short gap between two of the poll's transactions, so the sender's
+    marks would queue up behind the poll; this one tries again every half millisecond."""
+
+    RETRY_SECONDS, PATIENCE_SECONDS = 0.0005, 10.0
+
+    def _prompt(self, attempt):
+        deadline = time.monotonic() + self.PATIENCE_SECONDS
+        while True:
+            try:
+                return attempt()
+            except peewee.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(self.RETRY_SECONDS)
+
+    def begin(self, lock_type=None):
+        return self._prompt(lambda: super(_PromptSqlite, self).begin(lock_type))
+
+    def execute_sql(self, sql, params=None):
+        if self.in_transaction():  # begun IMMEDIATE: it holds the lock already
+            return super().execute_sql(sql, params)
+        return self._prompt(lambda: super(_PromptSqlite, self).execute_sql(sql, params))
+
+
+def connect(place: Database, environ: Mapping[str, str] = os.environ, prompt: bool = False) -> peewee.Database:
+    """A connection to the database the config names (not yet bound to the models); `prompt`:
+    for a process writing now and then beside the poll (_PromptSqlite)."""
     password = None
     if place.path is not None:
         place.path.parent.mkdir(parents=True, exist_ok=True)
         # Two processes write (the poll and its sender): a transaction takes the write lock when it
         # begins (IMMEDIATE), waiting for the other's if need be, instead of failing at its first
         # write because the other wrote since it read (WAL's snapshot rule, which no timeout helps).
-        db: peewee.Database = peewee.SqliteDatabase(
-            str(place.path), lock_type="IMMEDIATE",
-            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": "normal"})
+        db: peewee.Database = (_PromptSqlite if prompt else peewee.SqliteDatabase)(
+            str(place.path), lock_type="IMMEDIATE", timeout=0 if prompt else 10,
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 0 if prompt else 10_000,
+                     "synchronous": "normal"})
     else:
         password = environ.get(place.password_env)
         db = _Postgresql(place.url, **({"password": password} if password else {}))
