@@ -280,6 +280,10 @@ def _base_config(ms: Mailstack, smtp_port: int) -> dict:
             "agents": ["agent1@example.test", "agent2@example.test"],
             "token_secret_env": "MAILPROC_TOKEN_SECRET",
         },
+        # Nobody on call: under "on_call" a critical mail whose term runs past closing also pages the
+        # agents, so what a test counts would depend on the hour it runs. tests/test_promise_flow.py
+        # sets each way and checks the page.
+        "sla": {"critical_out_of_hours": "next_opening"},
     }
 
 

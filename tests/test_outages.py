@@ -55,7 +55,10 @@ def _wait_for_count(mail, user: str, count: int, timeout: float = 60) -> list:
 
 
 def test_imap_restarted_in_the_middle_of_a_batch(mail, mailproc_config, mailproc_cli, dovecot, smtp_server):
-    config = mailproc_config(mailbox={**FAST_RETRIES, "batch_size": 3}, smtp={"retry_max_seconds": 2},
+    # The relay stopped under a sending connection leaves it open, unanswered (a server gone from the
+    # network): the sender waits out the SMTP timeout before the cycle ends and says IMAP is down.
+    config = mailproc_config(mailbox={**FAST_RETRIES, "batch_size": 3},
+                             smtp={"retry_max_seconds": 2, "timeout_seconds": 3},
                              support={"max_auto_replies_per_day": 20})  # one client, 20 acknowledgements
     subjects = [f"письмо {n:02d}" for n in range(20)]
     for subject in subjects:
