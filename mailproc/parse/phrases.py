@@ -80,7 +80,7 @@ class Tokens:
         if found is None:
             kind, keys = _plan(pattern_word)
             if kind == "=":  # the word, or the word with a swapped pair
-                candidates = [w for w in keys if w in self._index]
+                candidates = list(keys)
             elif kind == "*":  # words starting as the prefix may, read through a typo; word_matches says which
                 candidates = [w for key in keys for w in self._by_start.get(key, ())] if keys else list(self._index)
             else:  # words of the same stem start

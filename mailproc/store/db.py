@@ -103,7 +103,7 @@ def connect(place: Database, environ: Mapping[str, str] = os.environ, prompt: bo
         # begins (IMMEDIATE), waiting for the other's if need be, instead of failing at its first
         # write because the other wrote since it read (WAL's snapshot rule, which no timeout helps).
         db: peewee.Database = (_PromptSqlite if prompt else peewee.SqliteDatabase)(
-            str(place.path), lock_type="IMMEDIATE", timeout=0 if prompt else 10,
+            str(place.path), lock_type="IMMEDIATE",
             pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 0 if prompt else 10_000,
                      "synchronous": "normal"})
     else:
