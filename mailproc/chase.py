@@ -39,9 +39,10 @@ def chase(desk: Desk) -> int:
     sent = 0
     # n working days are at least n calendar days, less an hour where the clocks skip one
     waited_enough = now - dt.timedelta(days=settings.sla.waiting_reminder_days, hours=-1)
-    for candidate in Ticket.select().where(
+    candidates = Ticket.select().where(
         desk.tickets, Ticket.status == Status.WAITING, Ticket.waiting_since <= waited_enough
-    ):
+    )
+    for candidate in list(candidates):  # in full first, as in escalate.py
         if due(candidate) is None:
             continue
         with database.atomic():

@@ -32,7 +32,9 @@ def escalate(desk: Desk) -> EscalationReport:
         return lifecycle.escalations_due(state_of(ticket), now=now, warning=warning) if ticket else []
 
     report = EscalationReport()
-    for candidate in Ticket.select().where(desk.tickets, Ticket.escalation_due <= now + warning):
+    # read in full before writing: a transaction begun while the read is open fails once the
+    # sender process has written since (SQLite's snapshot rule), whatever the busy timeout
+    for candidate in list(Ticket.select().where(desk.tickets, Ticket.escalation_due <= now + warning)):
         if not due(candidate):
             _correct_escalation_due(candidate, lifecycle.next_escalation(state_of(candidate)))
             continue

@@ -259,7 +259,7 @@ def tell_agents_undelivered(desk: Desk, outbox_ids: list[int], now: dt.datetime)
     """Agents hear of every mail to a client that the SMTP server refused for good (the reason is
     in `show` too). Returns how many notices were queued."""
     queued = 0
-    for row in Outbox.select().where(Outbox.id.in_(outbox_ids)):
+    for row in list(Outbox.select().where(Outbox.id.in_(outbox_ids))):  # in full first, as in escalate.py
         message = row.message
         if message.ticket is None or message.kind not in (Kind.AUTO_REPLY, Kind.AGENT) or not desk.owns(message.ticket):
             continue  # a mail to agents that failed is only logged: telling them by mail would fail too
