@@ -3,10 +3,12 @@ the agents get exactly one warning and exactly one breach mail."""
 import dataclasses
 import datetime as dt
 
+from mailproc import lifecycle
 from mailproc.cli import make_desks
 from mailproc.config import load_settings
 from mailproc.cycle import run_cycle
 from mailproc.store.models import Ticket, database
+from tests.conftest import desk_database
 from tests.mailfactory import make_mail, text_of
 
 AGENT1 = "agent1@example.test"
@@ -42,9 +44,6 @@ def test_a_write_by_the_sender_between_reading_and_escalating_does_not_fail_the_
     """The sender process writes its marks while the poll works. A cycle that still held the read
     of its candidate tickets when it began its transaction failed with "database is locked"
     (SQLite's snapshot rule): the candidates are read in full first."""
-    from mailproc import lifecycle
-    from tests.conftest import desk_database
-
     config = mailproc_config()
     desk = make_desks(load_settings(config))[0]
     for n, client in enumerate(("client@example.test", "client2@example.test")):
@@ -63,3 +62,4 @@ def test_a_write_by_the_sender_between_reading_and_escalating_does_not_fail_the_
 
     monkeypatch.setattr(lifecycle, "escalations_due", due_after_a_write)
     assert run_cycle(dataclasses.replace(desk, clock=lambda: due + dt.timedelta(minutes=1))).escalations == 2
+    sender.close()
